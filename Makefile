@@ -1,0 +1,14 @@
+# geogrid: every target calls a script in scripts/.
+.PHONY: run test stop bootstrap bench backup demo
+run:        ## install what is missing, start PostGIS, migrate, load the demo, serve on 127.0.0.1:8000
+	@scripts/run.sh
+test:       ## the same bootstrap, then the whole test suite against PostGIS
+	@scripts/test.sh $(ARGS)
+stop:       ## stop the private PostGIS cluster
+	@scripts/pg.sh stop
+bootstrap:
+	@scripts/bootstrap.sh
+bench:      ## benchmarks (not part of the test run)
+	@scripts/bench.sh
+backup:     ## dump the database to var/backups/
+	@scripts/backup.sh

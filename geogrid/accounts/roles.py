@@ -1,0 +1,27 @@
+"""The roles of geogrid. Each role is a Django group with the same code as its name; the Chinese
+label is what people see."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_MEMBER = "grid_member", _("网格员")
+    GRID_HEAD = "grid_head", _("网格长")
+    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
+    STREET_DISPATCHER = "street_dispatcher", _("街道调度员")
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    PLACENAME_STAFF = "placename_staff", _("地名科工作人员")
+    BOUNDARY_INSPECTOR = "boundary_inspector", _("界线联检人员")
+
+
+# Which model permissions each role's group gets (app_label.codename prefixes or full codenames).
+# View permissions everywhere for staff roles; change rights where the role does the work.
+ROLE_PERMISSIONS = {
+    Role.GRID_MEMBER: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
+    Role.GRID_HEAD: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
+    Role.COMMUNITY_STAFF: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember"],
+    Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember"],
+    Role.DISTRICT_ADMIN: ["grids.*", "placenames.view_*", "boundaries.view_*", "facilities.*"],
+    Role.PLACENAME_STAFF: ["placenames.*", "grids.view_adminarea"],
+    Role.BOUNDARY_INSPECTOR: ["boundaries.*", "grids.view_adminarea"],
+}

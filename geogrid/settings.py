@@ -1,0 +1,169 @@
+"""Settings of geogrid. Everything a site may change is read from the environment (see README)."""
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def env_bool(name, default=False):
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+SECRET_KEY = os.environ.get("GEOGRID_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEBUG = env_bool("GEOGRID_DEBUG", False)
+ALLOWED_HOSTS = os.environ.get("GEOGRID_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "drf_spectacular",
+    "django_filters",
+    "leaflet",
+    "geogrid.accounts",
+    "geogrid.audit",
+    "geogrid.workflow",
+    "geogrid.geo",
+    "geogrid.grids",
+    "geogrid.placenames",
+    "geogrid.boundaries",
+    "geogrid.facilities",
+    "layers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "geogrid.urls"
+WSGI_APPLICATION = "geogrid.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+# Database: DATABASE_URL (postgis://user:pass@host:port/name) or the private cluster of
+# scripts/pg.sh, reached through its unix socket recorded in var/pgbase.
+def _private_cluster():
+    pgbase = VAR_DIR / "pgbase"
+    host = pgbase.read_text().strip() if pgbase.exists() else str(VAR_DIR / "pg")
+    return {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": "geogrid",
+        "USER": "geogrid",
+        "HOST": host,
+        "PORT": "54329",
+    }
+
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], engine="django.contrib.gis.db.backends.postgis")}
+else:
+    DATABASES = {"default": _private_cluster()}
+# Separate test databases let several test runs share one cluster.
+if os.environ.get("GEOGRID_TEST_DB"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["GEOGRID_TEST_DB"]}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+WHITENOISE_USE_FINDERS = True
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("GEOGRID_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "geogrid API",
+    "DESCRIPTION": "Grid governance, place names and boundaries of a district civil-affairs bureau.",
+    "VERSION": "0.1.0",
+}
+
+# --- Geography -------------------------------------------------------------------------------
+GEOGRID_STORAGE_SRID = 4490  # CGCS2000 geographic
+# Base map: a tile URL template (e.g. Tianditu with a key, or a local tile server). Empty = none,
+# so the map works on an intranet with no internet.
+GEOGRID_BASEMAP_URL = os.environ.get("GEOGRID_BASEMAP_URL", "")
+GEOGRID_BASEMAP_ATTRIBUTION = os.environ.get("GEOGRID_BASEMAP_ATTRIBUTION", "")
+# Grid code patterns (GB/T 30428 style, unverified, hence settings): 14 digits for a level-4 grid
+# (6 county + 3 street + 3 community + 2 sequence); level 5 appends 2–3 digits.
+GEOGRID_GRID_CODE_PATTERNS = {4: r"^\d{14}$", 5: r"^\d{16,17}$"}
+
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (36.55, 116.75),
+    "DEFAULT_ZOOM": 11,
+    "MIN_ZOOM": 3,
+    "MAX_ZOOM": 18,
+    "TILES": [(_("底图"), GEOGRID_BASEMAP_URL, {"attribution": GEOGRID_BASEMAP_ATTRIBUTION})] if GEOGRID_BASEMAP_URL else [],
+    "SRID": 3857,
+    "RESET_VIEW": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# Debian 12 ships GDAL 3.6; the protection this warns about needs 3.9. Spatial references only
+# come from our own data and authenticated imports.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

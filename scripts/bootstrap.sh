@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Bring this checkout to a runnable state: system packages, .venv, a private PostGIS cluster
+# under var/ (unless DATABASE_URL names a server), the database with PostGIS, migrations.
+# Idempotent: a second run only checks and returns.
+#   scripts/bootstrap.sh [--test]   --test also installs what the browser tests need.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WITH_TEST=0
+[ "${1:-}" = "--test" ] && WITH_TEST=1
+# shellcheck source=scripts/pgenv.sh
+. scripts/pgenv.sh
+
+log() { printf '[bootstrap] %s\n' "$*"; }
+
+# --- system packages -------------------------------------------------------------------------
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+APT_UPDATED=0
+apt_install() {
+  # Install packages that are missing; refresh the lists once if one is not found.
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $SUDO apt-get install -y -q "${missing[@]}" >"$ROOT/var/apt.log" 2>&1; then
+    if [ $APT_UPDATED -eq 0 ]; then
+      APT_UPDATED=1
+      log "refreshing package lists"
+      $SUDO apt-get update -q >>"$ROOT/var/apt.log" 2>&1
+      $SUDO apt-get install -y -q "${missing[@]}" >>"$ROOT/var/apt.log" 2>&1 || { tail -20 "$ROOT/var/apt.log"; exit 1; }
+    else
+      tail -20 "$ROOT/var/apt.log"; exit 1
+    fi
+  fi
+}
+
+mkdir -p var var/artifacts
+apt_install python3-venv gdal-bin
+if [ -z "${DATABASE_URL:-}" ]; then
+  [ -n "$(pg_bindir)" ] || apt_install postgresql
+  PGV=$(pg_major)
+  apt_install "postgresql-$PGV-postgis-3"
+fi
+[ $WITH_TEST -eq 1 ] && apt_install chromium fonts-noto-cjk
+
+# --- python venv ---------------------------------------------------------------------------
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  $PY -m venv .venv
+fi
+REQ_HASH=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$REQ_HASH" ]; then
+  log "installing requirements.txt into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$REQ_HASH" > .venv/.requirements.sha256
+fi
+
+# --- database --------------------------------------------------------------------------------
+if [ -z "${DATABASE_URL:-}" ]; then
+  scripts/pg.sh start
+  scripts/pg.sh ensure-db
+fi
+log "migrating"
+.venv/bin/python manage.py migrate --noinput -v0

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# make run: bootstrap, load the demo district, serve on 127.0.0.1:8000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+.venv/bin/python manage.py create_roles
+.venv/bin/python manage.py loaddemo
+HOST=${GEOGRID_HOST:-127.0.0.1}
+PORT=${GEOGRID_PORT:-8000}
+echo
+echo "geogrid is serving at http://$HOST:$PORT/   (map: /map/   admin: /admin/   API: /api/docs/)"
+.venv/bin/python manage.py demo_logins
+echo "Stop with Ctrl-C; 'make stop' stops the database."
+exec .venv/bin/python manage.py runserver "$HOST:$PORT" --noreload

@@ -1,0 +1,74 @@
+"""Shared fixtures. Every test runs against the real PostGIS of scripts/pg.sh (or DATABASE_URL)."""
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+ARTIFACTS = REPO / "var" / "artifacts"
+
+
+def shared_path(*parts):
+    """A file under ../shared/, or skip the test with the reason when that folder is absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"{p} is absent (the shared folder sits beside the checkout in CI and dev)")
+    return p
+
+
+def square(x0, y0, size, srid=4490):
+    """An axis-aligned square MultiPolygon in degrees: small purpose-built test geometry."""
+    return MultiPolygon(Polygon.from_bbox((x0, y0, x0 + size, y0 + size)), srid=srid)
+
+
+def box(x0, y0, x1, y1, srid=4490):
+    return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=srid)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (its own browser download does not work here)."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of live_server
+    # fixtures happen in other threads, so Django's async guard is a false alarm here.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    exe = "/usr/bin/chromium"
+    if not Path(exe).exists():
+        pytest.fail("Debian's chromium is missing: scripts/bootstrap.sh --test installs it")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=exe,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
+                              geolocation={"longitude": 116.75, "latitude": 36.55}, permissions=["geolocation"])
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()
+
+
+def screenshot(page, name):
+    """Keep a screenshot as a test artifact under var/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
