@@ -4,10 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from geogrid import views
+
 admin.site.site_header = "geogrid 网格治理与地名管理"
 admin.site.site_title = "geogrid"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("geogrid.grids.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
