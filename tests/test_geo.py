@@ -80,3 +80,28 @@ def test_length_in_metres_not_degrees():
 def test_distance_between_points_in_metres():
     a, b = Point(116.75, 36.55, srid=4490), Point(116.75, 36.5509, srid=4490)
     assert math.isclose(measure.distance_m(a, b), metres_between(116.75, 36.55, 116.75, 36.5509), rel_tol=1e-3)
+
+
+# Independent reference values published with two widely used GCJ-02 libraries (their own test
+# vectors, not computed by our code): gcoord (JavaScript) and eviltransform.
+@pytest.mark.parametrize(
+    "wgs,gcj",
+    [
+        ((123.0, 45.0), (123.00607541, 45.00197815)),  # gcoord WGS84 -> GCJ02
+        ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)),  # eviltransform
+    ],
+)
+def test_wgs84_to_gcj02_matches_reference_vectors(wgs, gcj):
+    lon, lat = gcj02.wgs84_to_gcj02(*wgs)
+    assert lon == pytest.approx(gcj[0], abs=1e-6)
+    assert lat == pytest.approx(gcj[1], abs=1e-6)
+
+
+def test_gcj02_to_wgs84_matches_reference_vector():
+    # gcoord GCJ02 -> WGS84 of (123, 45); its value comes from a one-step approximation, good to
+    # ~1e-5 degrees, so compare at that precision and check our iteration is tighter than it.
+    lon, lat = gcj02.gcj02_to_wgs84(123.0, 45.0)
+    assert lon == pytest.approx(122.99395597, abs=2e-5)
+    assert lat == pytest.approx(44.99804071, abs=2e-5)
+    back = gcj02.wgs84_to_gcj02(lon, lat)
+    assert metres_between(*back, 123.0, 45.0) < 0.01
