@@ -98,10 +98,9 @@ def test_wgs84_to_gcj02_matches_reference_vectors(wgs, gcj):
 
 
 def test_gcj02_to_wgs84_matches_reference_vector():
-    # gcoord GCJ02 -> WGS84 of (123, 45); its value comes from a one-step approximation, good to
-    # ~1e-5 degrees, so compare at that precision and check our iteration is tighter than it.
+    # gcoord GCJ02 -> WGS84 of (123, 45), published to 8 decimals.
     lon, lat = gcj02.gcj02_to_wgs84(123.0, 45.0)
-    assert lon == pytest.approx(122.99395597, abs=2e-5)
-    assert lat == pytest.approx(44.99804071, abs=2e-5)
+    assert lon == pytest.approx(122.99395597, abs=1e-6)
+    assert lat == pytest.approx(44.99804071, abs=1e-6)
     back = gcj02.wgs84_to_gcj02(lon, lat)
     assert metres_between(*back, 123.0, 45.0) < 0.01
