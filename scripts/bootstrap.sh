@@ -37,7 +37,7 @@ apt_install() {
 }
 
 mkdir -p var var/artifacts
-apt_install python3-venv gdal-bin
+apt_install python3-venv gdal-bin gettext
 if [ -z "${DATABASE_URL:-}" ]; then
   [ -n "$(pg_bindir)" ] || apt_install postgresql
   PGV=$(pg_major)
@@ -57,6 +57,13 @@ if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$REQ_HASH" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   echo "$REQ_HASH" > .venv/.requirements.sha256
 fi
+
+# --- translations (compiled from the committed .po files) ------------------------------------
+for po in locale/*/LC_MESSAGES/django.po; do
+  [ -e "$po" ] || continue
+  mo=${po%.po}.mo
+  if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then msgfmt -o "$mo" "$po"; fi
+done
 
 # --- database --------------------------------------------------------------------------------
 if [ -z "${DATABASE_URL:-}" ]; then
