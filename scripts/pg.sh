@@ -17,7 +17,8 @@ if [ "$(id -u)" -eq 0 ]; then
     PGBASE=$(cat var/pgbase)
   else
     mkdir -p var/pg && chown postgres:postgres var/pg && chmod 700 var/pg
-    if runuser -u postgres -- test -w var/pg; then
+    # Absolute path: every ancestor must be enterable by postgres, not just var/pg.
+    if (cd / && runuser -u postgres -- test -w "$ROOT/var/pg"); then
       PGBASE=$ROOT/var/pg
     else
       rmdir var/pg
@@ -35,13 +36,15 @@ BIN=$(pg_bindir)
 DATA=$PGBASE/data
 PSQL=(psql -X -q -h "$PGBASE" -p "$PG_PORT" -U "$PG_DBUSER")
 
-running() { "${RUNAS[@]}" "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
+# Run a server binary as the cluster owner, from / (postgres may not enter this checkout).
+as_owner() { (cd / && "${RUNAS[@]}" "$@"); }
+running() { as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
 case "${1:-}" in
   start)
     if [ ! -f "$DATA/PG_VERSION" ]; then
       echo "[pg] initialising cluster in $DATA"
-      "${RUNAS[@]}" "$BIN/initdb" -D "$DATA" -U "$PG_DBUSER" --auth=trust -E UTF8 --locale=C.UTF-8 >"$PGBASE/initdb.log" 2>&1 \
+      as_owner "$BIN/initdb" -D "$DATA" -U "$PG_DBUSER" --auth=trust -E UTF8 --locale=C.UTF-8 >"$PGBASE/initdb.log" 2>&1 \
         || { cat "$PGBASE/initdb.log"; exit 1; }
       cat >>"$DATA/postgresql.conf" <<CONF
 listen_addresses = ''
@@ -53,13 +56,13 @@ CONF
     fi
     if ! running; then
       echo "[pg] starting PostgreSQL on socket $PGBASE, port $PG_PORT"
-      "${RUNAS[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$PGBASE/server.log" -w -t 60 start >/dev/null \
+      as_owner "$BIN/pg_ctl" -D "$DATA" -l "$PGBASE/server.log" -w -t 60 start >/dev/null \
         || { tail -20 "$PGBASE/server.log"; exit 1; }
     fi
     ;;
   stop)
     if [ -f "$DATA/PG_VERSION" ] && running; then
-      "${RUNAS[@]}" "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null && echo "[pg] stopped"
+      as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null && echo "[pg] stopped"
     else
       echo "[pg] not running"
     fi
