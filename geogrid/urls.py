@@ -12,6 +12,7 @@ admin.site.site_title = "geogrid"
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("geogrid.grids.urls")),
+    path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,76 @@
+"""Layers of the grids app: administrative areas (three levels) and current level-4/5 grids."""
+from django.utils.translation import gettext_lazy as _
+
+from layers.registry import Layer, registry
+
+from .models import AdminArea, Grid
+
+
+class _AdminAreaLayer(Layer):
+    model = AdminArea
+    geometry_type = "polygon"
+    properties = ["code", "name", "level", "parent__name"]
+    labels = {"parent_name": _("上级")}
+    search_fields = ("code", "name")
+    level = None
+
+    def get_queryset(self):
+        return AdminArea.objects.filter(level=self.level)
+
+
+@registry.register
+class DistrictLayer(_AdminAreaLayer):
+    name = "admin_district"
+    title = _("区县")
+    level = AdminArea.Level.DISTRICT
+    style = {"color": "#4a3b8f", "weight": 3, "fill": False, "dashArray": "8 4"}
+    fit = True
+
+
+@registry.register
+class StreetLayer(_AdminAreaLayer):
+    name = "admin_street"
+    title = _("街道/乡镇")
+    level = AdminArea.Level.STREET
+    style = {"color": "#7b5ea7", "weight": 2, "fill": False}
+
+
+@registry.register
+class CommunityLayer(_AdminAreaLayer):
+    name = "admin_community"
+    title = _("社区/村")
+    level = AdminArea.Level.COMMUNITY
+    style = {"color": "#a58bd0", "weight": 1.5, "fill": False, "dashArray": "4 3"}
+    min_zoom = 10
+
+
+class _GridLayer(Layer):
+    model = Grid
+    geometry_type = "polygon"
+    properties = ["code", "name", "level", "kind", "dedicated_type", "community__name", "households", "population", "version"]
+    labels = {"community_name": _("所属社区/村")}
+    search_fields = ("code", "name")
+    level = None
+
+    def get_queryset(self):
+        # Only the grids in force: earlier versions stay in the table for old records.
+        return Grid.objects.current().filter(level=self.level)
+
+
+@registry.register
+class GridL4Layer(_GridLayer):
+    name = "grids_l4"
+    title = _("四级网格")
+    level = 4
+    style = {"color": "#1f78b4", "weight": 1.5, "fill": True, "fillColor": "#a6cee3", "fillOpacity": 0.25}
+    min_zoom = 11
+
+
+@registry.register
+class GridL5Layer(_GridLayer):
+    name = "grids_l5"
+    title = _("五级网格")
+    level = 5
+    style = {"color": "#33a02c", "weight": 1, "fill": True, "fillColor": "#b2df8a", "fillOpacity": 0.2}
+    min_zoom = 13
+    visible = False  # ~10³ polygons per district: fetched when switched on

@@ -1,0 +1,131 @@
+"""The one layer registry. A layer is a small class (django-vectortiles style): which model, which
+geometry field, which properties, which rows (a queryset hook) and how it looks on the map.
+
+Apps declare their layers in `<app>/layers.py` and call `registry.register(LayerClass)`; the
+layers app autodiscovers those modules. Nothing here knows about workflows: publishing (GeoJSON,
+vector tiles, the map page) only reads what the registry holds.
+"""
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models.functions import Cast
+from django.utils.text import capfirst
+
+
+class LayerError(LookupError):
+    pass
+
+
+class Layer:
+    """Subclass and set the attributes; override get_queryset / get_tile_queryset for row rules."""
+
+    name = None  # URL-safe identifier, e.g. "grids_l4"
+    title = None  # gettext_lazy, shown in the layer control and legend
+    model = None
+    geom_field = "geom"
+    geometry_type = None  # "polygon" | "line" | "point"
+    # Field paths to publish ("code", "community__name"). A field with choices is published twice:
+    # the stored value under its key and the display label under "<key>_display".
+    properties = []
+    labels = {}  # key -> label, overriding the field's verbose_name in pop-ups
+    style = {}  # Leaflet path options: color, weight, fill, fillColor, fillOpacity, radius (points)
+    min_zoom = 0  # vector tiles below this zoom are empty
+    visible = True  # drawn when the map opens; False: loaded only when switched on
+    fit = False  # the map opens on the extent of this layer
+    search_fields = ()  # keys the map's search box matches (code, name)
+
+    # --- rows -----------------------------------------------------------------------------------
+    def get_queryset(self):
+        return self.model._default_manager.all()
+
+    def get_tile_queryset(self, z, x, y):
+        """Rows for one tile: per-zoom thinning is ordinary ORM code here."""
+        return self.get_queryset()
+
+    # --- properties -----------------------------------------------------------------------------
+    def _field(self, path):
+        model, field = self.model, None
+        for part in path.split("__"):
+            field = model._meta.get_field(part)
+            if field.is_relation:
+                model = field.related_model
+        return field
+
+    def property_columns(self):
+        """[(key, expression, label)] for every published property, in order."""
+        cols = []
+        for path in self.properties:
+            key = path.replace("__", "_")
+            try:
+                field = self._field(path)
+            except FieldDoesNotExist as exc:
+                raise LayerError(f"layer {self.name}: no field {path!r} on {self.model.__name__}") from exc
+            label = self.labels.get(key, capfirst(field.verbose_name))
+            cols.append((key, F(path), label))
+            if field.choices:
+                # Display labels are resolved now, so they follow the request's language.
+                display = Case(
+                    *[When(Q(**{path: value}), then=Value(str(text), output_field=CharField())) for value, text in field.flatchoices],
+                    default=Cast(F(path), CharField()), output_field=CharField(),
+                )
+                cols.append((f"{key}_display", display, label))
+        return cols
+
+    def popup_fields(self):
+        """[(key, label)] shown in a pop-up: the display label of a choice, not its stored value."""
+        cols = self.property_columns()
+        keys = {k for k, _, _ in cols}
+        return [(k, str(label)) for k, _, label in cols if f"{k}_display" not in keys]
+
+    def describe(self):
+        """What the map needs to know about this layer (JSON-ready)."""
+        return {
+            "name": self.name,
+            "title": str(self.title),
+            "geometry_type": self.geometry_type,
+            "style": self.style,
+            "min_zoom": self.min_zoom,
+            "visible": self.visible,
+            "fit": self.fit,
+            "search_fields": list(self.search_fields),
+            "properties": [{"key": k, "label": label} for k, label in self.popup_fields()],
+        }
+
+
+class Registry:
+    def __init__(self):
+        self._layers = {}
+
+    def register(self, layer_class):
+        layer = layer_class()
+        for attr in ("name", "title", "model", "geometry_type"):
+            if not getattr(layer, attr, None):
+                raise LayerError(f"{layer_class.__name__}: {attr} is required")
+        if layer.geometry_type not in ("polygon", "line", "point"):
+            raise LayerError(f"{layer_class.__name__}: geometry_type must be polygon, line or point")
+        if layer.name in self._layers and type(self._layers[layer.name]) is not layer_class:
+            raise LayerError(f"layer name {layer.name!r} is registered twice")
+        for path in layer.properties:  # fail at start-up on a misspelt field, not on the first request
+            try:
+                layer._field(path)
+            except FieldDoesNotExist as exc:
+                raise LayerError(f"layer {layer.name}: no field {path!r} on {layer.model.__name__}") from exc
+        self._layers[layer.name] = layer
+        return layer_class  # usable as a class decorator
+
+    def get(self, name):
+        try:
+            return self._layers[name]
+        except KeyError:
+            raise LayerError(name) from None
+
+    def __iter__(self):
+        return iter(self._layers.values())
+
+    def __len__(self):
+        return len(self._layers)
+
+    def names(self):
+        return list(self._layers)
+
+
+registry = Registry()

@@ -1,0 +1,62 @@
+"""Publishing of the registered layers: the list, GeoJSON, vector tiles and the map page.
+
+Public and read-only for now: these are the bureau's base data (areas, grids, roads, signs,
+boundaries, facilities). Scope them per user here when that changes.
+"""
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from . import publish
+from .registry import LayerError, registry
+
+
+def _layer_or_404(name):
+    try:
+        return registry.get(name)
+    except LayerError:
+        raise Http404(f"no layer {name!r}") from None
+
+
+def _bad_request(message):
+    return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def layer_list(request):
+    layers = []
+    for layer in registry:
+        info = layer.describe()
+        info["geojson_url"] = reverse("layers:geojson", args=[layer.name])
+        # A template, not a reversible path: Leaflet/MapLibre fill in {z}/{x}/{y}.
+        info["tiles_url"] = reverse("layers:tile", args=[layer.name, 0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+        layers.append(info)
+    return JsonResponse({"layers": layers}, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def layer_geojson(request, name):
+    layer = _layer_or_404(name)
+    try:
+        bbox = publish.parse_bbox(request.GET.get("bbox"))
+    except publish.PublishError as exc:
+        return _bad_request(str(exc))
+    return HttpResponse(publish.geojson(layer, bbox), content_type="application/geo+json")
+
+
+@require_GET
+def layer_tile(request, name, z, x, y):
+    layer = _layer_or_404(name)
+    try:
+        data = publish.tile(layer, z, x, y)
+    except publish.PublishError as exc:
+        return _bad_request(str(exc))
+    if not data:
+        return HttpResponse(status=204)
+    return HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
+
+
+@require_GET
+def map_page(request):
+    return render(request, "layers/map.html")
