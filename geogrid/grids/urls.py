@@ -1,4 +1,7 @@
 from django.urls import path
 
+from .locate import LocateView
+
 urlpatterns = [
+    path("api/locate", LocateView.as_view(), name="locate"),
 ]

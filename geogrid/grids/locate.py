@@ -1,0 +1,66 @@
+"""GET /api/locate?lon=&lat=[&crs=] — what a point falls in (MapIt-style): district, street,
+community, level-4/5 grid and the grid's 4+N team on duty. The rule is services.locate."""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geogrid.geo.crs import CRSError, point_to_storage
+
+from .services import locate
+
+PUBLIC_KEYS = ("district", "street", "community", "grid4", "grid5")
+
+
+def _ref_serializer(name):
+    return inline_serializer(name, {"code": serializers.CharField(), "name": serializers.CharField()}, allow_null=True)
+
+
+LocateResult = inline_serializer("LocateResult", {
+    **{key: _ref_serializer(f"LocateRef_{key}") for key in PUBLIC_KEYS},
+    "members": inline_serializer("LocateMember", {
+        "name": serializers.CharField(), "role": serializers.CharField(), "phone": serializers.CharField(),
+        "grid": serializers.CharField(),
+    }, many=True),
+})
+LocateError = inline_serializer("LocateError", {"error": serializers.CharField()})
+
+
+class LocateView(APIView):
+    """Public: a citizen may look up the grid and the grid member responsible for a place."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []  # no session/CSRF work for a public lookup
+
+    @extend_schema(
+        operation_id="locate",
+        summary="点位所在的行政区划、网格及网格员",
+        parameters=[
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description="经度"),
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="纬度"),
+            OpenApiParameter("crs", OpenApiTypes.STR, required=False,
+                             description="输入坐标系：EPSG:4490（默认）、EPSG:4326、gcj02（高德/腾讯/微信定位）"),
+        ],
+        responses={
+            200: LocateResult,
+            400: OpenApiResponse(LocateError, description="坐标或坐标系有误"),
+            404: OpenApiResponse(LocateError, description="点位不在任何已知区域内"),
+        },
+        examples=[OpenApiExample("outside", value={"error": "该点不在本系统的任何区域内"}, status_codes=["404"], response_only=True)],
+    )
+    def get(self, request):
+        lon, lat = request.query_params.get("lon"), request.query_params.get("lat")
+        if lon in (None, "") or lat in (None, ""):
+            return Response({"error": "缺少参数 lon（经度）或 lat（纬度）"}, status=400)
+        try:
+            point = point_to_storage(lon, lat, request.query_params.get("crs") or None)
+        except CRSError as exc:
+            return Response({"error": str(exc)}, status=400)
+        found = locate(point)
+        if found is None:
+            return Response({"error": "该点不在本系统的任何区域内（区、街道、社区、网格）"}, status=404)
+        body = {key: found[key] for key in PUBLIC_KEYS}
+        body["members"] = [{k: m[k] for k in ("name", "role", "phone", "grid")} for m in found["members"]]
+        return Response(body)
