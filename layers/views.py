@@ -6,6 +6,7 @@ boundaries, facilities). Scope them per user here when that changes.
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import publish
@@ -59,4 +60,16 @@ def layer_tile(request, name, z, x, y):
 
 @require_GET
 def map_page(request):
-    return render(request, "layers/map.html")
+    # Texts the script shows, in the request's language; the layers themselves come from /layers/.
+    config = {
+        "layersUrl": reverse("layers:list"),
+        "text": {
+            "legend": _("图例"),
+            "loading": _("正在加载图层…"),
+            "loadFailed": _("图层加载失败"),
+            "notFound": _("没有找到“%s”"),
+            "found": _("找到 %s 个，已定位到第一个"),
+            "empty": _("（空）"),
+        },
+    }
+    return render(request, "layers/map.html", {"map_config": config})
