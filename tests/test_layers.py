@@ -1,5 +1,6 @@
 """layers/: the registry, GeoJSON (RFC 7946) and vector tiles (ST_AsMVT), on a tiny purpose-built district."""
 import json
+import re
 import time
 
 import mapbox_vector_tile
@@ -232,3 +233,25 @@ def test_l5_geojson_is_fast_for_a_district_of_grids(client):
     assert len(decode(r.content)["grids_l5"]["features"]) > 50
     print(f"grids_l5 GeoJSON: {len(fc['features'])} features, {size} B in {elapsed * 1000:.0f} ms; "
           f"z14 tile {len(r.content)} B in {tile_elapsed * 1000:.0f} ms")
+
+
+@pytest.mark.django_db
+def test_map_page_serves_every_asset_itself_and_switches_to_english(client):
+    html = client.get("/map/").content.decode()
+    assets = re.findall(r'<(?:script|link|img)\b[^>]*?\b(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("leaflet.js") for a in assets) and any(a.endswith("geogrid/map.js") for a in assets)
+    for url in assets:
+        assert url.startswith("/static/"), url  # nothing from another host (no CDN): the map works offline
+    assert not re.search(r"https?://", html)
+    assert 'lang="zh-hans"' in html and "综合地图" in html
+    assert {l["name"]: l["title"] for l in client.get("/layers/").json()["layers"]}["grids_l4"] == "四级网格"
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/map/"})
+    html = client.get("/map/").content.decode()
+    assert 'lang="en"' in html and "Search grids, roads, facilities by code or name" in html
+    layers = {l["name"]: l for l in client.get("/layers/").json()["layers"]}
+    assert layers["grids_l4"]["title"] == "Level-4 grids"
+    assert {"key": "kind_display", "label": "Kind"} in layers["grids_l4"]["properties"]
+    small_district()
+    props = get_geojson(client, "grids_l4", bbox="116.755,36.545,116.756,36.546")["features"][0]["properties"]
+    assert props["kind_display"] == "Dedicated grid" and props["dedicated_type_display"] == "School"

@@ -1,5 +1,5 @@
 """Layers of the boundaries app: boundary lines and their markers."""
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from layers.registry import Layer, registry
 
@@ -9,7 +9,7 @@ from .models import BoundaryLine, BoundaryMarker
 @registry.register
 class BoundaryLineLayer(Layer):
     name = "boundary_lines"
-    title = _("行政区域界线")
+    title = pgettext_lazy("map layer", "行政区域界线")
     model = BoundaryLine
     geometry_type = "line"
     properties = ["code", "name", "level", "side_a_name", "side_b_name", "length_m"]
@@ -20,7 +20,7 @@ class BoundaryLineLayer(Layer):
 @registry.register
 class BoundaryMarkerLayer(Layer):
     name = "boundary_markers"
-    title = _("界桩")
+    title = pgettext_lazy("map layer", "界桩")
     model = BoundaryMarker
     geometry_type = "point"
     properties = ["number", "line__name", "marker_type", "material", "year_installed"]

@@ -1,5 +1,5 @@
 """Layers of the facilities app: civil-affairs facility points."""
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from layers.registry import Layer, registry
 
@@ -9,7 +9,7 @@ from .models import Facility
 @registry.register
 class FacilityLayer(Layer):
     name = "facilities"
-    title = _("民政设施")
+    title = pgettext_lazy("map layer", "民政设施")
     model = Facility
     geometry_type = "point"
     properties = ["name", "facility_type", "address", "capacity", "operator", "phone", "area__name"]

@@ -1,5 +1,5 @@
 """Layers of the grids app: administrative areas (three levels) and current level-4/5 grids."""
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from layers.registry import Layer, registry
 
@@ -21,7 +21,7 @@ class _AdminAreaLayer(Layer):
 @registry.register
 class DistrictLayer(_AdminAreaLayer):
     name = "admin_district"
-    title = _("区县")
+    title = pgettext_lazy("map layer", "区县")
     level = AdminArea.Level.DISTRICT
     style = {"color": "#4a3b8f", "weight": 3, "fill": False, "dashArray": "8 4"}
     fit = True
@@ -30,7 +30,7 @@ class DistrictLayer(_AdminAreaLayer):
 @registry.register
 class StreetLayer(_AdminAreaLayer):
     name = "admin_street"
-    title = _("街道/乡镇")
+    title = pgettext_lazy("map layer", "街道/乡镇")
     level = AdminArea.Level.STREET
     style = {"color": "#7b5ea7", "weight": 2, "fill": False}
 
@@ -38,7 +38,7 @@ class StreetLayer(_AdminAreaLayer):
 @registry.register
 class CommunityLayer(_AdminAreaLayer):
     name = "admin_community"
-    title = _("社区/村")
+    title = pgettext_lazy("map layer", "社区/村")
     level = AdminArea.Level.COMMUNITY
     style = {"color": "#a58bd0", "weight": 1.5, "fill": False, "dashArray": "4 3"}
     min_zoom = 10
@@ -60,7 +60,7 @@ class _GridLayer(Layer):
 @registry.register
 class GridL4Layer(_GridLayer):
     name = "grids_l4"
-    title = _("四级网格")
+    title = pgettext_lazy("map layer", "四级网格")
     level = 4
     style = {"color": "#1f78b4", "weight": 1.5, "fill": True, "fillColor": "#a6cee3", "fillOpacity": 0.25}
     min_zoom = 11
@@ -69,7 +69,7 @@ class GridL4Layer(_GridLayer):
 @registry.register
 class GridL5Layer(_GridLayer):
     name = "grids_l5"
-    title = _("五级网格")
+    title = pgettext_lazy("map layer", "五级网格")
     level = 5
     style = {"color": "#33a02c", "weight": 1, "fill": True, "fillColor": "#b2df8a", "fillOpacity": 0.2}
     min_zoom = 13

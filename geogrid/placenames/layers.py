@@ -1,5 +1,5 @@
 """Layers of the place-names app: road centrelines and road-name signs."""
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from layers.registry import Layer, registry
 
@@ -9,7 +9,7 @@ from .models import Road, RoadSign
 @registry.register
 class RoadLayer(Layer):
     name = "roads"
-    title = _("道路")
+    title = pgettext_lazy("map layer", "道路")
     model = Road
     geometry_type = "line"
     properties = ["code", "name", "working_name", "pinyin", "category", "status", "length_m"]
@@ -21,7 +21,7 @@ class RoadLayer(Layer):
 @registry.register
 class RoadSignLayer(Layer):
     name = "road_signs"
-    title = _("路名牌")
+    title = pgettext_lazy("map layer", "路名牌")
     model = RoadSign
     geometry_type = "point"
     properties = ["code", "name_text", "pinyin_text", "road__code", "direction_text", "door_range", "condition", "facing"]
