@@ -1,6 +1,5 @@
 """The /map/ page in headless Chromium: layers drawn from the registry, control, legend, pop-ups,
 search, and not one request leaving the server."""
-import re
 from urllib.parse import urlparse
 
 import pytest
@@ -87,5 +86,7 @@ def test_map_search_finds_a_grid_by_code(live_server, page):
     page.press("#map-search input[name=q]", "Enter")
     page.wait_for_selector(".leaflet-popup-content", timeout=5000)
     assert "西一小网格" in page.locator(".leaflet-popup-content").inner_text()
-    assert re.search(r"1", page.locator(".map-search-msg").inner_text())
+    assert page.locator(".map-search-msg").inner_text() == "找到 1 个，已定位到第一个"
+    # The level-5 layer was not drawn at first; the search loaded it and switched it on.
+    assert page.evaluate("window.geogridMap.map.hasLayer(window.geogridMap.layers.grids_l5.group)")
 
