@@ -25,8 +25,15 @@ def test_point_inside_a_level5_grid(client, django_assert_max_num_queries):
         "community": {"code": "370112001001", "name": "测试社区"},
         "grid4": {"code": GRID_A, "name": "西网格"},
         "grid5": {"code": GRID_A5, "name": "西一小网格"},
-        "members": [{"name": "王网格", "role": "专职网格员", "phone": "13800000001", "grid": GRID_A}],
+        "members": [{"name": "王网格", "role": "专职网格员", "phone": "138****0001", "grid": GRID_A}],
     }
+
+
+def test_signed_in_users_see_full_phone_numbers(client, django_user_model):
+    small_district()
+    client.force_login(django_user_model.objects.create_user("staff1", password="x-12345678"))
+    body = locate(client, lon="116.745", lat="36.545").json()
+    assert body["members"][0]["phone"] == "13800000001"
 
 
 def test_point_in_a_level4_grid_without_level5(client):

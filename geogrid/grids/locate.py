@@ -28,11 +28,17 @@ LocateResult = inline_serializer("LocateResult", {
 LocateError = inline_serializer("LocateError", {"error": serializers.CharField()})
 
 
+def mask_phone(phone):
+    """138****5678: enough for a citizen to recognise the number on the grid notice board,
+    not a bulk-scrapable list of staff phones (PIPL: minimum necessary)."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else ""
+
+
 class LocateView(APIView):
-    """Public: a citizen may look up the grid and the grid member responsible for a place."""
+    """Public: a citizen may look up the grid and the grid member responsible for a place.
+    Full phone numbers only for signed-in users; the public sees them masked."""
 
     permission_classes = [AllowAny]
-    authentication_classes = []  # no session/CSRF work for a public lookup
 
     @extend_schema(
         operation_id="locate",
@@ -62,5 +68,9 @@ class LocateView(APIView):
         if found is None:
             return Response({"error": "该点不在本系统的任何区域内（区、街道、社区、网格）"}, status=404)
         body = {key: found[key] for key in PUBLIC_KEYS}
-        body["members"] = [{k: m[k] for k in ("name", "role", "phone", "grid")} for m in found["members"]]
+        signed_in = request.user.is_authenticated
+        body["members"] = [
+            {"name": m["name"], "role": m["role"], "phone": m["phone"] if signed_in else mask_phone(m["phone"]), "grid": m["grid"]}
+            for m in found["members"]
+        ]
         return Response(body)
