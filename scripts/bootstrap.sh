@@ -36,7 +36,7 @@ apt_install() {
   fi
 }
 
-mkdir -p var var/artifacts
+mkdir -p var var/artifacts var/staticfiles
 apt_install python3-venv gdal-bin gettext
 if [ -z "${DATABASE_URL:-}" ]; then
   [ -n "$(pg_bindir)" ] || apt_install postgresql
