@@ -168,3 +168,22 @@ LOGGING = {
 # Debian 12 ships GDAL 3.6; the protection this warns about needs 3.9. Spatial references only
 # come from our own data and authenticated imports.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Incidents and the workflow core (geogrid.workflow, geogrid.grids.incidents) ---------------
+# Refused transitions → 409/403/400 with a clear body in every API.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "geogrid.workflow.drf.exception_handler"
+# A stage turns yellow when this fraction of its allowed time is used; red past the deadline.
+GEOGRID_DEADLINE_YELLOW_AT = float(os.environ.get("GEOGRID_DEADLINE_YELLOW_AT", "0.8"))
+# Duplicate suggestion: open cases of the same category within this radius and time window.
+GEOGRID_DUPLICATE_RADIUS_M = float(os.environ.get("GEOGRID_DUPLICATE_RADIUS_M", "50"))
+GEOGRID_DUPLICATE_WINDOW_H = float(os.environ.get("GEOGRID_DUPLICATE_WINDOW_H", "72"))
+# Photos of a case: at most this many, each at most this size; thumbnails this many pixels wide.
+GEOGRID_PHOTO_MAX_COUNT = 3
+GEOGRID_PHOTO_MAX_BYTES = int(os.environ.get("GEOGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+GEOGRID_PHOTO_MAX_PIXELS = 40_000_000
+GEOGRID_PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+GEOGRID_THUMBNAIL_PX = 320
+# Hours allowed per incident stage (set locally, unverified: a category's own time_limits win),
+# scaled by the case's 五办 mode.
+GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
+GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}

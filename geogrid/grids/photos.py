@@ -1,0 +1,98 @@
+"""Photos of incidents: checked by content (Pillow), not by file name; size and count limits;
+a JPEG thumbnail. `prepare_photos` does every check before anything is written, so a bad photo
+refuses the whole report and leaves no incident behind."""
+import hashlib
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .models import IncidentPhoto
+
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+@dataclass
+class PreparedPhoto:
+    name: str
+    content: bytes
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+    thumbnail: bytes
+
+
+def _error(name, message):
+    return ValidationError({"photos": [f"{name}：{message}"]})
+
+
+def prepare_photo(upload):
+    """Check one uploaded file (a Django UploadedFile or any object with read() and a name) and
+    make its thumbnail. Raises ValidationError with a message for people."""
+    name = getattr(upload, "name", None) or "photo"
+    max_bytes = settings.GEOGRID_PHOTO_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise _error(name, f"文件过大（{size / 1048576:.1f} MB），上限 {max_bytes / 1048576:.0f} MB")
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _error(name, f"文件过大，上限 {max_bytes / 1048576:.0f} MB")
+    if not data:
+        raise _error(name, "文件为空")
+    formats = settings.GEOGRID_PHOTO_FORMATS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                probe.verify()  # structure and checksums, without decoding
+            if fmt not in formats:
+                raise _error(name, f"不支持的图片格式 {fmt}，可用：{'、'.join(formats)}")
+            if width * height > settings.GEOGRID_PHOTO_MAX_PIXELS:
+                raise _error(name, f"图片像素过多（{width}×{height}）")
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()  # a truncated file fails here
+                thumb = ImageOps.exif_transpose(img).convert("RGB")
+                px = settings.GEOGRID_THUMBNAIL_PX
+                thumb.thumbnail((px, px))
+                out = io.BytesIO()
+                thumb.save(out, "JPEG", quality=80)
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _error(name, "不是有效的图片文件（按内容检查，仅支持 JPEG、PNG、WebP）")
+    return PreparedPhoto(
+        name=f"{uuid.uuid4().hex}.{EXTENSIONS[fmt]}", content=data, content_type=formats[fmt], width=width, height=height,
+        sha256=hashlib.sha256(data).hexdigest(), thumbnail=out.getvalue(),
+    )
+
+
+def prepare_photos(uploads, already=0):
+    """Check a list of uploads (count limit counts `already` stored photos)."""
+    uploads = [u for u in (uploads or []) if u]
+    limit = settings.GEOGRID_PHOTO_MAX_COUNT
+    if already + len(uploads) > limit:
+        raise ValidationError({"photos": [f"每个事件最多 {limit} 张照片"]})
+    return [prepare_photo(u) for u in uploads]
+
+
+def save_photos(incident, prepared, user=None):
+    """Store checked photos of an incident (inside the caller's transaction)."""
+    out = []
+    for p in prepared:
+        photo = IncidentPhoto(incident=incident, content_type=p.content_type, size=len(p.content), sha256=p.sha256, uploaded_by=user)
+        photo.image.save(p.name, ContentFile(p.content), save=False)
+        photo.thumbnail.save(p.name.rsplit(".", 1)[0] + "_thumb.jpg", ContentFile(p.thumbnail), save=False)
+        photo.width, photo.height = p.width, p.height
+        photo.save()
+        out.append(photo)
+    return out

@@ -1,0 +1,23 @@
+"""DRF exception mapping: workflow errors → their status (409/403/404/400) with a clear body;
+Django ValidationError → 400. Installed as REST_FRAMEWORK["EXCEPTION_HANDLER"]."""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .exceptions import WorkflowError
+
+
+def validation_error_body(exc):
+    if hasattr(exc, "message_dict"):
+        fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        first = next(iter(fields.values()), [""])
+        return {"error": "；".join(m for msgs in fields.values() for m in msgs) or str(first), "fields": fields}
+    return {"error": "；".join(str(m) for m in exc.messages)}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, WorkflowError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        return Response(validation_error_body(exc), status=400)
+    return drf_exception_handler(exc, context)
