@@ -187,3 +187,4 @@ GEOGRID_THUMBNAIL_PX = 320
 # scaled by the case's 五办 mode.
 GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
 GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.grids.models.IncidentMode"}

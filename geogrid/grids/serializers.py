@@ -1,0 +1,222 @@
+"""Serializers of the incident, team and patrol API. Input serializers only shape and type the
+request; the rules are in incidents.py / teams.py / patrols.py."""
+from rest_framework import serializers
+
+from .incidents import available_actions, deadline_status, timeline
+from .models import GridMember, Incident, IncidentCategory, IncidentMode, IncidentPhoto, Patrol
+
+
+def _code(obj):
+    return obj.code if obj is not None else None
+
+
+def wgs84(geom):
+    """lon/lat for output (CGCS2000 ≈ WGS84 at this accuracy, as in geo.crs)."""
+    return {"lon": round(geom.x, 7), "lat": round(geom.y, 7)} if geom is not None else None
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    default_mode_label = serializers.CharField(source="get_default_mode_display", read_only=True)
+
+    class Meta:
+        model = IncidentCategory
+        fields = ["code", "name", "default_mode", "default_mode_label", "description", "time_limits"]
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="类别编码（见 /api/incidents/categories/）")
+    description = serializers.CharField(max_length=2000)
+    lon = serializers.FloatField(help_text="经度")
+    lat = serializers.FloatField(help_text="纬度")
+    crs = serializers.CharField(required=False, allow_blank=True, help_text="EPSG:4490（默认）、EPSG:4326（浏览器定位）、gcj02（高德/腾讯/微信）")
+    mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, allow_blank=True, help_text="五办方式；缺省用类别默认")
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, help_text="最多 3 张（multipart）")
+
+
+class IncidentCreatedSerializer(serializers.ModelSerializer):
+    grid5 = serializers.SerializerMethodField()
+    grid4 = serializers.SerializerMethodField()
+    community = serializers.SerializerMethodField()
+    street = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = ["id", "number", "state", "mode", "grid5", "grid4", "community", "street", "deadline"]
+
+    def get_grid5(self, obj) -> str | None:
+        return _code(obj.grid5)
+
+    def get_grid4(self, obj) -> str | None:
+        return _code(obj.grid4)
+
+    def get_community(self, obj) -> str | None:
+        return _code(obj.community)
+
+    def get_street(self, obj) -> str | None:
+        return _code(obj.street)
+
+
+class IncidentListSerializer(IncidentCreatedSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    mode_label = serializers.CharField(source="get_mode_display", read_only=True)
+    responsible_level_label = serializers.CharField(source="get_responsible_level_display", read_only=True)
+    reporter = serializers.StringRelatedField()
+    assignee = serializers.StringRelatedField()
+    location = serializers.SerializerMethodField()
+    deadline_status = serializers.SerializerMethodField()
+
+    class Meta(IncidentCreatedSerializer.Meta):
+        fields = ["id", "number", "category", "category_name", "mode", "mode_label", "state", "state_label", "responsible_level",
+                  "responsible_level_label", "description", "address", "location", "input_crs", "grid5", "grid4", "community",
+                  "street", "reporter", "assignee", "reported_at", "state_entered_at", "deadline", "deadline_status", "urge_count",
+                  "closed_at"]
+
+    def get_location(self, obj) -> dict:
+        return wgs84(obj.geom)
+
+    def get_deadline_status(self, obj) -> str | None:
+        return deadline_status(obj)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentPhoto
+        fields = ["id", "image", "thumbnail", "width", "height", "content_type", "size", "uploaded_at"]
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    action = serializers.CharField()
+    action_label = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    from_label = serializers.CharField()
+    to_label = serializers.CharField()
+    note = serializers.CharField()
+    data = serializers.DictField()
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    requires = serializers.ListField(child=serializers.CharField())
+
+
+class IncidentRefSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "number", "state", "state_label", "reported_at"]
+
+
+class IncidentDetailSerializer(IncidentListSerializer):
+    photos = PhotoSerializer(many=True, read_only=True)
+    duplicate_of = IncidentRefSerializer(read_only=True)
+    timeline = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(IncidentListSerializer.Meta):
+        fields = IncidentListSerializer.Meta.fields + ["photos", "duplicate_of", "timeline", "actions"]
+
+    def get_timeline(self, obj) -> list[dict]:
+        return TimelineEventSerializer(timeline(obj), many=True).data
+
+    def get_actions(self, obj) -> list[dict]:
+        request = self.context.get("request")
+        return available_actions(obj, request.user) if request else []
+
+
+class SimilarSerializer(serializers.ModelSerializer):
+    """What a reporter may see of a possible duplicate before submitting (no description: the case
+    may be outside their grid)."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    distance_m = serializers.SerializerMethodField()
+    location = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = ["id", "number", "category", "state", "state_label", "reported_at", "distance_m", "location"]
+
+    def get_distance_m(self, obj) -> float:
+        return round(obj.distance.m, 1)
+
+    def get_location(self, obj) -> dict:
+        return wgs84(obj.geom)
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    category = serializers.CharField()
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    crs = serializers.CharField(required=False, allow_blank=True)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="说明（不予立案、反馈、返工、上报时必填）")
+    assignee = serializers.IntegerField(required=False, help_text="派遣：承办人用户 id")
+    mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, help_text="立案/派遣/调整办理方式：五办方式")
+    duplicate_of = serializers.IntegerField(required=False, help_text="不予立案：重复的原案卷 id")
+
+
+class GridMemberSerializer(serializers.ModelSerializer):
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    user_name = serializers.CharField(source="user.__str__", read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = GridMember
+        fields = ["id", "grid", "grid_name", "user", "user_name", "role", "role_label", "other_kind", "phone", "start_date", "end_date"]
+
+
+class GridMemberInputSerializer(serializers.Serializer):
+    grid = serializers.CharField(help_text="网格编码（现行版本）")
+    user = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=GridMember.Role.choices)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    other_kind = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+
+class EndMembershipSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class PatrolSerializer(serializers.ModelSerializer):
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    user = serializers.StringRelatedField()
+    track = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Patrol
+        fields = ["id", "user", "grid", "started_at", "ended_at", "length_m", "note", "track", "findings"]
+
+    def get_track(self, obj) -> list[list[float]] | None:
+        return [[round(x, 7), round(y, 7)] for x, y in obj.track.coords] if obj.track else None
+
+    def get_findings(self, obj) -> list[str]:
+        return [i.number for i in obj.findings.all()]
+
+
+class PatrolStartSerializer(serializers.Serializer):
+    grid = serializers.CharField(help_text="网格编码")
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class PatrolEndSerializer(serializers.Serializer):
+    track = serializers.ListField(child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=3),
+                                  required=False, help_text="[[经度, 纬度], …]")
+    crs = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
