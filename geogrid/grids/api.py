@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,6 +21,9 @@ from . import incidents, patrols, teams
 from . import serializers as s
 from .models import Grid, Incident, IncidentCategory, Patrol
 from .permissions import staff_scope_q, visible_incidents
+
+# Token first, so an API client without valid credentials gets 401 with "WWW-Authenticate: Token".
+AUTH = [TokenAuthentication, SessionAuthentication]
 
 ErrorBody = inline_serializer("WorkflowError", {
     "error": serializers.CharField(), "code": serializers.CharField(), "action": serializers.CharField(required=False),
@@ -67,6 +71,7 @@ class IncidentFilter(django_filters.FilterSet):
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """事件/案卷: what the signed-in user may see (permissions.visible_incidents)."""
 
+    authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     filterset_class = IncidentFilter
     lookup_value_regex = r"\d+"
@@ -145,6 +150,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """4+N 队伍任职：列出（本人网格、辖区），任命（POST），终止（POST …/end/）。"""
 
+    authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.GridMemberSerializer
     filterset_fields = {"role": ["exact"]}
@@ -190,6 +196,7 @@ class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 class GridTeamView(APIView):
     """The team on duty of a grid (current version), for signed-in users."""
 
+    authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=["teams"], summary="网格的 4+N 队伍（在岗）", responses=inline_serializer("GridTeam", {
@@ -206,6 +213,7 @@ class GridTeamView(APIView):
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """巡查：本人的巡查（工作人员另见辖区内的）。POST 开始，…/end/ 结束，…/findings/ 上报发现。"""
 
+    authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.PatrolSerializer
     queryset = Patrol.objects.none()  # for the schema; get_queryset scopes
