@@ -80,6 +80,13 @@ def test_bad_reports_are_400(body):
     assert Incident.objects.count() == 0
 
 
+def test_a_user_without_a_reporting_role_gets_403():
+    w = world()
+    r = post_report(session_client(w["pn"]))
+    assert r.status_code == 403 and "上报" in r.json()["error"]
+    assert Incident.objects.count() == 0
+
+
 def test_gcj02_report_through_the_api():
     w = world()
     glon, glat = gcj02.wgs84_to_gcj02(*P_G4A)

@@ -216,3 +216,21 @@ def test_timeline_names_the_actors():
     tl = timeline(inc)
     assert [(e["action"], e["actor"], e["to_label"]) for e in tl] == [("open", "甲网格员", "已上报"), ("register", "一社区干事", "已立案")]
     assert tl[1]["from_label"] == "已上报" and tl[1]["action_label"] == "立案" and tl[1]["note"] == "属实"
+
+
+def test_incident_admin_pages_open(client):
+    from geogrid.accounts.models import User
+    from geogrid.grids.patrols import start_patrol
+
+    w = world()
+    inc = report(w, photos=[jpeg_upload()])
+    patrol = start_patrol(w["m_a"], w["g4a"])
+    client.force_login(User.objects.create_superuser("boss2", "b@example.cn", "pw-123456"))
+    for model, obj in [("incident", inc), ("incidentcategory", inc.category), ("patrol", patrol)]:
+        r = client.get(f"/admin/grids/{model}/")
+        assert r.status_code == 200, model
+        r = client.get(f"/admin/grids/{model}/{obj.pk}/change/")
+        assert r.status_code == 200, model
+    html = client.get(f"/admin/grids/incident/{inc.pk}/change/").content.decode()
+    assert inc.number in html and "L.GeometryField" in html
+    assert client.get("/admin/grids/incident/add/").status_code == 403  # cases are reported, not typed in
