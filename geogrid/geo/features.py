@@ -1,0 +1,111 @@
+"""The one way geogrid reads a vector file: GeoJSON, Shapefile or GeoPackage through GDAL.
+
+    for f in read_features(path, input_crs="gcj02"):
+        f.index, f.properties, f.geom   # geom: GEOS geometry in EPSG:4490
+
+Every import command and the demo loader go through here, so the input-CRS rules (GCJ-02
+conversion, "the file's own CRS unless told otherwise") hold everywhere.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.gis.gdal import DataSource, GDALException
+from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPoint, MultiPolygon
+
+from .crs import STORAGE_SRID, CRSError, parse_input_crs, to_storage
+
+
+class FeatureError(ValueError):
+    """A file or feature that cannot be read. `index` is the 0-based feature index, or None when
+    the whole file is at fault."""
+
+    def __init__(self, message, index=None, path=None):
+        self.index, self.path = index, path
+        where = f"{path}: " if path else ""
+        at = f"第 {index} 个要素（feature #{index}）: " if index is not None else ""
+        super().__init__(f"{where}{at}{message}")
+
+
+@dataclass
+class Feature:
+    index: int
+    properties: dict
+    geom: GEOSGeometry  # EPSG:4490
+
+
+_MULTI = {"Polygon": MultiPolygon, "LineString": MultiLineString, "Point": MultiPoint}
+
+
+def promote_multi(geom):
+    """Polygon → MultiPolygon (and LineString, Point likewise); multi geometries pass through."""
+    cls = _MULTI.get(geom.geom_type)
+    if cls is None:
+        return geom
+    return cls(geom.clone(), srid=geom.srid)
+
+
+def open_layer(path, layer=0):
+    path = Path(path)
+    if not path.exists():
+        raise FeatureError("文件不存在", path=path)
+    try:
+        ds = DataSource(str(path))
+    except GDALException as exc:
+        raise FeatureError(f"GDAL 无法读取此文件（{exc}）；支持 GeoJSON、Shapefile、GeoPackage", path=path)
+    try:
+        return ds, ds[layer]
+    except (IndexError, GDALException, KeyError):
+        raise FeatureError(f"没有图层 {layer!r}", path=path)
+
+
+def read_features(path, input_crs=None, layer=0):
+    """Yield Feature(index, properties, geom in 4490) for every feature of the file.
+
+    input_crs: 'gcj02', 'EPSG:4326', 'EPSG:4490'… or None to trust the file's own CRS (GeoJSON
+    without a crs member is WGS84 by RFC 7946; a file with no CRS at all is taken as CGCS2000).
+    Raises FeatureError naming the feature index for a missing, empty or unreadable geometry.
+    """
+    try:
+        declared = parse_input_crs(input_crs) if input_crs else None
+    except CRSError as exc:
+        raise FeatureError(str(exc), path=path)
+    ds, lyr = open_layer(path, layer)
+    file_srid = None
+    if lyr.srs is not None:
+        try:
+            file_srid = lyr.srs.srid
+        except GDALException:
+            file_srid = None
+    fields = list(lyr.fields)
+    for index, feat in enumerate(lyr):
+        try:
+            ogr = feat.geom
+        except GDALException as exc:
+            raise FeatureError(f"几何无法读取（{exc}）", index=index, path=path)
+        if ogr is None:
+            raise FeatureError("没有几何", index=index, path=path)
+        geom = GEOSGeometry(ogr.wkb)
+        if geom.empty:
+            raise FeatureError("几何为空", index=index, path=path)
+        if geom.hasz:
+            geom = _drop_z(geom)
+        geom.srid = file_srid or STORAGE_SRID
+        try:
+            geom = to_storage(geom, declared if declared is not None else geom.srid)
+        except (CRSError, GDALException, Exception) as exc:  # PROJ errors surface as several types
+            raise FeatureError(f"坐标转换失败（{exc}）", index=index, path=path)
+        props = {name: feat.get(name) for name in fields}
+        yield Feature(index=index, properties=props, geom=geom)
+
+
+def _drop_z(geom):
+    """A 2D copy: storage columns are 2D."""
+    import shapely
+
+    shp = shapely.force_2d(shapely.from_wkb(bytes(geom.wkb)))
+    g = GEOSGeometry(memoryview(shapely.to_wkb(shp)))
+    g.srid = geom.srid
+    return g
+
+
+__all__ = ["Feature", "FeatureError", "promote_multi", "read_features", "open_layer"]
