@@ -1,0 +1,15 @@
+"""python manage.py demo_logins: the demo logins (README.md, "Demo logins")."""
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from geogrid.accounts.management.demo import demo_logins
+from geogrid.grids.management.output import table
+
+
+class Command(BaseCommand):
+    help = _("列出演示账号（用户名、密码、角色、所属区域）")
+
+    def handle(self, *args, **options):
+        self.stdout.write(_("演示账号（虚构数据，仅供演示）："))
+        for line in table([_("用户名"), _("密码"), _("角色"), _("所属区域")], demo_logins(), "llll"):
+            self.stdout.write(line)
