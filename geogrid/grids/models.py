@@ -294,6 +294,9 @@ class Incident(models.Model):
     duplicate_of = models.ForeignKey("self", verbose_name=_("重复于"), null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates")
     patrol = models.ForeignKey(Patrol, verbose_name=_("来自巡查"), null=True, blank=True, on_delete=models.SET_NULL, related_name="findings")
     urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    # Stages of the case left after their deadline (set by the transitions); a closed case with
+    # none was closed on time (按期结案).
+    overdue_stages = models.PositiveSmallIntegerField(_("超期环节数"), default=0, editable=False)
     reported_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
 
