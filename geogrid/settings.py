@@ -188,3 +188,7 @@ GEOGRID_THUMBNAIL_PX = 320
 GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
 GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.grids.models.IncidentMode"}
+
+# --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
+# Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.
+GEOGRID_TOPOLOGY_SLIVER_M2 = float(os.environ.get("GEOGRID_TOPOLOGY_SLIVER_M2", "1"))
