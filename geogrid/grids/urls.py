@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from . import stats_views
 from .locate import LocateView
 from .api import GridMemberViewSet, GridTeamView, IncidentViewSet, PatrolViewSet
 
@@ -12,4 +13,9 @@ router.register("api/patrols", PatrolViewSet, basename="patrol")
 urlpatterns = [
     path("api/locate", LocateView.as_view(), name="locate"),
     path("api/grids/<str:code>/team/", GridTeamView.as_view(), name="grid-team"),
+    path("stats/", stats_views.stats_page, name="stats"),
+    path("stats/map.geojson", stats_views.stats_geojson, name="stats_geojson"),
+    path("stats/export.csv", stats_views.export_csv, name="stats_csv"),
+    path("stats/export.xlsx", stats_views.export_xlsx, name="stats_xlsx"),
+    path("stats/map.html", stats_views.export_map, name="stats_map"),
 ] + router.urls
