@@ -398,3 +398,37 @@ def deadline_filter(qs, status, now=None):
         return qs.filter(yellow_at__gt=now)
     raise ValidationError({"deadline_status": [_("可选：green、yellow、red")]})
 
+
+# --- who a case may be dispatched to ---------------------------------------------------------------
+def candidate_assignees(incident, on=None):
+    """The people a dispatcher picks the assignee of a case from: the 4+N team on duty in the case's
+    grids (matched by code, so a redrawn grid keeps its team), then the staff of its community and
+    street. [(user, description)], each user once, only active users with a handling role."""
+    from geogrid.accounts.roles import Role
+
+    from .models import GridMember
+
+    User = get_user_model()
+    on = on or timezone.localdate()
+    handlers = User.objects.filter(is_active=True, groups__name__in=[str(r) for r in HANDLER_ROLES]).distinct()
+    out, seen = [], set()
+    codes = [g.code for g in (incident.grid5, incident.grid4) if g is not None]
+    members = (
+        GridMember.objects.filter(grid__code__in=codes, start_date__lte=on, user__in=handlers)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .select_related("user", "grid").order_by("-grid__level", "grid__code", "user__full_name", "user__username")
+    )
+    rank = {role: i for i, role in enumerate(GridMember.Role.values)}  # 网格长 first, as in the 4+N order
+    for m in sorted(members, key=lambda m: (-m.grid.level, m.grid.code, rank.get(m.role, 99))):
+        if m.user_id not in seen:
+            seen.add(m.user_id)
+            out.append((m.user, f"{m.grid.name} {m.get_role_display()}"))
+    staff = [(incident.community, Role.COMMUNITY_STAFF), (incident.street, Role.STREET_DISPATCHER)]
+    for area, role in staff:
+        if area is None:
+            continue
+        for u in handlers.filter(area=area, groups__name=str(role)).order_by("full_name", "username"):
+            if u.pk not in seen:
+                seen.add(u.pk)
+                out.append((u, f"{area.name} {role.label}"))
+    return out
