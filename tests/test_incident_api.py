@@ -111,6 +111,25 @@ def test_multipart_report_with_photos_and_a_bad_photo_is_400_and_no_row():
     assert Incident.objects.count() == 1
 
 
+def test_photo_links_follow_the_case_scope_with_a_token():
+    w = world()
+    c = session_client(w["m_a"])
+    data = {"category": "environment", "description": "井盖缺失", "lon": P_G5A[0], "lat": P_G5A[1], "photos": [jpeg_upload("a.jpg")]}
+    case_id = c.post("/api/incidents/", data, format="multipart").json()["id"]
+    owner = token_client(w["m_a"])
+    photo = owner.get(f"/api/incidents/{case_id}/").json()["photos"][0]
+    # Links point at the scoped API, not at a public /media/ path.
+    assert "/media/" not in photo["image"] and photo["image"].endswith("/full/") and photo["thumbnail"].endswith("/thumb/")
+    full = owner.get(photo["image"])
+    assert full.status_code == 200 and full["Content-Type"] == "image/jpeg"
+    assert b"".join(full.streaming_content)[:2] == b"\xff\xd8"  # a JPEG
+    thumb = owner.get(photo["thumbnail"])
+    assert thumb.status_code == 200 and b"".join(thumb.streaming_content)[:2] == b"\xff\xd8"
+    # A member of another grid cannot see the case, so not its photos either.
+    assert token_client(w["m_b"]).get(photo["image"]).status_code == 404
+    assert APIClient().get(photo["image"]).status_code == 401
+
+
 def test_categories():
     w = world()
     r = session_client(w["m_a"]).get("/api/incidents/categories/")

@@ -21,6 +21,7 @@ from . import incidents, patrols, teams
 from . import serializers as s
 from .models import Grid, Incident, IncidentCategory, Patrol
 from .permissions import staff_scope_q, visible_incidents
+from .photos import photo_response
 
 # Token first, so an API client without valid credentials gets 401 with "WWW-Authenticate: Token".
 AUTH = [TokenAuthentication, SessionAuthentication]
@@ -125,6 +126,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         incident = self.get_object()
         found = incidents.similar_open_incidents(incident.category, incident.geom, now=incident.reported_at, exclude=incident)
         return Response(s.SimilarSerializer(visible_incidents(request.user, found)[:20], many=True).data)
+
+    @extend_schema(summary="事件照片（原图或缩略图）", parameters=[OpenApiParameter("size", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["full", "thumb"])],
+                   responses={(200, "image/*"): OpenApiTypes.BINARY, 404: ErrorBody})
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>\d+)/(?P<size>full|thumb)", filterset_class=None, pagination_class=None)
+    def photo(self, request, pk=None, photo_id=None, size=None):
+        # Photos are served only through the case's scope, never from a public /media/ URL.
+        return photo_response(self.get_object(), photo_id, size)
 
     @extend_schema(
         summary="执行流程操作",

@@ -96,3 +96,25 @@ def save_photos(incident, prepared, user=None):
         photo.save()
         out.append(photo)
     return out
+
+
+def photo_response(incident, photo_id, size):
+    """The stored photo (size "full") or its thumbnail ("thumb") of a case the caller may already
+    see; the one way photos leave the server (pages and API), so they follow the case's scope."""
+    from django.http import FileResponse, Http404
+    from django.utils.translation import gettext as _
+
+    if size not in ("full", "thumb"):
+        raise Http404(size)
+    try:
+        p = incident.photos.get(pk=photo_id)
+    except (IncidentPhoto.DoesNotExist, ValueError):
+        raise Http404(_("照片不存在"))
+    field = p.thumbnail if size == "thumb" else p.image
+    try:
+        fh = field.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("照片文件不存在"))
+    resp = FileResponse(fh, content_type="image/jpeg" if size == "thumb" else p.content_type)
+    resp["Cache-Control"] = "private, max-age=86400"
+    return resp

@@ -1,5 +1,6 @@
 """Serializers of the incident, team and patrol API. Input serializers only shape and type the
 request; the rules are in incidents.py / teams.py / patrols.py."""
+from django.urls import reverse
 from rest_framework import serializers
 
 from .incidents import available_actions, deadline_status, timeline
@@ -82,9 +83,25 @@ class IncidentListSerializer(IncidentCreatedSerializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
+    """Links go through the case's scope (api photo action), never to a public /media/ path."""
+
+    image = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+
     class Meta:
         model = IncidentPhoto
         fields = ["id", "image", "thumbnail", "width", "height", "content_type", "size", "uploaded_at"]
+
+    def _url(self, obj, size) -> str:
+        path = reverse("incident-photo", kwargs={"pk": obj.incident_id, "photo_id": obj.pk, "size": size})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_image(self, obj) -> str:
+        return self._url(obj, "full")
+
+    def get_thumbnail(self, obj) -> str:
+        return self._url(obj, "thumb")
 
 
 class TimelineEventSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -23,8 +23,9 @@ from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, Work
 
 from . import incidents
 from .forms import ActionForm, ConsoleFilterForm, ReportForm
-from .models import Grid, Incident, IncidentCategory, IncidentPhoto
+from .models import Grid, Incident, IncidentCategory
 from .permissions import HANDLER_ROLES, member_grid_codes, visible_incidents
+from .photos import photo_response
 
 REPORTER_ROLES = incidents.REPORTER_ROLES
 PAGE_SIZE = 25
@@ -266,16 +267,5 @@ def act(request, pk, action):
 @require_GET
 def photo(request, pk, photo_id, size):
     """A photo of a case (or its thumbnail), for those who may see the case only."""
-    if size not in ("full", "thumb"):
-        raise Http404(size)
-    incident = get_object_or_404(case_queryset(request.user), pk=pk)
-    p = get_object_or_404(IncidentPhoto, pk=photo_id, incident=incident)
-    field = p.thumbnail if size == "thumb" else p.image
-    try:
-        fh = field.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("照片文件不存在"))
-    resp = FileResponse(fh, content_type="image/jpeg" if size == "thumb" else p.content_type)
-    resp["Cache-Control"] = "private, max-age=86400"
-    return resp
+    return photo_response(get_object_or_404(case_queryset(request.user), pk=pk), photo_id, size)
 
