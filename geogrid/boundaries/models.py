@@ -35,6 +35,7 @@ class BoundaryLine(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=~Q(side_a_code=models.F("side_b_code")), name="boundaryline_two_sides"),
+            models.CheckConstraint(condition=Q(level__in=["provincial", "city", "county"]), name="boundaryline_level_valid"),
             models.CheckConstraint(condition=Q(geom__isvalid=True), name="boundaryline_geom_valid"),
         ]
 
@@ -72,6 +73,10 @@ class BoundaryMarker(models.Model):
         verbose_name = _("界桩")
         verbose_name_plural = _("界桩")
         ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(marker_type__in=["single", "paired", "triple"]), name="boundarymarker_type_valid"),
+            models.CheckConstraint(condition=Q(material__in=["granite", "concrete", "metal", "other"]), name="boundarymarker_material_valid"),
+        ]
 
     def __str__(self):
         return self.number

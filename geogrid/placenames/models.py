@@ -49,6 +49,7 @@ class Road(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["unnamed", "proposed"]) | ~Q(name=""), name="road_named_has_name"),
             models.CheckConstraint(condition=Q(status__in=["unnamed", "proposed", "named", "retired"]), name="road_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=["expressway", "arterial", "secondary", "branch", "lane", "rural"]), name="road_category_valid"),
             models.CheckConstraint(condition=Q(geom__isvalid=True), name="road_geom_valid"),
         ]
 
