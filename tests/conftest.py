@@ -27,6 +27,18 @@ def box(x0, y0, x1, y1, srid=4490):
     return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=srid)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in zh-hans: the test client's LocaleMiddleware leaves the language of its
+    last request active in this thread, which would leak English into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright (its own browser download does not work here)."""

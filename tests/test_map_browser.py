@@ -41,9 +41,9 @@ def test_map_draws_every_layer_with_control_legend_and_popups(live_server, page)
         assert title in legend.inner_text(), title
 
     counts = page.evaluate("Object.fromEntries(Object.entries(window.geogridMap.layers).map(([k, e]) => [k, e.count]))")
-    # Drawn at once: everything but the level-5 grids, which wait until switched on.
+    # Drawn at once: everything but the level-5 grids and the road signs, which wait until switched on.
     assert counts == {"admin_district": 1, "admin_street": 1, "admin_community": 1, "grids_l4": 2, "grids_l5": 0, "roads": 1,
-                      "road_signs": 1, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1}
+                      "road_signs": 0, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1}
     # The map opened on the district (116.70–116.80E, 36.50–36.60N).
     b = page.evaluate("(() => { const b = window.geogridMap.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
     assert b[0] <= 116.70 and b[1] <= 36.50 and b[2] >= 116.80 and b[3] >= 36.60
@@ -69,6 +69,8 @@ def test_map_draws_every_layer_with_control_legend_and_popups(live_server, page)
     # Switching on the level-5 grids loads them then.
     page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()
     page.wait_for_function("window.geogridMap.layers.grids_l5.count === 1", timeout=5000)
+    page.locator(".leaflet-control-layers-overlays label", has_text="路名牌").locator("input").check()
+    page.wait_for_function("window.geogridMap.layers.road_signs.count === 1", timeout=5000)
 
     page.wait_for_timeout(400)  # let the pop-up finish fading in for the screenshot
     screenshot(page, "map")

@@ -28,4 +28,6 @@ class RoadSignLayer(Layer):
     labels = {"road_code": _("道路编码")}
     style = {"color": "#b15928", "weight": 1, "fill": True, "fillColor": "#ff7f00", "fillOpacity": 0.9, "radius": 5}
     min_zoom = 14
+    # ~500 signs per district bury the map at district zoom: drawn when switched on.
+    visible = False
     search_fields = ("code", "name_text")
