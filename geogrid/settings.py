@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by us, not from a CDN
     "django_filters",
     "leaflet",
     "geogrid.accounts",
@@ -136,6 +137,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "geogrid API",
     "DESCRIPTION": "Grid governance, place names and boundaries of a district civil-affairs bureau.",
     "VERSION": "0.1.0",
+    # /api/docs/ must work on an intranet: Swagger UI's files come from drf-spectacular-sidecar.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Geography -------------------------------------------------------------------------------
