@@ -1,6 +1,9 @@
 """DRF exception mapping: workflow errors → their status (409/403/404/400) with a clear body;
 Django ValidationError → 400. Installed as REST_FRAMEWORK["EXCEPTION_HANDLER"]."""
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,4 +23,8 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_body(exc), status=400)
+    if isinstance(exc, Http404):
+        # Django's "No Incident matches the given query." is English and would tell an outsider
+        # nothing useful; out of scope and absent look the same on purpose.
+        exc = NotFound(_("没有找到该记录，或您无权查看"))
     return drf_exception_handler(exc, context)
