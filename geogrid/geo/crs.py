@@ -4,6 +4,7 @@ import math
 import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry, Point
+from django.utils.translation import gettext as _
 
 from . import gcj02
 
@@ -43,7 +44,7 @@ def parse_input_crs(name):
     for k, v in INPUT_CRS.items():
         if k.lower() == key.lower():
             return v
-    raise CRSError(f"未知坐标系 {name!r}，可用：EPSG:4490、EPSG:4326、gcj02")
+    raise CRSError(_("未知坐标系 %(name)r，可用：EPSG:4490、EPSG:4326、gcj02") % {"name": name})
 
 
 def _map_coords(geom, fn):
@@ -78,8 +79,8 @@ def point_to_storage(lon, lat, input_crs=None):
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise CRSError("经纬度必须是数字（lon=经度, lat=纬度）")
+        raise CRSError(_("经纬度必须是数字（lon=经度, lat=纬度）"))
     if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise CRSError(f"坐标超出范围：lon={lon} lat={lat}（经度 -180~180，纬度 -90~90）")
+        raise CRSError(_("坐标超出范围：lon=%(lon)s lat=%(lat)s（经度 -180~180，纬度 -90~90）") % {"lon": lon, "lat": lat})
     return to_storage(Point(lon, lat, srid=STORAGE_SRID), input_crs)
 

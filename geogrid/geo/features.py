@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPoint, MultiPolygon
+from django.utils.translation import gettext as _
 
 from .crs import STORAGE_SRID, CRSError, parse_input_crs, to_storage
 
@@ -22,7 +23,7 @@ class FeatureError(ValueError):
     def __init__(self, message, index=None, path=None):
         self.index, self.path = index, path
         where = f"{path}: " if path else ""
-        at = f"第 {index} 个要素（feature #{index}）: " if index is not None else ""
+        at = _("第 %(i)s 个要素（feature #%(i)s）: ") % {"i": index} if index is not None else ""
         super().__init__(f"{where}{at}{message}")
 
 
@@ -47,15 +48,15 @@ def promote_multi(geom):
 def open_layer(path, layer=0):
     path = Path(path)
     if not path.exists():
-        raise FeatureError("文件不存在", path=path)
+        raise FeatureError(_("文件不存在"), path=path)
     try:
         ds = DataSource(str(path))
     except GDALException as exc:
-        raise FeatureError(f"GDAL 无法读取此文件（{exc}）；支持 GeoJSON、Shapefile、GeoPackage", path=path)
+        raise FeatureError(_("GDAL 无法读取此文件（%(e)s）；支持 GeoJSON、Shapefile、GeoPackage") % {"e": exc}, path=path)
     try:
         return ds, ds[layer]
     except (IndexError, GDALException, KeyError):
-        raise FeatureError(f"没有图层 {layer!r}", path=path)
+        raise FeatureError(_("没有图层 %(layer)r") % {"layer": layer}, path=path)
 
 
 def read_features(path, input_crs=None, layer=0):
@@ -81,19 +82,20 @@ def read_features(path, input_crs=None, layer=0):
         try:
             ogr = feat.geom
         except GDALException as exc:
-            raise FeatureError(f"几何无法读取（{exc}）", index=index, path=path)
+            # GDAL reports a null geometry this way too, so say both.
+            raise FeatureError(_("几何缺失或无法读取（GDAL：%(e)s）") % {"e": exc}, index=index, path=path)
         if ogr is None:
-            raise FeatureError("没有几何", index=index, path=path)
+            raise FeatureError(_("没有几何"), index=index, path=path)
         geom = GEOSGeometry(ogr.wkb)
         if geom.empty:
-            raise FeatureError("几何为空", index=index, path=path)
+            raise FeatureError(_("几何为空"), index=index, path=path)
         if geom.hasz:
             geom = _drop_z(geom)
         geom.srid = file_srid or STORAGE_SRID
         try:
             geom = to_storage(geom, declared if declared is not None else geom.srid)
         except (CRSError, GDALException, Exception) as exc:  # PROJ errors surface as several types
-            raise FeatureError(f"坐标转换失败（{exc}）", index=index, path=path)
+            raise FeatureError(_("坐标转换失败（%(e)s）") % {"e": exc}, index=index, path=path)
         props = {name: feat.get(name) for name in fields}
         yield Feature(index=index, properties=props, geom=geom)
 

@@ -1,5 +1,6 @@
 """GET /api/locate?lon=&lat=[&crs=] — what a point falls in (MapIt-style): district, street,
 community, level-4/5 grid and the grid's 4+N team on duty. The rule is services.locate."""
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -59,14 +60,14 @@ class LocateView(APIView):
     def get(self, request):
         lon, lat = request.query_params.get("lon"), request.query_params.get("lat")
         if lon in (None, "") or lat in (None, ""):
-            return Response({"error": "缺少参数 lon（经度）或 lat（纬度）"}, status=400)
+            return Response({"error": _("缺少参数 lon（经度）或 lat（纬度）")}, status=400)
         try:
             point = point_to_storage(lon, lat, request.query_params.get("crs") or None)
         except CRSError as exc:
             return Response({"error": str(exc)}, status=400)
         found = locate(point)
         if found is None:
-            return Response({"error": "该点不在本系统的任何区域内（区、街道、社区、网格）"}, status=404)
+            return Response({"error": _("该点不在本系统的任何区域内（区、街道、社区、网格）")}, status=404)
         body = {key: found[key] for key in PUBLIC_KEYS}
         signed_in = request.user.is_authenticated
         body["members"] = [
