@@ -342,8 +342,26 @@ def load_demo(data_dir=DATA_DIR, stdout=None, progress=None):
     return result
 
 
+# Where each demo role starts, so a person trying the printed logins lands on their own tool;
+# staff roles also reach /admin/ (grid members and heads are not staff: their tool is the phone page).
+START_PAGES = {
+    Role.GRID_MEMBER: ["/incidents/report/", "/incidents/mine/"],
+    Role.GRID_HEAD: ["/incidents/report/", "/incidents/"],
+    Role.COMMUNITY_STAFF: ["/incidents/", "/stats/"],
+    Role.STREET_DISPATCHER: ["/incidents/", "/stats/"],
+    Role.DISTRICT_ADMIN: ["/incidents/", "/stats/"],
+    Role.PLACENAME_STAFF: ["/map/"],
+    Role.BOUNDARY_INSPECTOR: ["/map/"],
+}
+
+
+def start_pages(role, superuser=False):
+    role = Role(role)
+    return START_PAGES[role] + (["/admin/"] if role in STAFF_ROLES or superuser else [])
+
+
 def demo_logins(data_dir=DATA_DIR):
-    """(username, password, role label, area) of the demo logins, in README order."""
+    """(username, password, role label, area, start pages) of the demo logins, in README order."""
     people = json.loads((Path(data_dir) / "teams.json").read_text(encoding="utf-8"))
     names = dict(AdminArea.objects.filter(code__in=[d["area_code"] for d in people["demo"]]).values_list("code", "name"))
     grid_names = dict(Grid.objects.current().filter(code=people["demo_grid"]).values_list("code", "name"))
@@ -353,5 +371,5 @@ def demo_logins(data_dir=DATA_DIR):
         if d.get("grid_code"):
             where = f"{where} {grid_names.get(d['grid_code'], d['grid_code'])}"
         label = str(Role(d["role"]).label) + (_("（超级用户）") if d.get("superuser") else "")
-        rows.append((d["username"], DEMO_PASSWORD, label, where))
+        rows.append((d["username"], DEMO_PASSWORD, label, where, " ".join(start_pages(d["role"], d.get("superuser", False)))))
     return rows

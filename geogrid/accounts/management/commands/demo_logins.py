@@ -7,9 +7,9 @@ from geogrid.grids.management.output import table
 
 
 class Command(BaseCommand):
-    help = _("列出演示账号（用户名、密码、角色、所属区域）")
+    help = _("列出演示账号（用户名、密码、角色、所属区域、入口页面）")
 
     def handle(self, *args, **options):
         self.stdout.write(_("演示账号（虚构数据，仅供演示）："))
-        for line in table([_("用户名"), _("密码"), _("角色"), _("所属区域")], demo_logins(), "llll"):
+        for line in table([_("用户名"), _("密码"), _("角色"), _("所属区域"), _("从这里开始")], demo_logins(), "lllll"):
             self.stdout.write(line)
