@@ -42,6 +42,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   [ -n "$(pg_bindir)" ] || apt_install postgresql
   PGV=$(pg_major)
   apt_install "postgresql-$PGV-postgis-3"
+else
+  apt_install postgresql-client  # pg_dump for `make backup` against that server
 fi
 [ $WITH_TEST -eq 1 ] && apt_install chromium fonts-noto-cjk
 
