@@ -35,6 +35,8 @@ def test_api_docs_serve_swagger_ui_themselves(client):
     assets = assert_self_contained(client, "/api/docs/")
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets), assets
     assert any(a.endswith("swagger-ui.css") for a in assets), assets
+    html = client.get("/api/docs/").content.decode()
+    assert re.search(r'"validatorUrl":\s*null', html), "Swagger UI would call validator.swagger.io"
     assert client.get("/api/schema/").status_code == 200
 
 
