@@ -39,6 +39,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs ~0.3 s a user; tests make hundreds. MD5 for new test users, PBKDF2 kept so
+    the demo's stored hashes still verify."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium driven by Playwright (its own browser download does not work here)."""
