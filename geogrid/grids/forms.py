@@ -4,7 +4,7 @@ ValidationError / MissingFields messages are put back on the form for people to 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Incident, IncidentCategory, IncidentMode
+from .models import Incident, IncidentCategory, IncidentMode, Patrol
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -55,6 +55,9 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     crs = forms.CharField(widget=forms.HiddenInput, required=False, initial="EPSG:4490")
     address = forms.CharField(label=_("地址（选填）"), required=False, max_length=200)
     photos = MultipleFileField(label=_("照片（最多 3 张）"), required=False)
+    # A finding of this patrol (set by the patrol page's link); whose patrol it is, patrols.report_finding checks.
+    patrol = forms.ModelChoiceField(queryset=Patrol.objects.all(), required=False, widget=forms.HiddenInput,
+                                    error_messages={"invalid_choice": _("巡查记录不存在，请从巡查页面重新进入上报")})
 
     def clean(self):
         data = super().clean()

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from . import patrol_views
 from . import stats_views
 from . import open311
 from .locate import LocateView
@@ -21,6 +22,9 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.detail, name="incident_page"),
     path("incidents/<int:pk>/actions/<slug:action>/", views.act, name="incident_action"),
     path("incidents/<int:pk>/photos/<int:photo_id>/<str:size>/", views.photo, name="incident_photo"),
+    path("patrols/", patrol_views.page, name="patrols"),
+    path("patrols/start/", patrol_views.start, name="patrol_start"),
+    path("patrols/<int:pk>/end/", patrol_views.end, name="patrol_end"),
     path("stats/", stats_views.stats_page, name="stats"),
     path("stats/map.geojson", stats_views.stats_geojson, name="stats_geojson"),
     path("stats/export.csv", stats_views.export_csv, name="stats_csv"),

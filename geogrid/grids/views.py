@@ -3,6 +3,7 @@ actions, and the case photos. Thin: what a user may see is permissions.visible_i
 API: a case out of scope is 404), every change goes through incidents.report_incident /
 incidents.transition, and a refused change comes back with the workflow's status and message."""
 import json
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,9 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from geogrid.workflow import deadlines
 from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, WorkflowError
 
-from . import incidents
+from . import incidents, overview, patrols
 from .forms import ActionForm, ConsoleFilterForm, ReportForm
-from .models import Grid, Incident, IncidentCategory
+from .models import Grid, Incident, IncidentCategory, Patrol
 from .permissions import HANDLER_ROLES, member_grid_codes, visible_incidents
 from .photos import photo_response
 
@@ -80,6 +81,24 @@ def home_area(user):
     return {"type": "FeatureCollection", "features": features}
 
 
+def report_initial(query):
+    """What the patrol page's link pre-fills: the patrol, and the point where the member stands."""
+    initial = {k: query[k] for k in ("patrol", "crs") if query.get(k)}
+    try:
+        lon, lat = float(query["lon"]), float(query["lat"])
+    except (KeyError, ValueError):
+        return initial
+    if math.isfinite(lon) and math.isfinite(lat):
+        initial.update(lon=lon, lat=lat)
+    return initial
+
+
+def own_patrol(request):
+    """The user's patrol the report is a finding of, for the page's banner."""
+    pk = request.POST.get("patrol") or request.GET.get("patrol") or ""
+    return Patrol.objects.filter(pk=pk, user=request.user).select_related("grid").first() if pk.isdigit() else None
+
+
 @login_required
 def report(request):
     if not request.user.has_role(*REPORTER_ROLES):
@@ -89,20 +108,25 @@ def report(request):
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
+            fields = dict(category=d["category"], description=d["description"], lon=d["lon"], lat=d["lat"], crs=d["crs"] or None,
+                          address=d["address"], photos=d["photos"])
             try:
-                incident = incidents.report_incident(
-                    request.user, category=d["category"], description=d["description"], lon=d["lon"], lat=d["lat"],
-                    crs=d["crs"] or None, address=d["address"], photos=d["photos"])
+                if d["patrol"] is not None:
+                    incident = patrols.report_finding(d["patrol"], request.user, **fields)
+                else:
+                    incident = incidents.report_incident(request.user, **fields)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             except TransitionForbidden as exc:
                 return refuse(request, exc.message)
             else:
                 messages.success(request, _("已上报，案卷编号 %(number)s") % {"number": incident.number})
+                if d["patrol"] is not None:
+                    return redirect("patrols")  # back to the patrol under way
                 return redirect("incident_page", pk=incident.pk)
         status = 400
     else:
-        form = ReportForm()
+        form = ReportForm(initial=report_initial(request.GET))
     config = {
         "page": "report",
         "similarUrl": reverse("incident-similar"),
@@ -117,8 +141,8 @@ def report(request):
         },
     }
     return render(request, "grids/report.html", {
-        "form": form, "config": config, "had_photos": bool(request.FILES), "photo_max": settings.GEOGRID_PHOTO_MAX_COUNT,
-        "photo_max_mb": settings.GEOGRID_PHOTO_MAX_BYTES // 1048576}, status=status)
+        "form": form, "config": config, "patrol": own_patrol(request), "had_photos": bool(request.FILES),
+        "photo_max": settings.GEOGRID_PHOTO_MAX_COUNT, "photo_max_mb": settings.GEOGRID_PHOTO_MAX_BYTES // 1048576}, status=status)
 
 
 # --- 2. my reports --------------------------------------------------------------------------------
@@ -162,8 +186,7 @@ def console(request):
     by_state = dict(base.values_list("state").annotate(n=Count("id")).order_by())
     counts = {"open": sum(n for s, n in by_state.items() if s in Incident.OPEN_STATES), "all": sum(by_state.values()), **by_state}
     state_counts = [{"code": code, "label": label, "n": counts.get(code, 0)} for code, label in form.fields["state"].choices]
-    colour_counts = [{"code": c, "label": deadlines.STATUS_LABELS[c], "n": incidents.deadline_filter(qs, c, now).count()}
-                     for c in (deadlines.RED, deadlines.YELLOW, deadlines.GREEN)]
+    colour_counts = overview.deadline_counts(qs, now)  # the home page's figures come from the same function
     if f.get("deadline"):
         qs = incidents.deadline_filter(qs, f["deadline"], now)
     qs = urgent_first(qs)
