@@ -2,11 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from geogrid import views
 
-admin.site.site_header = "geogrid 网格治理与地名管理"
+admin.site.site_header = _("geogrid 网格治理与地名管理")
 admin.site.site_title = "geogrid"
 
 urlpatterns = [
