@@ -97,3 +97,12 @@ def test_patrol_api():
     assert client(w["cs1"]).get(f"/api/patrols/{pid}/").status_code == 200
     assert client(w["cs2"]).get(f"/api/patrols/{pid}/").status_code == 404
     assert client(w["m_b"]).get("/api/patrols/").json()["count"] == 0
+
+
+def test_visible_patrols_is_the_incident_scope_mapped_onto_the_patrol_grid():
+    from geogrid.grids.patrols import start_patrol, visible_patrols
+
+    w = world()
+    p = start_patrol(w["m_a"], w["g4a"])  # grid in community C1, street S1
+    seen = {name: visible_patrols(w[name]).filter(pk=p.pk).exists() for name in ("m_a", "m_b", "cs1", "cs2", "sd1", "sd2", "da")}
+    assert seen == {"m_a": True, "m_b": False, "cs1": True, "cs2": False, "sd1": True, "sd2": False, "da": True}

@@ -20,7 +20,7 @@ from geogrid.geo.crs import CRSError, point_to_storage
 from . import incidents, patrols, teams
 from . import serializers as s
 from .models import Grid, Incident, IncidentCategory, Patrol
-from .permissions import staff_scope_q, visible_incidents
+from .permissions import visible_incidents
 from .photos import photo_response
 
 # Token first, so an API client without valid credentials gets 401 with "WWW-Authenticate: Token".
@@ -228,23 +228,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        user = self.request.user
-        if not user.is_authenticated:
-            return Patrol.objects.none()
-        qs = Patrol.objects.select_related("grid", "user").prefetch_related("findings")
-        q = Q(user=user)
-        staff = staff_scope_q(user)
-        if staff is not None:
-            if not staff:
-                return qs
-            # Map the incident scope onto the patrol's grid community.
-            if user.area.level == "community":
-                q |= Q(grid__community_id=user.area_id)
-            elif user.area.level == "street":
-                q |= Q(grid__community__parent_id=user.area_id)
-            else:
-                q |= Q(grid__community__parent__parent_id=user.area_id)
-        return qs.filter(q)
+        return patrols.visible_patrols(self.request.user).select_related("grid", "user").prefetch_related("findings")
 
     @extend_schema(summary="开始巡查", request=s.PatrolStartSerializer, responses={201: s.PatrolSerializer, 403: ErrorBody, 409: ErrorBody})
     def create(self, request):

@@ -3,6 +3,7 @@ track, and turns findings into incidents."""
 from django.contrib.gis.geos import GEOSException, LineString
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +14,7 @@ from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 
 from .incidents import report_incident
 from .models import Patrol
-from .permissions import member_grid_codes
+from .permissions import member_grid_codes, staff_scope_q
 
 
 def on_duty_in(user, grid):
@@ -87,3 +88,22 @@ def report_finding(patrol, user, **incident_fields):
     if patrol.user_id != getattr(user, "pk", None):
         raise TransitionForbidden(_("只能在自己的巡查中上报发现"), action="report_finding")
     return report_incident(user, patrol=patrol, **incident_fields)
+
+
+def visible_patrols(user):
+    """One's own patrols, plus, for staff, the patrols of grids in their area (the incident scope
+    mapped onto the patrol's grid community); everything for district admins."""
+    if not (user and user.is_authenticated):
+        return Patrol.objects.none()
+    q = Q(user=user)
+    staff = staff_scope_q(user)
+    if staff is not None:
+        if not staff:
+            return Patrol.objects.all()
+        if user.area.level == "community":
+            q |= Q(grid__community_id=user.area_id)
+        elif user.area.level == "street":
+            q |= Q(grid__community__parent_id=user.area_id)
+        else:
+            q |= Q(grid__community__parent__parent_id=user.area_id)
+    return Patrol.objects.filter(q)
