@@ -1,6 +1,7 @@
 """Shared fixtures. Every test runs against the real PostGIS of scripts/pg.sh (or DATABASE_URL)."""
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
@@ -92,3 +93,37 @@ def screenshot(page, name):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- browser helpers (one copy for every browser test) ------------------------------------------
+TEST_PASSWORD = "pw-12345678"  # tests/incident_world.py users
+
+
+def watch(page):
+    """Collect every request URL and every uncaught page error of a page."""
+    requests, errors = [], []
+    page.on("request", lambda req: requests.append(req.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return requests, errors
+
+
+def assert_local(requests, live_server):
+    """Not one request left the server (the product must work on an intranet)."""
+    host = urlparse(live_server.url).netloc
+    strangers = [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host]
+    assert not strangers, strangers
+
+
+def login(page, live_server, username, password=TEST_PASSWORD):
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+
+
+def map_point(page, map_expr, lon, lat):
+    """Page coordinates where lon/lat is drawn on the Leaflet map `map_expr` (features are on a
+    canvas, not DOM nodes, so tests click by position)."""
+    return page.evaluate("([lat, lon]) => { const m = " + map_expr + "; const p = m.latLngToContainerPoint([lat, lon]);"
+                         " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }", [lat, lon])

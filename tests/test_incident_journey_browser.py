@@ -4,12 +4,11 @@ nearby), the community dispatcher registers and dispatches it, the grid head acc
 back, the dispatcher verifies and closes, and the case page's timeline names everyone. No page
 error, and not one request leaves the server."""
 import re
-from urllib.parse import urlparse
 
 import pytest
 from PIL import Image
 
-from conftest import screenshot
+from conftest import assert_local, login, map_point, screenshot, watch
 from geogrid.grids.models import Incident
 from incident_world import P_G5A, report, world
 
@@ -30,14 +29,8 @@ class Session:
         self.live_server = live_server
         self.context = browser.new_context(**{**PHONE, **context})
         self.page = self.context.new_page()
-        self.requests, self.errors = [], []
-        self.page.on("request", lambda req: self.requests.append(req.url))
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.goto(live_server.url + "/accounts/login/")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", "pw-12345678")
-        self.page.click("main form button[type=submit]")
-        self.page.wait_for_url(live_server.url + "/")
+        self.requests, self.errors = watch(self.page)
+        login(self.page, live_server, username)
 
     def open(self, path, map_id=None):
         self.page.goto(self.live_server.url + path)
@@ -59,9 +52,7 @@ class Session:
 
     def check_clean(self):
         assert not self.errors, self.errors
-        host = urlparse(self.live_server.url).netloc
-        strangers = [u for u in self.requests if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host]
-        assert not strangers, strangers
+        assert_local(self.requests, self.live_server)
 
     def no_overflow(self):
         """Nothing wider than the phone screen (no sideways scrolling)."""
@@ -70,9 +61,7 @@ class Session:
 
 
 def tap_map(page, lon, lat):
-    xy = page.evaluate("([lat, lon]) => { const m = window.geogridIncidentMap.map; const p = m.latLngToContainerPoint([lat, lon]);"
-                       " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }", [lat, lon])
-    page.touchscreen.tap(*xy)
+    page.touchscreen.tap(*map_point(page, "window.geogridIncidentMap.map", lon, lat))
 
 
 def test_a_case_from_report_to_close_on_phones(browser, live_server, tmp_path):

@@ -1,10 +1,8 @@
 """The /map/ page in headless Chromium: layers drawn from the registry, control, legend, pop-ups,
 search, and not one request leaving the server."""
-from urllib.parse import urlparse
-
 import pytest
 
-from conftest import screenshot
+from conftest import assert_local, map_point, screenshot, watch
 from layers.registry import registry
 from test_layers import small_district
 
@@ -12,20 +10,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def open_map(page, live_server, path="/map/"):
-    requests = []
-    page.on("request", lambda req: requests.append(req.url))
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    requests, errors = watch(page)
     page.goto(live_server.url + path)
     page.wait_for_selector("#map[data-ready='1']", timeout=15000)
     return requests, errors
 
 
 def click_at(page, lon, lat):
-    """Click the map where lon/lat is drawn (features are on a canvas, not DOM nodes)."""
-    xy = page.evaluate("([lat, lon]) => { const m = window.geogridMap.map; const p = m.latLngToContainerPoint([lat, lon]);"
-                       " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }", [lat, lon])
-    page.mouse.click(*xy)
+    page.mouse.click(*map_point(page, "window.geogridMap.map", lon, lat))
 
 
 def test_map_draws_every_layer_with_control_legend_and_popups(live_server, page):
@@ -75,9 +67,7 @@ def test_map_draws_every_layer_with_control_legend_and_popups(live_server, page)
     page.wait_for_timeout(400)  # let the pop-up finish fading in for the screenshot
     screenshot(page, "map")
     assert not errors, errors
-    host = urlparse(live_server.url).netloc
-    strangers = [u for u in requests if not u.startswith("data:") and urlparse(u).netloc != host]
-    assert not strangers, strangers
+    assert_local(requests, live_server)
     assert any(u.endswith("/layers/grids_l5.geojson") for u in requests)
 
 

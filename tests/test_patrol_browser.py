@@ -3,12 +3,11 @@ starts a patrol, walks (the emulated GPS moves between waits, so watchPosition r
 fixes), reports a finding from the patrol, comes back (the track survived in localStorage and a
 reload), ends the patrol; the list shows it with its length and one finding. No page error, no
 request leaving the server, nothing wider than the phone."""
-from urllib.parse import urlparse
 
 import pytest
 from pyproj import Geod
 
-from conftest import screenshot
+from conftest import assert_local, login, screenshot, watch
 from geogrid.grids.models import Incident, Patrol
 from incident_world import P_G4B, report, world
 
@@ -30,16 +29,10 @@ def move(page, lon, lat, points):
 def test_a_patrol_with_a_track_and_a_finding_on_a_phone(live_server, phone_page):
     w = world()
     page = phone_page
-    requests, errors = [], []
-    page.on("request", lambda req: requests.append(req.url))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    requests, errors = watch(page)
     page.context.set_geolocation({"longitude": WALK[0][0], "latitude": WALK[0][1], "accuracy": 8})
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", "m_a")
-    page.fill("input[name=password]", "pw-12345678")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    login(page, live_server, "m_a")
     page.wait_for_selector("#home-map[data-ready='1']")
     assert page.evaluate("window.geogridHome.count") == 1
     assert "我的网格 · 甲网格" in page.locator("section.my-grid").inner_text()
@@ -108,27 +101,18 @@ def test_a_patrol_with_a_track_and_a_finding_on_a_phone(live_server, phone_page)
     screenshot(page, "patrol_list_phone")
 
     assert not errors, errors
-    host = urlparse(live_server.url).netloc
-    strangers = [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host]
-    assert not strangers, strangers
+    assert_local(requests, live_server)
 
 
 def test_staff_home_on_a_desk_screen(live_server, page):
     w = world()
     report(w, "m_b", at=P_G4B, description="乙网格的案件")
-    requests, errors = [], []
-    page.on("request", lambda req: requests.append(req.url))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", "cs1")
-    page.fill("input[name=password]", "pw-12345678")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    requests, errors = watch(page)
+    login(page, live_server, "cs1")
     page.wait_for_selector("#home-map[data-ready='1']")
     area = page.locator("#my-area")
     assert "我的辖区 · 一社区" in area.inner_text() and area.locator("[data-figure=open]").inner_text() == "1"
     assert page.evaluate("window.geogridHome.count") == 1
     screenshot(page, "home_staff_desktop")
     assert not errors, errors
-    host = urlparse(live_server.url).netloc
-    assert not [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host]
+    assert_local(requests, live_server)

@@ -1,36 +1,18 @@
 """/stats/ in headless Chromium: the choropleth drawn (one polygon per grid, classed colours, legend,
 pop-ups), sortable tables, nothing fetched from outside the server; and the exported folium map
 opened from disk with no network at all."""
-from urllib.parse import urlparse
 
 import pytest
 
-from conftest import screenshot
+from conftest import assert_local, login, map_point, screenshot, watch
 from geogrid.grids import stats
 from test_stats import G4A, G4B, built
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, live_server, username):
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-12345678")
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-
-
-def watch(page):
-    requests, errors = [], []
-    page.on("request", lambda req: requests.append(req.url))
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return requests, errors
-
-
 def click_at(page, lon, lat):
-    xy = page.evaluate("([lat, lon]) => { const m = window.geogridStats.map; const p = m.latLngToContainerPoint([lat, lon]);"
-                       " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }", [lat, lon])
-    page.mouse.click(*xy)
+    page.mouse.click(*map_point(page, "window.geogridStats.map", lon, lat))
 
 
 def test_stats_page_draws_the_choropleth_with_legend_and_popups(live_server, page):
@@ -66,9 +48,7 @@ def test_stats_page_draws_the_choropleth_with_legend_and_popups(live_server, pag
     page.wait_for_timeout(300)
     screenshot(page, "stats_district")
     assert not errors, errors
-    host = urlparse(live_server.url).netloc
-    strangers = [u for u in requests if not u.startswith("data:") and urlparse(u).netloc != host]
-    assert not strangers, strangers
+    assert_local(requests, live_server)
     assert any("/stats/map.geojson" in u for u in requests)
 
 
