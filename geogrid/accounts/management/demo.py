@@ -80,9 +80,10 @@ def _same(obj, name, value):
     return current == value
 
 
-def upsert(model, key, rows, *, bulk=True):
+def upsert(model, key, rows, *, bulk=True, on_create=None):
     """Create or update model rows by `key` (a field name or a tuple of them); rows are dicts of
-    field values. Returns a Count. bulk=False calls save() (for models computing fields there)."""
+    field values. Returns a Count. bulk=False calls save() (for models computing fields there).
+    on_create: extra field values for new rows only (e.g. a user's password, never reset)."""
     keys = (key,) if isinstance(key, str) else key
     count = Count()
     existing = {tuple(getattr(o, k) for k in keys): o for o in model.objects.all()}
@@ -90,7 +91,7 @@ def upsert(model, key, rows, *, bulk=True):
     for row in rows:
         obj = existing.get(tuple(row[k] for k in keys))
         if obj is None:
-            obj = model(**row)
+            obj = model(**row, **(on_create or {}))
             if bulk:
                 new.append(obj)
             else:
@@ -227,7 +228,7 @@ def _load_people(people, areas):
     for username, u in users.items():
         rows.append(dict(username=username, full_name=u["full_name"], phone=u["phone"], area=u["area"],
                          is_staff=u["role"] in STAFF_ROLES or u.get("superuser", False), is_superuser=u.get("superuser", False)))
-    user_count = _upsert_users(rows, password)
+    user_count = upsert(User, "username", rows, on_create={"password": password})
     # Role groups: add the missing memberships only.
     groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
     by_name = {u.username: u for u in User.objects.filter(username__in=users)}
@@ -246,28 +247,6 @@ def _load_people(people, areas):
             rows.append(dict(grid=grids[t["grid_code"]], user=by_name[m["username"]], role=m["role"], other_kind=m["other_kind"],
                              phone=m["phone"], start_date=date.fromisoformat(t["start_date"])))
     return user_count, _upsert_members(rows)
-
-
-def _upsert_users(rows, password):
-    count = Count()
-    existing = {u.username: u for u in User.objects.filter(username__in=[r["username"] for r in rows])}
-    new = []
-    for row in rows:
-        user = existing.get(row["username"])
-        if user is None:
-            new.append(User(password=password, **row))
-            count.created += 1
-            continue
-        changed = [k for k, v in row.items() if not _same(user, k, v)]
-        if changed:
-            for k in changed:
-                setattr(user, k, row[k])
-            user.save(update_fields=changed)
-            count.updated += 1
-        else:
-            count.unchanged += 1
-    User.objects.bulk_create(new, batch_size=500)
-    return count
 
 
 def _upsert_members(rows):
