@@ -375,30 +375,32 @@ def _redraw(old, geom, attrs, now, today, path):
     return grid
 
 
-def _find_grid4(code, inside, index, path):
-    qs = Grid.objects.current().filter(level=4).select_related("community")
+def _find_container(qs, code, inside, index, path, *, unknown_code, none_here):
+    """The row of `qs` with this code, or, without a code, the one containing `inside` (lowest
+    code on a shared edge); ImportFailed with the given message when there is none."""
     if code:
-        parent = qs.filter(code=code).first()
-        if parent is None:
-            raise ImportFailed(_("上级四级网格 %(c)s 不存在（或已失效）：请先导入四级网格") % {"c": code}, index=index, path=path)
-        return parent
-    parent = qs.filter(geom__intersects=inside).order_by("code").first()
-    if parent is None:
-        raise ImportFailed(_("没有包含此网格的现行四级网格：请先导入四级网格，或在字段中给出上级网格编码"), index=index, path=path)
-    return parent
+        found = qs.filter(code=code).first()
+        if found is None:
+            raise ImportFailed(unknown_code % {"c": code}, index=index, path=path)
+        return found
+    found = qs.filter(geom__intersects=inside).order_by("code").first()
+    if found is None:
+        raise ImportFailed(none_here, index=index, path=path)
+    return found
+
+
+def _find_grid4(code, inside, index, path):
+    return _find_container(
+        Grid.objects.current().filter(level=4).select_related("community"), code, inside, index, path,
+        unknown_code=_("上级四级网格 %(c)s 不存在（或已失效）：请先导入四级网格"),
+        none_here=_("没有包含此网格的现行四级网格：请先导入四级网格，或在字段中给出上级网格编码"))
 
 
 def _find_community(code, inside, index, path):
-    qs = AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY)
-    if code:
-        community = qs.filter(code=code).first()
-        if community is None:
-            raise ImportFailed(_("社区 %(c)s 不存在：请先导入社区/村（import_areas --level community）") % {"c": code}, index=index, path=path)
-        return community
-    community = qs.filter(geom__intersects=inside).order_by("code").first()
-    if community is None:
-        raise ImportFailed(_("没有包含此网格的社区/村：请先导入社区/村，或在字段中给出社区代码"), index=index, path=path)
-    return community
+    return _find_container(
+        AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY), code, inside, index, path,
+        unknown_code=_("社区 %(c)s 不存在：请先导入社区/村（import_areas --level community）"),
+        none_here=_("没有包含此网格的社区/村：请先导入社区/村，或在字段中给出社区代码"))
 
 
 __all__ = ["ImportResult", "ImportFailed", "import_areas", "import_grids", "area_code"]
