@@ -8,7 +8,6 @@ Pages and API call these functions; the rules are here and nowhere else:
 - similar_open_incidents(category, point, …) and mark_duplicate(incident, original, user, note)
 """
 import math
-from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -176,21 +175,6 @@ def do_urge(incident, user, fields, now):
     return {"urge_count": incident.urge_count}
 
 
-def timing_stage_end(effect):
-    """Wrap the effect of a transition that ends a stage: a stage left after its deadline counts in
-    overdue_stages (a closed case with none was closed on time) and is noted in the audit event.
-    Runs before the engine restarts the clock, so `deadline` is still the ending stage's."""
-    def run(incident, user, fields, now):
-        late = incident.deadline is not None and now > incident.deadline
-        if late:
-            incident.overdue_stages += 1
-        data = (effect(incident, user, fields, now) if effect else None) or {}
-        if late:
-            data["stage_overdue_h"] = round((now - incident.deadline).total_seconds() / 3600, 2)
-        return data
-    return run
-
-
 STAFF, HANDLERS, ANYONE = STAFF_ROLES, HANDLER_ROLES, HANDLER_ROLES
 
 # The transition table of a case (GB/T 30428 style). Read a row as: from these states, this
@@ -212,11 +196,10 @@ INCIDENT_TRANSITIONS = [
     T((S.REPORTED, S.REGISTERED, S.DISPATCHED, S.HANDLING), "classify", None, STAFF, label=_("调整办理方式"), requires=("mode",),
       allowed=staff_at_level, clean=clean_mode, effect=do_classify),
 ]
-# Every row that leaves a state (target set) ends a stage: time it against that stage's deadline.
-INCIDENT_TRANSITIONS = [replace(t, effect=timing_stage_end(t.effect)) if t.target else t for t in INCIDENT_TRANSITIONS]
 
 WORKFLOW = Workflow(
     "incident", INCIDENT_TRANSITIONS, state_labels=dict(S.choices), deadline_hours=stage_hours, terminal=TERMINAL,
+    overdue_field="overdue_stages",
 )
 
 

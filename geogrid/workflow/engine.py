@@ -62,8 +62,10 @@ def _verdict(result):
 
 class Workflow:
     def __init__(self, name, transitions, *, state_labels=None, state_field="state", entered_field="state_entered_at",
-                 deadline_field="deadline", deadline_hours=None, terminal=()):
+                 deadline_field="deadline", deadline_hours=None, terminal=(), overdue_field=None):
         self.name = name
+        # A counter field: every stage left after its deadline adds 1 (0 at close = closed on time).
+        self.overdue_field = overdue_field
         self.transitions = list(transitions)
         self.state_labels = dict(state_labels or {})
         self.state_field = state_field
@@ -186,10 +188,17 @@ class Workflow:
             cleaned = t.clean(locked, user, given) if t.clean else given
             before = self.state_of(locked)
             data = {}
+            # Time the stage this transition ends against its deadline, before the clock restarts.
+            dl = getattr(locked, self.deadline_field, None) if self.deadline_field else None
+            late = t.target is not None and dl is not None and now > dl
+            if late and self.overdue_field:
+                setattr(locked, self.overdue_field, getattr(locked, self.overdue_field) + 1)
             if t.target is not None:
                 setattr(locked, self.state_field, t.target)
             if t.effect is not None:
                 data = t.effect(locked, user, cleaned, now) or {}
+            if late:
+                data["stage_overdue_h"] = round((now - dl).total_seconds() / 3600, 2)
             if t.target is not None:
                 self.restart_clock(locked, now)
             locked.save()
