@@ -22,15 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from geogrid.views import HOME_LINKS
-
 from . import stats
 from .models import Incident, IncidentCategory
-from .permissions import STAFF_ROLES
-
-_LINK = (gettext_lazy("事件统计"), "/stats/", STAFF_ROLES)
-if _LINK not in HOME_LINKS:
-    HOME_LINKS.append(_LINK)
 
 
 class StatsForm(forms.Form):

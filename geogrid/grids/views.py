@@ -25,7 +25,7 @@ from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, Work
 from . import incidents, overview, patrols
 from .forms import ActionForm, ConsoleFilterForm, ReportForm
 from .models import Grid, Incident, IncidentCategory, Patrol
-from .permissions import HANDLER_ROLES, member_grid_codes, visible_incidents
+from .permissions import HANDLER_ROLES, STAFF_ROLES, member_grid_codes, visible_incidents
 from .photos import photo_response
 
 REPORTER_ROLES = incidents.REPORTER_ROLES
@@ -37,6 +37,7 @@ LINKS = [
     (gettext_lazy("上报事件"), reverse_lazy("incident_report"), REPORTER_ROLES),
     (gettext_lazy("我的上报"), reverse_lazy("incident_mine"), None),
     (gettext_lazy("案卷"), reverse_lazy("incident_console"), HANDLER_ROLES),
+    (gettext_lazy("事件统计"), reverse_lazy("stats"), STAFF_ROLES),
 ]
 
 
