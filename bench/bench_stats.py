@@ -1,4 +1,4 @@
-"""Statistics benchmark: the per-grid figures (geogrid.grids.stats.grid_stats) over N generated cases.
+"""Statistics benchmark: the per-grid figures (geogrid.stats.services.grid_stats) over N generated cases.
 
 Inside one transaction that is rolled back at the end (the database is left as it was), it adds
 BENCH_N (default 100 000) cases spread over the current level-4 grids of the loaded district, in
@@ -24,8 +24,9 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from geogrid.accounts.models import User  # noqa: E402
-from geogrid.grids import stats  # noqa: E402
-from geogrid.grids.models import AdminArea, Grid, Incident, IncidentCategory  # noqa: E402
+from geogrid.grids.models import AdminArea, Grid  # noqa: E402
+from geogrid.incidents.models import Incident, IncidentCategory  # noqa: E402
+from geogrid.stats import services as stats  # noqa: E402
 
 N = min(int(os.environ.get("BENCH_N", "100000")), 999_999)  # case numbers 2099000000…
 REPEAT = 5

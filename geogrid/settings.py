@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "geogrid.workflow",
     "geogrid.geo",
     "geogrid.grids",
+    "geogrid.patrols",
+    "geogrid.incidents",
+    "geogrid.stats",
     "geogrid.placenames",
     "geogrid.boundaries",
     "geogrid.facilities",
@@ -70,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "geogrid.navigation.nav",
             ],
         },
     },
@@ -176,7 +180,7 @@ LOGGING = {
 # come from our own data and authenticated imports.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
-# --- Incidents and the workflow core (geogrid.workflow, geogrid.grids.incidents) ---------------
+# --- Incidents and the workflow core (geogrid.workflow, geogrid.incidents) ---------------
 # Refused transitions → 409/403/400 with a clear body in every API.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "geogrid.workflow.drf.exception_handler"
 # A stage turns yellow when this fraction of its allowed time is used; red past the deadline.
@@ -194,7 +198,7 @@ GEOGRID_THUMBNAIL_PX = 320
 # scaled by the case's 五办 mode.
 GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
 GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.grids.models.IncidentMode"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.incidents.models.IncidentMode"}
 
 # --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
 # Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.

@@ -13,6 +13,9 @@ admin.site.site_title = "geogrid"
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("geogrid.grids.urls")),
+    path("", include("geogrid.patrols.urls")),
+    path("", include("geogrid.incidents.urls")),
+    path("", include("geogrid.stats.urls")),
     path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

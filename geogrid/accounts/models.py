@@ -24,12 +24,15 @@ class User(AbstractUser):
 
     @property
     def role_codes(self):
-        return set(self.groups.values_list("name", flat=True))
+        """The user's role codes, read once per request (accounts.scope keeps them)."""
+        from .scope import scope_of
+
+        return set(scope_of(self).roles)
 
     def has_role(self, *roles):
-        if self.is_superuser:
-            return True
-        return bool(self.role_codes & {str(r) for r in roles})
+        from .scope import scope_of
+
+        return scope_of(self).has_role(*roles)
 
     def role_labels(self):
         return [str(Role(c).label) for c in self.role_codes if c in Role.values]

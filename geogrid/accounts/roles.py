@@ -14,14 +14,18 @@ class Role(models.TextChoices):
     BOUNDARY_INSPECTOR = "boundary_inspector", _("界线联检人员")
 
 
+GRID_ROLES = (Role.GRID_MEMBER, Role.GRID_HEAD)
+STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_ADMIN)
+HANDLER_ROLES = GRID_ROLES + STAFF_ROLES  # may report, be dispatched to, accept and report back
+
 # Which model permissions each role's group gets (app_label.codename prefixes or full codenames).
 # View permissions everywhere for staff roles; change rights where the role does the work.
 ROLE_PERMISSIONS = {
     Role.GRID_MEMBER: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
     Role.GRID_HEAD: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
-    Role.COMMUNITY_STAFF: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember"],
-    Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember"],
-    Role.DISTRICT_ADMIN: ["grids.*", "placenames.view_*", "boundaries.view_*", "facilities.*"],
+    Role.COMMUNITY_STAFF: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*"],
+    Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*"],
+    Role.DISTRICT_ADMIN: ["grids.*", "incidents.*", "patrols.*", "placenames.view_*", "boundaries.view_*", "facilities.*"],
     Role.PLACENAME_STAFF: ["placenames.*", "grids.view_adminarea"],
     Role.BOUNDARY_INSPECTOR: ["boundaries.*", "grids.view_adminarea"],
 }

@@ -1,6 +1,8 @@
 """Rules of the grids domain, as plain functions."""
-from django.db.models import Q
 from django.utils import timezone
+
+from geogrid.accounts.scope import scope_of
+from geogrid.geo.geojson import collection, feature
 
 from .models import AdminArea, Grid, GridMember
 
@@ -57,8 +59,7 @@ def active_members(grids, on=None):
         return []
     on = on or timezone.localdate()
     qs = (
-        GridMember.objects.filter(grid__in=grids, start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        GridMember.objects.on_duty(on).filter(grid__in=grids)
         .select_related("user", "grid")
         .order_by("-grid__level", "role", "user__full_name")
     )
@@ -68,3 +69,13 @@ def active_members(grids, on=None):
         {"name": str(m.user), "role": m.get_role_display(), "role_code": m.role, "phone": m.phone or m.user.phone, "grid": m.grid.code}
         for m in members
     ]
+
+
+def home_area(user):
+    """What a user's maps open on: their own grids (L4/L5, current), else the area they work for."""
+    codes = scope_of(user).grid_codes
+    grids = Grid.objects.current().filter(code__in=codes).order_by("level", "code") if codes else []
+    features = [feature(g.geom, kind="grid", name=g.name, code=g.code) for g in grids]
+    if not features and getattr(user, "area_id", None):
+        features = [feature(user.area.geom, kind="area", name=user.area.name, code=user.area.code)]
+    return collection(features)

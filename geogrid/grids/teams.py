@@ -10,48 +10,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geogrid.accounts.roles import Role
+from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import record
 from geogrid.workflow.exceptions import TransitionForbidden
 
-from .models import AdminArea, Grid, GridMember
+from .models import Grid, GridMember
 from .services import active_members
 
 
 def can_manage_grid(user, grid):
-    """Community staff of the grid's community, the dispatcher of its street, district admins."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser or user.has_role(Role.DISTRICT_ADMIN):
-        return True
-    if not user.has_role(Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER) or user.area_id is None:
-        return False
-    community = grid.community
-    level = user.area.level
-    if level == AdminArea.Level.COMMUNITY:
-        return community.pk == user.area_id
-    if level == AdminArea.Level.STREET:
-        return community.parent_id == user.area_id
-    return community.parent is not None and community.parent.parent_id == user.area_id
+    """Staff whose area holds the grid's community (accounts.scope), and district admins."""
+    return scope_of(user).covers_community(grid.community)
 
 
 def manageable_members(user, qs=None):
-    """The memberships this user may see in the team API (grid members see their own grids' teams)."""
+    """The memberships this user may see in the team API and the admin: their own, the teams of
+    the grids they are on duty in, and the teams of the grids in their staff area."""
     qs = GridMember.objects.select_related("user", "grid") if qs is None else qs
-    if not (user and user.is_authenticated):
+    scope = scope_of(user)
+    if not scope.authenticated:
         return qs.none()
-    if user.is_superuser or user.has_role(Role.DISTRICT_ADMIN):
+    staff = scope.area_q("grid__community")
+    if staff is not None and not staff:
         return qs
     q = Q(user=user)
-    own_codes = GridMember.objects.filter(user=user).values_list("grid__code", flat=True)
-    q |= Q(grid__code__in=own_codes)
-    if user.has_role(Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER) and user.area_id:
-        level = user.area.level
-        if level == AdminArea.Level.COMMUNITY:
-            q |= Q(grid__community_id=user.area_id)
-        elif level == AdminArea.Level.STREET:
-            q |= Q(grid__community__parent_id=user.area_id)
-        else:
-            q |= Q(grid__community__parent__parent_id=user.area_id)
+    for extra in (scope.grid_q("grid"), staff):
+        if extra is not None:
+            q |= extra
     return qs.filter(q)
 
 

@@ -3,11 +3,19 @@ Django ValidationError → 400. Installed as REST_FRAMEWORK["EXCEPTION_HANDLER"]
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import WorkflowError
+
+# The body of every refusal (WorkflowError.as_dict), for the OpenAPI schema.
+ErrorBody = inline_serializer("WorkflowError", {
+    "error": serializers.CharField(), "code": serializers.CharField(), "action": serializers.CharField(required=False),
+    "state": serializers.CharField(required=False), "fields": serializers.DictField(required=False),
+})
 
 
 def validation_error_body(exc):

@@ -26,8 +26,9 @@ from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
 from geogrid.facilities.models import Facility
 from geogrid.geo.features import promote_multi, read_features
 from geogrid.grids.importing import import_areas, import_grids
-from geogrid.grids.incidents import report_incident, transition
-from geogrid.grids.models import AdminArea, Grid, GridMember, Incident
+from geogrid.grids.models import AdminArea, Grid, GridMember
+from geogrid.incidents.models import Incident
+from geogrid.incidents.services import report_incident, transition
 from geogrid.placenames.models import Road, RoadSign
 
 from .groups import create_roles

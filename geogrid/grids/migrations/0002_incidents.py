@@ -3,9 +3,10 @@
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
 import django.utils.timezone
-import geogrid.grids.models
 from django.conf import settings
 from django.db import migrations, models
+
+import geogrid.incidents.models
 
 
 class Migration(migrations.Migration):
@@ -81,8 +82,8 @@ class Migration(migrations.Migration):
             name='IncidentPhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to=geogrid.grids.models.incident_photo_path, verbose_name='照片', width_field='width')),
-                ('thumbnail', models.ImageField(upload_to=geogrid.grids.models.incident_photo_path, verbose_name='缩略图')),
+                ('image', models.ImageField(height_field='height', upload_to=geogrid.incidents.models.incident_photo_path, verbose_name='照片', width_field='width')),
+                ('thumbnail', models.ImageField(upload_to=geogrid.incidents.models.incident_photo_path, verbose_name='缩略图')),
                 ('width', models.PositiveIntegerField(default=0, verbose_name='宽')),
                 ('height', models.PositiveIntegerField(default=0, verbose_name='高')),
                 ('content_type', models.CharField(max_length=20, verbose_name='类型')),

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from geogrid.grids.incident_seed import seed
+    from geogrid.incidents.seed import seed
 
     seed(apps.get_model("grids", "IncidentCategory"))
 

@@ -1,0 +1,448 @@
+"""Incidents (事件/案卷): reporting, numbering, duplicate suggestion and the transition table.
+
+Pages and API call these functions; the rules are here and nowhere else:
+
+- report_incident(user, category=, description=, lon=, lat=, crs=None, mode=None, photos=(), …)
+- transition(incident, action, user, note="", **fields) — the one way a case changes state
+- available_actions(incident, user), timeline(incident), deadline_status(incident, now=None)
+- similar_open_incidents(category, point, …) and mark_duplicate(incident, original, user, note)
+"""
+import math
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.gis.measure import D
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geogrid.audit.services import history, record
+from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
+from geogrid.grids.models import GridMember
+from geogrid.grids.services import grids_at, locate
+from geogrid.workflow import deadlines
+from geogrid.workflow.engine import T, Workflow
+from geogrid.workflow.exceptions import MissingFields, TransitionForbidden
+
+from .models import Incident, IncidentCategory, IncidentCounter, IncidentMode
+from .permissions import HANDLER_ROLES, LEVELS, STAFF_ROLES, in_member_grid, in_staff_scope, staff_tier
+from .photos import prepare_photos, save_photos
+
+S = Incident.State
+OPEN = Incident.OPEN_STATES
+TERMINAL = (S.REJECTED, S.CLOSED)
+REPORTER_ROLES = HANDLER_ROLES
+
+
+# --- time limits ------------------------------------------------------------------------------
+def stage_hours(incident, state):
+    """Hours allowed in `state`: the category's own limit, else the setting; × the 五办 mode factor."""
+    limits = incident.category.time_limits or {}
+    hours = limits.get(state, settings.GEOGRID_INCIDENT_STAGE_HOURS.get(state))
+    if hours is None:
+        return None
+    return float(hours) * float(settings.GEOGRID_INCIDENT_MODE_FACTORS.get(incident.mode, 1.0))
+
+
+# --- hooks of the table -----------------------------------------------------------------------
+def level_index(incident):
+    return LEVELS.index(incident.responsible_level)
+
+
+def staff_at_level(incident, user):
+    """Staff of the case's area working at (or above) the level the case is now the
+    responsibility of: community staff for grid/community cases, the street for street cases…"""
+    if not in_staff_scope(incident, user):
+        return _("此案卷不在您的辖区内")
+    if staff_tier(user) < max(1, level_index(incident)):
+        return _("此案卷已上报至%(level)s，由上级处理") % {"level": incident.get_responsible_level_display()}
+    return None
+
+
+def is_assignee(incident, user):
+    return incident.assignee_id == user.pk or _("只有承办人可以执行此操作")
+
+
+def may_escalate(incident, user):
+    """The assignee or grid team may pass a grid-level case up to the community; staff pass a case
+    at their own level (or below) up one level."""
+    tier = staff_tier(user)
+    if tier == 0:
+        if incident.responsible_level != Incident.Level.GRID:
+            return _("此案卷已不在网格层级")
+        return incident.assignee_id == user.pk or in_member_grid(incident, user) or _("只有承办人或本网格人员可以上报")
+    if not in_staff_scope(incident, user):
+        return _("此案卷不在您的辖区内")
+    if tier < level_index(incident):
+        return _("此案卷已上报至%(level)s，由上级处理") % {"level": incident.get_responsible_level_display()}
+    return None
+
+
+def below_district(incident, now):
+    if incident.responsible_level == Incident.Level.DISTRICT:
+        return _("已上报至区级部门，不能再上报")
+    return None
+
+
+def overdue(incident, now):
+    if incident.deadline is None or incident.deadline >= now:
+        return _("此案卷本环节尚未超期，无需督办")
+    return None
+
+
+def _clean_mode(fields):
+    mode = fields.get("mode")
+    if mode in (None, ""):
+        return None
+    if mode not in IncidentMode.values:
+        raise MissingFields(_("办理方式无效"), fields={"mode": _("可选：%(v)s") % {"v": "、".join(IncidentMode.values)}})
+    return mode
+
+
+def clean_mode(incident, user, fields):
+    return dict(fields, mode=_clean_mode(fields))
+
+
+def clean_dispatch(incident, user, fields):
+    assignee = fields.get("assignee")
+    User = get_user_model()
+    if not isinstance(assignee, User):
+        try:
+            assignee = User.objects.get(pk=int(assignee), is_active=True)
+        except (TypeError, ValueError, User.DoesNotExist):
+            raise MissingFields(_("承办人不存在"), fields={"assignee": _("不存在或已停用的用户")})
+    if not assignee.is_active or not assignee.has_role(*HANDLER_ROLES):
+        raise MissingFields(_("承办人必须是网格员或工作人员"), fields={"assignee": _("没有可承办的角色")})
+    return dict(fields, assignee=assignee, mode=_clean_mode(fields))
+
+
+def clean_reject(incident, user, fields):
+    dup = fields.get("duplicate_of")
+    if dup in (None, ""):
+        return dict(fields, duplicate_of=None)
+    if not isinstance(dup, Incident):
+        try:
+            dup = Incident.objects.get(pk=int(dup))
+        except (TypeError, ValueError, Incident.DoesNotExist):
+            raise MissingFields(_("重复的原案卷不存在"), fields={"duplicate_of": _("不存在")})
+    root = dup.duplicate_of or dup
+    if root.pk == incident.pk:
+        raise MissingFields(_("案卷不能与自身重复"), fields={"duplicate_of": _("不能是本案卷")})
+    return dict(fields, duplicate_of=root)
+
+
+def set_mode(incident, user, fields, now):
+    if fields.get("mode") and fields["mode"] != incident.mode:
+        old, incident.mode = incident.mode, fields["mode"]
+        return {"mode": incident.mode, "old_mode": old}
+    return {}
+
+
+def do_dispatch(incident, user, fields, now):
+    data = set_mode(incident, user, fields, now)
+    incident.assignee = fields["assignee"]
+    return dict(data, assignee=incident.assignee.pk, assignee_name=str(incident.assignee))
+
+
+def do_reject(incident, user, fields, now):
+    incident.duplicate_of = fields.get("duplicate_of")
+    return {"duplicate_of": incident.duplicate_of.number} if incident.duplicate_of else {}
+
+
+def do_classify(incident, user, fields, now):
+    data = set_mode(incident, user, fields, now)
+    # Same stage, new mode: the stage clock keeps running, its time limit follows the mode.
+    incident.deadline = deadlines.deadline_after(incident.state_entered_at, stage_hours(incident, incident.state))
+    return data
+
+
+def do_close(incident, user, fields, now):
+    incident.closed_at = now
+    return {}
+
+
+def do_escalate(incident, user, fields, now):
+    old = incident.responsible_level
+    incident.responsible_level = LEVELS[LEVELS.index(old) + 1]
+    incident.assignee = None
+    return {"from_level": old, "to_level": incident.responsible_level}
+
+
+def do_urge(incident, user, fields, now):
+    incident.urge_count += 1
+    return {"urge_count": incident.urge_count}
+
+
+STAFF, HANDLERS, ANYONE = STAFF_ROLES, HANDLER_ROLES, HANDLER_ROLES
+
+# The transition table of a case (GB/T 30428 style). Read a row as: from these states, this
+# action leads to that state, for these roles, if the hook allows, given these fields.
+INCIDENT_TRANSITIONS = [
+    T(S.REPORTED, "register", S.REGISTERED, STAFF, label=_("立案"), allowed=staff_at_level, clean=clean_mode, effect=set_mode),
+    T(S.REPORTED, "reject", S.REJECTED, STAFF, label=_("不予立案"), requires=("note",), allowed=staff_at_level,
+      clean=clean_reject, effect=do_reject),
+    T((S.REGISTERED, S.DISPATCHED), "dispatch", S.DISPATCHED, STAFF, label=_("派遣"), requires=("assignee",),
+      allowed=staff_at_level, clean=clean_dispatch, effect=do_dispatch),
+    T(S.DISPATCHED, "accept", S.HANDLING, HANDLERS, label=_("受理"), allowed=is_assignee),
+    T(S.HANDLING, "report", S.HANDLED, HANDLERS, label=_("处置反馈"), requires=("note",), allowed=is_assignee),
+    T(S.HANDLED, "verify", S.VERIFIED, STAFF, label=_("核查通过"), allowed=staff_at_level),
+    T((S.HANDLED, S.VERIFIED), "rework", S.HANDLING, STAFF, label=_("返工"), requires=("note",), allowed=staff_at_level),
+    T(S.VERIFIED, "close", S.CLOSED, STAFF, label=_("结案"), allowed=staff_at_level, effect=do_close),
+    T((S.REGISTERED, S.DISPATCHED, S.HANDLING), "escalate", S.REGISTERED, ANYONE, label=_("上报上级"), requires=("note",),
+      allowed=may_escalate, condition=below_district, effect=do_escalate),
+    T(OPEN, "urge", None, STAFF, label=_("督办"), allowed=staff_at_level, condition=overdue, effect=do_urge),
+    T((S.REPORTED, S.REGISTERED, S.DISPATCHED, S.HANDLING), "classify", None, STAFF, label=_("调整办理方式"), requires=("mode",),
+      allowed=staff_at_level, clean=clean_mode, effect=do_classify),
+]
+
+WORKFLOW = Workflow(
+    "incident", INCIDENT_TRANSITIONS, state_labels=dict(S.choices), deadline_hours=stage_hours, terminal=TERMINAL,
+    overdue_field="overdue_stages",
+)
+
+
+# --- numbering ----------------------------------------------------------------------------------
+def next_number(year):
+    """The next case number of a year: "2026000001"… One atomic upsert on the year's counter row;
+    the row stays locked until the caller's transaction ends, so numbers are unique and gapless."""
+    table = IncidentCounter._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        seq = cur.fetchone()[0]
+    if seq > 999_999:
+        raise ValidationError(_("本年度案卷编号已用尽"))
+    return f"{year}{seq:06d}"
+
+
+# --- reporting ----------------------------------------------------------------------------------
+def resolve_category(category):
+    if isinstance(category, IncidentCategory):
+        cat = category
+    else:
+        cat = IncidentCategory.objects.filter(Q(code=str(category)) | (Q(pk=int(category)) if str(category).isdigit() else Q(pk=None))).first()
+    if cat is None or not cat.active:
+        raise ValidationError({"category": [_("未知或已停用的事件类别：%(c)s") % {"c": category}]})
+    return cat
+
+
+def crs_name(crs):
+    parsed = parse_input_crs(crs)
+    return "gcj02" if parsed == "gcj02" else f"EPSG:{parsed}"
+
+
+def locate_case(point, when):
+    """Street, community and the grid rows valid at `when` for a point, or ValidationError when the
+    point is outside the district (no street contains it)."""
+    found = locate(point, when)
+    objs = found["grid_objects"] if found else {}
+    if not objs.get("street"):
+        raise ValidationError({"location": [_("该点不在本区范围内（未落入任何街道），请检查坐标和坐标系")]})
+    rows = list(grids_at(point, when))
+    grid5 = next((g for g in rows if g.level == 5), None)
+    grid4 = next((g for g in rows if g.level == 4), None) or (grid5.parent if grid5 else None)
+    return {"street": objs["street"], "community": objs.get("community"), "grid4": grid4, "grid5": grid5}
+
+
+def report_incident(user, *, category, description, lon, lat, crs=None, mode=None, photos=(), address="", patrol=None, now=None):
+    """Register a new case in state `reported`. Everything is checked before anything is written:
+    bad input raises ValidationError (400) or TransitionForbidden (403) and leaves nothing behind."""
+    if user is None or not user.is_authenticated or not user.has_role(*REPORTER_ROLES):
+        raise TransitionForbidden(_("只有网格员和工作人员可以上报事件"), action="open")
+    errors = {}
+    try:
+        cat = resolve_category(category)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        cat = None
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("请填写事件描述")]
+    elif len(description) > 2000:
+        errors["description"] = [_("描述不能超过 2000 字")]
+    if mode not in (None, "") and mode not in IncidentMode.values:
+        errors["mode"] = [_("办理方式无效，可选：%(v)s") % {"v": "、".join(IncidentMode.values)}]
+    point = None
+    try:
+        input_crs = crs_name(crs)
+        point = point_to_storage(lon, lat, crs)
+    except CRSError as exc:
+        errors["location"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    where = locate_case(point, now)
+    prepared = prepare_photos(photos)
+    with transaction.atomic():
+        incident = Incident(
+            number=next_number(timezone.localtime(now).year), category=cat, mode=mode or cat.default_mode,
+            description=description, address=(address or "")[:200], geom=point, input_crs=input_crs,
+            reporter=user, reported_at=now, patrol=patrol, state=S.REPORTED, **where,
+        )
+        WORKFLOW.restart_clock(incident, now)
+        incident.save()
+        save_photos(incident, prepared, user)
+        event = record(incident, "open", actor=user, to_state=S.REPORTED, note=description[:200], number=incident.number,
+                       input_crs=input_crs, photos=len(prepared))
+        if event.at != now:
+            type(event).objects.filter(pk=event.pk).update(at=now)
+    return incident
+
+
+def report_finding(patrol, user, **incident_fields):
+    """A finding of a patrol becomes a case (report_incident's arguments); only in one's own patrol."""
+    if patrol.user_id != getattr(user, "pk", None):
+        raise TransitionForbidden(_("只能在自己的巡查中上报发现"), action="report_finding")
+    return report_incident(user, patrol=patrol, **incident_fields)
+
+
+# --- transitions ----------------------------------------------------------------------------------
+def transition(incident, action, user, note="", *, now=None, **fields):
+    """Perform a workflow action on a case (see INCIDENT_TRANSITIONS). Raises UnknownAction (404),
+    TransitionForbidden (403), InvalidTransition (409, also for the loser of a race),
+    MissingFields (400)."""
+    return WORKFLOW.perform(incident, action, user, note, now=now, **fields)
+
+
+def mark_duplicate(incident, original, user, note=""):
+    """不予立案 as a duplicate of `original` (linked)."""
+    return transition(incident, "reject", user, note or _("重复上报，已并入 %(n)s") % {"n": (original.duplicate_of or original).number},
+                      duplicate_of=original)
+
+
+def available_actions(incident, user, now=None):
+    """[{action, label, requires}] the user may take now."""
+    return [{"action": t.action, "label": str(t.label), "requires": list(t.requires)} for t in WORKFLOW.available(incident, user, now)]
+
+
+def deadline_status(incident, now=None):
+    """green / yellow / red / None for the case's current stage."""
+    return WORKFLOW.deadline_status(incident, now)
+
+
+ACTION_LABELS = {"open": _("信息采集上报"), **{t.action: t.label for t in INCIDENT_TRANSITIONS}}
+
+
+def timeline(incident):
+    """The case's audit events as dicts, oldest first, with actor names and labels."""
+    labels = dict(S.choices)
+    return [
+        {
+            "at": e.at, "actor": str(e.actor) if e.actor else "", "actor_id": e.actor_id, "action": e.action,
+            "action_label": str(ACTION_LABELS.get(e.action, e.action)), "from_state": e.from_state, "to_state": e.to_state,
+            "from_label": str(labels.get(e.from_state, e.from_state)), "to_label": str(labels.get(e.to_state, e.to_state)),
+            "note": e.note, "data": e.data,
+        }
+        for e in history(incident)
+    ]
+
+
+# --- duplicates ------------------------------------------------------------------------------------
+def similar_open_incidents(category, point, *, now=None, radius_m=None, window_h=None, exclude=None):
+    """Open cases of the same category within radius_m metres (GEOGRID_DUPLICATE_RADIUS_M) reported
+    in the last window_h hours (GEOGRID_DUPLICATE_WINDOW_H), nearest first, annotated distance_m."""
+    from django.contrib.gis.db.models.functions import Distance
+
+    now = now or timezone.now()
+    radius_m = float(settings.GEOGRID_DUPLICATE_RADIUS_M if radius_m is None else radius_m)
+    window_h = float(settings.GEOGRID_DUPLICATE_WINDOW_H if window_h is None else window_h)
+    cat = resolve_category(category)
+    # Index prefilter in degrees (generous: a degree of longitude shrinks with cos(lat)), then the
+    # exact distance on the spheroid in metres.
+    deg = radius_m / 111_000.0 / max(math.cos(math.radians(point.y)), 0.1) * 1.2
+    qs = (
+        Incident.objects.filter(category=cat, state__in=OPEN, reported_at__gte=now - timedelta(hours=window_h), reported_at__lte=now)
+        .filter(geom__dwithin=(point, deg))
+        .filter(geom__distance_lte=(point, D(m=radius_m)))
+        .annotate(distance=Distance("geom", point))
+        .select_related("category")
+        .order_by("distance", "reported_at")
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk if isinstance(exclude, Incident) else exclude)
+    return qs
+
+
+# --- deadline queries -------------------------------------------------------------------------------
+def with_deadline_flags(qs, now=None):
+    """Annotate yellow_at (when the stage turns yellow) for deadline_filter."""
+    frac = deadlines.yellow_fraction()
+    return qs.annotate(yellow_at=ExpressionWrapper(F("state_entered_at") + (F("deadline") - F("state_entered_at")) * Value(frac),
+                                                   output_field=DateTimeField()))
+
+
+def deadline_q(status, now):
+    """Q (on a with_deadline_flags queryset of open cases with a deadline) of a deadline colour."""
+    if status == deadlines.RED:
+        return Q(deadline__lt=now)
+    if status == deadlines.YELLOW:
+        return Q(deadline__gte=now, yellow_at__lte=now)
+    if status == deadlines.GREEN:
+        return Q(yellow_at__gt=now)
+    raise ValidationError({"deadline_status": [_("可选：green、yellow、red")]})
+
+
+def deadline_filter(qs, status, now=None):
+    """Cases of an open stage whose deadline status is green / yellow / red (overdue)."""
+    now = now or timezone.now()
+    return with_deadline_flags(qs.filter(state__in=OPEN, deadline__isnull=False)).filter(deadline_q(status, now))
+
+
+COLOURS = (deadlines.RED, deadlines.YELLOW, deadlines.GREEN)
+
+
+def deadline_counts(qs, now=None, by=None):
+    """Open cases of qs, and per deadline colour (most urgent first), in one query:
+    {"open": n, "colours": [{code, label, n}]}; with `by` (a field path) a dict of those per value."""
+    now = now or timezone.now()
+    has_deadline = Q(deadline__isnull=False)
+    aggs = {"open": Count("id"), **{c: Count("id", filter=has_deadline & deadline_q(c, now)) for c in COLOURS}}
+    qs = with_deadline_flags(qs.filter(state__in=OPEN))
+
+    def shape(row):
+        row = row or {}
+        return {"open": row.get("open", 0),
+                "colours": [{"code": c, "label": deadlines.STATUS_LABELS[c], "n": row.get(c, 0)} for c in COLOURS]}
+
+    if by is None:
+        return shape(qs.aggregate(**aggs))
+    return defaultdict(lambda: shape(None), {row[by]: shape(row) for row in qs.values(by).annotate(**aggs).order_by()})
+
+
+# --- who a case may be dispatched to ---------------------------------------------------------------
+def candidate_assignees(incident, on=None):
+    """The people a dispatcher picks the assignee of a case from: the 4+N team on duty in the case's
+    grids (matched by code, so a redrawn grid keeps its team), then the staff of its community and
+    street. [(user, description)], each user once, only active users with a handling role."""
+    from geogrid.accounts.roles import Role
+
+    User = get_user_model()
+    on = on or timezone.localdate()
+    handlers = User.objects.filter(is_active=True, groups__name__in=[str(r) for r in HANDLER_ROLES]).distinct()
+    out, seen = [], set()
+    codes = [g.code for g in (incident.grid5, incident.grid4) if g is not None]
+    members = (
+        GridMember.objects.on_duty(on).filter(grid__code__in=codes, user__in=handlers)
+        .select_related("user", "grid").order_by("-grid__level", "grid__code", "user__full_name", "user__username")
+    )
+    rank = {role: i for i, role in enumerate(GridMember.Role.values)}  # 网格长 first, as in the 4+N order
+    for m in sorted(members, key=lambda m: (-m.grid.level, m.grid.code, rank.get(m.role, 99))):
+        if m.user_id not in seen:
+            seen.add(m.user_id)
+            out.append((m.user, f"{m.grid.name} {m.get_role_display()}"))
+    staff = [(incident.community, Role.COMMUNITY_STAFF), (incident.street, Role.STREET_DISPATCHER)]
+    for area, role in staff:
+        if area is None:
+            continue
+        for u in handlers.filter(area=area, groups__name=str(role)).order_by("full_name", "username"):
+            if u.pk not in seen:
+                seen.add(u.pk)
+                out.append((u, f"{area.name} {role.label}"))
+    return out

@@ -1,0 +1,25 @@
+from django.urls import path, re_path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+from .api import IncidentViewSet, PatrolFindingsView
+from .open311 import views as open311
+
+router = SimpleRouter()
+router.register("api/incidents", IncidentViewSet, basename="incident")
+
+urlpatterns = [
+    path("incidents/", views.console, name="incident_console"),
+    path("incidents/report/", views.report, name="incident_report"),
+    path("incidents/mine/", views.mine, name="incident_mine"),
+    path("incidents/<int:pk>/", views.detail, name="incident_page"),
+    path("incidents/<int:pk>/actions/<slug:action>/", views.act, name="incident_action"),
+    path("incidents/<int:pk>/photos/<int:photo_id>/<str:size>/", views.photo, name="incident_photo"),
+    path("api/patrols/<int:pk>/findings/", PatrolFindingsView.as_view(), name="patrol-findings"),
+    # Open311 GeoReport v2; {fmt} is json or xml (open311/views.py answers other suffixes with a 400).
+    re_path(r"^open311/v2/discovery\.(?P<fmt>\w+)$", open311.DiscoveryView.as_view(), name="open311_discovery"),
+    re_path(r"^open311/v2/services\.(?P<fmt>\w+)$", open311.ServicesView.as_view(), name="open311_services"),
+    re_path(r"^open311/v2/services/(?P<code>[\w-]+)\.(?P<fmt>\w+)$", open311.ServiceDefinitionView.as_view(), name="open311_service"),
+    re_path(r"^open311/v2/requests\.(?P<fmt>\w+)$", open311.RequestsView.as_view(), name="open311_requests"),
+    re_path(r"^open311/v2/requests/(?P<number>[\w-]+)\.(?P<fmt>\w+)$", open311.RequestView.as_view(), name="open311_request"),
+] + router.urls

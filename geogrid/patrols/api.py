@@ -1,0 +1,50 @@
+"""REST API of patrols (DRF; session and token auth). Thin: the rules are in services.py; findings
+are reported through the incidents API (/api/patrols/{id}/findings/, incidents.api)."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from geogrid.accounts.api import AUTH
+from geogrid.grids.models import Grid
+from geogrid.workflow.drf import ErrorBody
+
+from . import serializers as s
+from . import services as patrols
+from .models import Patrol
+
+
+@extend_schema(tags=["patrols"])
+class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """巡查：本人的巡查（工作人员另见辖区内的）。POST 开始，…/end/ 结束，…/findings/ 上报发现。"""
+
+    authentication_classes = AUTH
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.PatrolSerializer
+    queryset = Patrol.objects.none()  # for the schema; get_queryset scopes
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return patrols.visible_patrols(self.request.user).select_related("grid", "user").prefetch_related("findings")
+
+    @extend_schema(summary="开始巡查", request=s.PatrolStartSerializer, responses={201: s.PatrolSerializer, 403: ErrorBody, 409: ErrorBody})
+    def create(self, request):
+        ser = s.PatrolStartSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        grid = Grid.objects.current().filter(code=ser.validated_data["grid"]).first()
+        if grid is None:
+            return Response({"error": f"网格 {ser.validated_data['grid']} 不存在或已失效"}, status=400)
+        patrol = patrols.start_patrol(request.user, grid, note=ser.validated_data.get("note", ""))
+        return Response(s.PatrolSerializer(patrol).data, status=201)
+
+    @extend_schema(summary="结束巡查（可附轨迹）", request=s.PatrolEndSerializer, responses={200: s.PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        patrol = self.get_object()
+        ser = s.PatrolEndSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        patrol = patrols.end_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"))
+        return Response(s.PatrolSerializer(patrol).data)

@@ -1,0 +1,205 @@
+"""The demo district (boundary_data/) and its commands: generator determinism, loaddemo (counts,
+idempotence, atomicity, tiling, markers on their lines), create_roles, demo logins, locate.
+
+The demo is loaded once for the module inside a transaction that is rolled back at the end, so
+other test modules never see it (each test still runs in its own savepoint)."""
+import importlib.util
+import json
+import re
+import shutil
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from geogrid.accounts.management.demo import DEMO_PASSWORD, load_demo
+from tests.support.demo import demo  # noqa: F401  (module-scoped fixture: the demo loaded once)
+from geogrid.accounts.models import User
+from geogrid.accounts.roles import Role
+from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
+from geogrid.facilities.models import Facility
+from geogrid.geo.measure import distance_m
+from geogrid.grids.models import AdminArea, Grid, GridMember
+from geogrid.incidents.models import Incident
+from geogrid.placenames.models import Road, RoadSign
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "boundary_data"
+TEAMS = json.loads((DATA / "teams.json").read_text(encoding="utf-8"))
+
+
+def test_generator_is_deterministic_and_matches_the_checked_in_files(tmp_path):
+    spec = importlib.util.spec_from_file_location("demo_generate", DATA / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    started = time.monotonic()
+    stats = gen.main(tmp_path, quiet=True)
+    assert time.monotonic() - started < 60
+    made = sorted(p.name for p in tmp_path.iterdir())
+    checked_in = sorted(p.name for p in DATA.iterdir() if p.suffix in (".geojson", ".json"))
+    assert made == checked_in
+    for name in made:
+        assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), f"{name} differs: run boundary_data/generate.py"
+    assert 300 <= stats["district_km2"] <= 500
+    assert sum(p.stat().st_size for p in DATA.iterdir()) < 15 * 1024 * 1024
+
+
+def test_counts_are_in_the_expected_ranges(demo, db):
+    assert AdminArea.objects.filter(level="district", code="370190000000", name="泉峪区").count() == 1
+    assert 6 <= AdminArea.objects.filter(level="street").count() <= 8
+    assert 35 <= AdminArea.objects.filter(level="community").count() <= 45
+    l4 = Grid.objects.current().filter(level=4)
+    assert 250 <= l4.count() <= 350
+    assert 0.10 <= l4.filter(kind="dedicated").count() / l4.count() <= 0.20
+    assert 1000 <= Grid.objects.current().filter(level=5).count() <= 1400
+    assert 70 <= Road.objects.count() <= 90 and Road.objects.filter(status="unnamed").exclude(working_name="").count() >= 5
+    assert Road.objects.get(name="泉峪大道").pinyin == "Quanyu Dadao"
+    assert Road.objects.get(name="永安街").pinyin == "Yong'an Jie"
+    signs = list(RoadSign.objects.select_related("road"))
+    assert all(s.name_text == s.road.name and s.pinyin_text == s.road.pinyin.upper() and s.road.status == "named" for s in signs)
+    assert 450 <= len(signs) <= 550
+    assert BoundaryLine.objects.count() == 2 and 55 <= BoundaryMarker.objects.count() <= 65
+    assert 180 <= Facility.objects.count() <= 220 and Facility.objects.values("facility_type").distinct().count() == 9
+    assert Incident.objects.count() == 40
+    assert set(Incident.objects.values_list("state", flat=True)) == set(Incident.State.values)
+    assert not Incident.objects.filter(grid4__isnull=True).exists()
+    # 4+N: every L4 grid has a head and a full-time member; L4 households are the sum of its L5.
+    assert GridMember.objects.filter(role="head").values("grid").distinct().count() == l4.count()
+    assert GridMember.objects.filter(role="fulltime").values("grid").distinct().count() == l4.count()
+    with connection.cursor() as cur:
+        cur.execute("""SELECT count(*) FROM grids_grid p JOIN LATERAL (SELECT sum(households) h, sum(population) n
+                       FROM grids_grid c WHERE c.parent_id = p.id AND c.valid_to IS NULL) s ON true
+                       WHERE p.level = 4 AND p.valid_to IS NULL AND (p.households <> s.h OR p.population <> s.n)""")
+        assert cur.fetchone()[0] == 0
+    assert "演示数据已载入" in demo["output"]
+    print(f"loaddemo: {demo['elapsed']:.1f} s")
+
+
+def test_a_second_run_changes_nothing(demo, db):
+    result = load_demo()
+    assert not result.changed
+    assert all(c.created == 0 and c.updated == 0 for c in result.counts.values()), result.counts
+    assert result.counts["五级网格"].unchanged == Grid.objects.current().filter(level=5).count()
+    out = StringIO()
+    call_command("loaddemo", stdout=out)
+    assert "没有改动" in out.getvalue()
+    assert Incident.objects.count() == 40 and Grid.objects.filter(version__gt=1).count() == 0
+
+
+# Children cover their parent exactly: no part outside, areas (in EPSG:4548, metres) sum to the
+# parent's within 0.01 %.
+TILING = [
+    ("grids_grid", "grids_grid", "c.parent_id = p.id AND c.valid_to IS NULL", "p.level = 4 AND p.valid_to IS NULL"),
+    ("grids_grid", "grids_adminarea", "c.community_id = p.id AND c.level = 4 AND c.valid_to IS NULL", "p.level = 'community'"),
+    ("grids_adminarea", "grids_adminarea", "c.parent_id = p.id", "p.level IN ('street', 'district')"),
+]
+
+
+@pytest.mark.parametrize("child, parent, join, where", TILING)
+def test_children_tile_their_parents(demo, db, child, parent, join, where):
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            SELECT p.code, ST_Area(ST_Transform(p.geom, 4548)), sum(ST_Area(ST_Transform(c.geom, 4548))),
+                   bool_and(ST_CoveredBy(c.geom, p.geom)), count(*)
+            FROM {parent} p JOIN {child} c ON {join} WHERE {where} GROUP BY p.id""")
+        rows = cur.fetchall()
+    assert rows
+    for code, area, children, inside, n in rows:
+        assert inside, f"a child of {code} lies partly outside it"
+        assert abs(children - area) / area < 1e-4, f"{code}: {n} children cover {children:.1f} m² of {area:.1f} m²"
+
+
+def test_check_topology_passes_on_the_demo(demo, db):
+    out = StringIO()
+    call_command("check_topology", stdout=out)  # raises CommandError (exit 1) on any problem
+    assert "拓扑检查通过" in out.getvalue()
+
+
+def test_every_marker_lies_on_its_line(demo, db):
+    markers = list(BoundaryMarker.objects.select_related("line"))
+    assert markers
+    worst = max(distance_m(m.geom, m.line.geom) for m in markers)
+    assert worst < 1.0, f"a marker is {worst:.2f} m off its line"
+    for m in markers:
+        assert re.fullmatch(re.escape(m.line.code) + r"\d{3}[QAB]", m.number)
+
+
+def test_demo_member_logs_in_and_locate_finds_the_grid_and_team(demo, db, client):
+    assert client.login(username="demo_member", password=DEMO_PASSWORD)
+    grid = Grid.objects.current().get(code=TEAMS["demo_grid"])
+    member = User.objects.get(username="demo_member")
+    assert GridMember.objects.filter(grid=grid, user=member, role="fulltime").exists()
+    p = grid.geom.point_on_surface
+    r = client.get("/api/locate", {"lon": f"{p.x:.7f}", "lat": f"{p.y:.7f}"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["grid4"]["code"] == grid.code and body["community"]["code"] == grid.community.code
+    names = {m["name"] for m in body["members"]}
+    assert {member.full_name, User.objects.get(username="demo_head").full_name} <= names
+    assert any(m["phone"] == member.phone for m in body["members"])  # signed in: full numbers
+
+
+def test_demo_users_are_wired_to_real_demo_places(demo, db):
+    grid = Grid.objects.current().get(code=TEAMS["demo_grid"])
+    users = {u.username: u for u in User.objects.filter(username__startswith="demo_").select_related("area")}
+    assert users["demo_community"].area == grid.community
+    assert users["demo_street"].area == grid.community.parent
+    assert users["demo_admin"].area.level == "district" and users["demo_admin"].is_superuser
+    assert users["demo_head"].has_role(Role.GRID_HEAD) and users["demo_placename"].has_role(Role.PLACENAME_STAFF)
+    assert all(users[u].is_staff for u in ("demo_community", "demo_street", "demo_admin", "demo_placename", "demo_boundary"))
+    assert not users["demo_member"].is_staff
+
+
+def test_place_name_staff_can_open_the_road_admin(demo, db, client):
+    assert client.login(username="demo_placename", password=DEMO_PASSWORD)
+    assert client.get("/admin/placenames/road/").status_code == 200
+
+
+def test_demo_logins_prints_the_readme_table(demo, db):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| (demo_\w+) \|", section, flags=re.M)
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    printed = re.findall(r"^(demo_\w+)\s+" + DEMO_PASSWORD, out.getvalue(), flags=re.M)
+    assert printed == listed and len(listed) == 7
+    assert Grid.objects.current().get(code=TEAMS["demo_grid"]).name in out.getvalue()
+
+
+def test_create_roles_is_idempotent_and_grants_the_table(db):
+    Group.objects.filter(name__in=Role.values).delete()
+    out = StringIO()
+    call_command("create_roles", stdout=out)
+    assert "新建 7 个" in out.getvalue()
+    out = StringIO()
+    call_command("create_roles", stdout=out)
+    assert "新建 0 个，新增权限 0 项，7 个组无变化" in out.getvalue()
+    placename = Group.objects.get(name=Role.PLACENAME_STAFF)
+    assert placename.permissions.filter(codename="change_road", content_type__app_label="placenames").exists()
+    assert not placename.permissions.filter(content_type__app_label="grids", codename="change_grid").exists()
+    admin_perms = set(Group.objects.get(name=Role.DISTRICT_ADMIN).permissions.values_list("codename", flat=True))
+    assert set(Permission.objects.filter(content_type__app_label="grids").values_list("codename", flat=True)) <= admin_perms
+
+
+def test_a_broken_demo_file_stops_the_load_and_writes_nothing(demo, db, tmp_path):
+    for p in DATA.iterdir():
+        if p.suffix in (".geojson", ".json"):
+            shutil.copy(p, tmp_path / p.name)
+    streets = (tmp_path / "streets.geojson").read_text(encoding="utf-8")
+    (tmp_path / "streets.geojson").write_text(streets.replace("泉峪街道", "改名街道", 1), encoding="utf-8")
+    roads = (tmp_path / "roads.geojson").read_text(encoding="utf-8").splitlines()
+    roads[1] = re.sub(r'"geometry":\{.*\}\}', '"geometry":{"type":"Point","coordinates":[116.8,36.6]}}', roads[1])
+    (tmp_path / "roads.geojson").write_text("\n".join(roads), encoding="utf-8")
+    before = Road.objects.count()
+    with pytest.raises(CommandError) as err:
+        call_command("loaddemo", data_dir=str(tmp_path), stdout=StringIO())
+    assert "roads.geojson" in str(err.value) and "第 0 个要素" in str(err.value) and "未写入任何数据" in str(err.value)
+    assert AdminArea.objects.get(code="370190001000").name == "泉峪街道"  # the street rename was rolled back
+    assert Road.objects.count() == before
+    with pytest.raises(CommandError, match="generate.py"):
+        call_command("loaddemo", data_dir=str(tmp_path / "nowhere"), stdout=StringIO())

@@ -1,0 +1,69 @@
+"""Helpers every test may import (`from tests.support import box, login, …`): small purpose-built
+geometries, the test data files that ship with the repository, and the browser helpers."""
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
+
+REPO = Path(__file__).resolve().parent.parent.parent
+DATA = REPO / "tests" / "data"
+ARTIFACTS = REPO / "var" / "artifacts"
+TEST_PASSWORD = "pw-12345678"  # tests/support/world.py users
+
+
+def data_path(*parts):
+    """A file under tests/data/ (copied into the repository with its provenance README, so a fresh
+    clone runs every test). A missing file fails the test: a skip would hide it."""
+    p = DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.fail(f"test data {p} is missing: it is part of the repository (see tests/data/README.md)")
+    return p
+
+
+def square(x0, y0, size, srid=4490):
+    """An axis-aligned square MultiPolygon in degrees: small purpose-built test geometry."""
+    return MultiPolygon(Polygon.from_bbox((x0, y0, x0 + size, y0 + size)), srid=srid)
+
+
+def box(x0, y0, x1, y1, srid=4490):
+    return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=srid)
+
+
+def screenshot(page, name):
+    """Keep a screenshot as a test artifact under var/artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+# --- browser helpers (one copy for every browser test) ------------------------------------------
+def watch(page):
+    """Collect every request URL and every uncaught page error of a page."""
+    requests, errors = [], []
+    page.on("request", lambda req: requests.append(req.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return requests, errors
+
+
+def assert_local(requests, live_server):
+    """Not one request left the server (the product must work on an intranet)."""
+    host = urlparse(live_server.url).netloc
+    strangers = [u for u in requests if not u.startswith(("data:", "blob:")) and urlparse(u).netloc != host]
+    assert not strangers, strangers
+
+
+def login(page, live_server, username, password=TEST_PASSWORD):
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+
+
+def map_point(page, map_expr, lon, lat):
+    """Page coordinates where lon/lat is drawn on the Leaflet map `map_expr` (features are on a
+    canvas, not DOM nodes, so tests click by position)."""
+    return page.evaluate("([lat, lon]) => { const m = " + map_expr + "; const p = m.latLngToContainerPoint([lat, lon]);"
+                         " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }", [lat, lon])

@@ -1,0 +1,19 @@
+"""The demo district loaded once per test module that asks for it (`from tests.support.demo import demo`)."""
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            out = StringIO()
+            started = time.monotonic()
+            call_command("loaddemo", stdout=out)
+            info = {"output": out.getvalue(), "elapsed": time.monotonic() - started}
+            yield info
+            transaction.set_rollback(True)
