@@ -289,10 +289,8 @@ def report_incident(user, *, category, description, lon, lat, crs=None, mode=Non
         WORKFLOW.restart_clock(incident, now)
         incident.save()
         save_photos(incident, prepared, user)
-        event = record(incident, "open", actor=user, to_state=S.REPORTED, note=description[:200], number=incident.number,
-                       input_crs=input_crs, photos=len(prepared))
-        if event.at != now:
-            type(event).objects.filter(pk=event.pk).update(at=now)
+        record(incident, "open", actor=user, to_state=S.REPORTED, note=description[:200], at=now, number=incident.number,
+               input_crs=input_crs, photos=len(prepared))
     return incident
 
 

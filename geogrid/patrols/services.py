@@ -30,7 +30,7 @@ def start_patrol(user, grid, *, now=None, note=""):
     try:
         with transaction.atomic():
             patrol = Patrol.objects.create(user=user, grid=grid, started_at=now, note=note or "")
-            record(patrol, "start_patrol", actor=user, grid=grid.code)
+            record(patrol, "start_patrol", actor=user, at=now, grid=grid.code)
     except IntegrityError:
         raise InvalidTransition(_("您有一次巡查尚未结束，请先结束"), action="start_patrol")
     return patrol
@@ -79,7 +79,7 @@ def end_patrol(patrol, user, *, track=None, crs=None, note=None, now=None):
         if note is not None:
             patrol.note = note
         patrol.save()
-        record(patrol, "end_patrol", actor=user, length_m=patrol.length_m, findings=patrol.findings.count())
+        record(patrol, "end_patrol", actor=user, at=now, length_m=patrol.length_m, findings=patrol.findings.count())
     return patrol
 
 

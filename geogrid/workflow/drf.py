@@ -32,7 +32,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_body(exc), status=400)
     if isinstance(exc, Http404):
-        # Django's "No Incident matches the given query." is English and would tell an outsider
+        # Django's "No <Model> matches the given query." is English and would tell an outsider
         # nothing useful; out of scope and absent look the same on purpose.
         exc = NotFound(_("没有找到该记录，或您无权查看"))
     return drf_exception_handler(exc, context)

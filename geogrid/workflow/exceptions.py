@@ -32,7 +32,7 @@ class UnknownAction(WorkflowError):
 
 
 class InvalidTransition(WorkflowError):
-    """The action is not valid from the current state (or a condition of the case refuses it).
+    """The action is not valid from the current state (or a condition of the record refuses it).
     The loser of two concurrent transitions gets this too: the winner moved the state."""
 
     status_code = 409
@@ -40,7 +40,7 @@ class InvalidTransition(WorkflowError):
 
 
 class TransitionForbidden(WorkflowError):
-    """The user's roles, scope or relation to the case do not allow the action."""
+    """The user's roles, scope or relation to the record do not allow the action."""
 
     status_code = 403
     code = "forbidden"
