@@ -1,4 +1,5 @@
 """REST API of the 4+N teams (DRF; session and token auth). Thin: the rules are in teams.py."""
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -43,10 +44,10 @@ class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
         grid = Grid.objects.current().filter(code=d["grid"]).first()
         if grid is None:
-            return Response({"error": f"网格 {d['grid']} 不存在或已失效", "fields": {"grid": ["不存在"]}}, status=400)
+            return Response({"error": _("网格 %(code)s 不存在或已失效") % {"code": d["grid"]}, "fields": {"grid": [_("不存在")]}}, status=400)
         user = User.objects.filter(pk=d["user"]).first()
         if user is None:
-            return Response({"error": "用户不存在", "fields": {"user": ["不存在"]}}, status=400)
+            return Response({"error": _("用户不存在"), "fields": {"user": [_("不存在")]}}, status=400)
         member = teams.assign_member(grid, user, d["role"], by=request.user, start_date=d.get("start_date"), end_date=d.get("end_date"),
                                      phone=d.get("phone", ""), other_kind=d.get("other_kind", ""))
         return Response(s.GridMemberSerializer(member).data, status=201)

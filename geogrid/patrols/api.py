@@ -1,5 +1,6 @@
 """REST API of patrols (DRF; session and token auth). Thin: the rules are in services.py; findings
 are reported through the incidents API (/api/patrols/{id}/findings/, incidents.api)."""
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -35,7 +36,8 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ser.is_valid(raise_exception=True)
         grid = Grid.objects.current().filter(code=ser.validated_data["grid"]).first()
         if grid is None:
-            return Response({"error": f"网格 {ser.validated_data['grid']} 不存在或已失效"}, status=400)
+            return Response({"error": _("网格 %(code)s 不存在或已失效") % {"code": ser.validated_data["grid"]},
+                             "fields": {"grid": [_("不存在")]}}, status=400)
         patrol = patrols.start_patrol(request.user, grid, note=ser.validated_data.get("note", ""))
         return Response(s.PatrolSerializer(patrol).data, status=201)
 
