@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "geogrid.boundaries",
     "geogrid.facilities",
     "layers",
+    "geogrid.demo",  # loads every app above: last
 ]
 
 MIDDLEWARE = [

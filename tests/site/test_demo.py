@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from geogrid.accounts.management.demo import DEMO_PASSWORD, load_demo
+from geogrid.demo.loader import DEMO_PASSWORD, load_demo
 from tests.support.demo import demo  # noqa: F401  (module-scoped fixture: the demo loaded once)
 from geogrid.accounts.models import User
 from geogrid.accounts.roles import Role

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from geogrid.accounts.management.groups import create_roles
-from geogrid.grids.management.output import table
+from geogrid.cli import table
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from geogrid.grids.management.output import table
+from geogrid.cli import table
 from geogrid.grids.topology import KINDS, check_topology
 
 

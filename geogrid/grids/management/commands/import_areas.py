@@ -4,8 +4,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from geogrid.cli import Progress, table
 from geogrid.grids.importing import ImportFailed, import_areas
-from geogrid.grids.management.output import Progress, table
 
 INPUT_CRS_CHOICES = ["EPSG:4326", "EPSG:4490", "gcj02"]
 

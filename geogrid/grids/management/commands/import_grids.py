@@ -4,9 +4,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from geogrid.cli import Progress
 from geogrid.grids.importing import ImportFailed, import_grids
 from geogrid.grids.management.commands.import_areas import INPUT_CRS_CHOICES, print_result
-from geogrid.grids.management.output import Progress
 
 
 class Command(BaseCommand):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geogrid.accounts.management.groups import create_roles
 from geogrid.accounts.models import User
 from geogrid.accounts.roles import Role
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
@@ -30,8 +31,6 @@ from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.incidents.models import Incident
 from geogrid.incidents.services import report_incident, transition
 from geogrid.placenames.models import Road, RoadSign
-
-from .groups import create_roles
 
 DATA_DIR = Path(settings.BASE_DIR) / "boundary_data"
 DEMO_PASSWORD = "geogrid2026"

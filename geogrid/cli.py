@@ -1,5 +1,5 @@
-"""Console output shared by the import and topology commands: a progress line and a table
-aligned for Chinese text (a CJK character takes two columns)."""
+"""Console output shared by every management command (imports, topology, roles, demo): a progress
+line and a table aligned for Chinese text (a CJK character takes two columns)."""
 import unicodedata
 
 

@@ -2,8 +2,8 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from geogrid.accounts.management.demo import demo_logins
-from geogrid.grids.management.output import table
+from geogrid.cli import table
+from geogrid.demo.loader import demo_logins
 
 
 class Command(BaseCommand):

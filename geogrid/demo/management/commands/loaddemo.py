@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from geogrid.accounts.management.demo import DATA_DIR, DemoDataError, load_demo
+from geogrid.cli import Progress, table
+from geogrid.demo.loader import DATA_DIR, DemoDataError, load_demo
 from geogrid.geo.features import FeatureError
 from geogrid.grids.importing import ImportFailed
-from geogrid.grids.management.output import Progress, table
 from geogrid.workflow.exceptions import WorkflowError
 
 
