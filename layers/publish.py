@@ -52,6 +52,9 @@ def _columns_sql(layer, queryset):
     aliases = {f"p{i}": expr for i, (_, expr, _) in enumerate(cols)}
     qs = queryset.annotate(**{_ID: F("pk"), _GEOM: F(layer.geom_field)}, **aliases)
     qs = qs.values(_ID, _GEOM, *aliases).order_by()
+    # Compiled as the subquery it becomes: the geometry stays a geometry (and the GiST index
+    # usable). As a top-level query, GeoDjango on psycopg2 would select it as geom::bytea.
+    qs.query.subquery = True
     sql, params = qs.query.sql_with_params()
     keys = [key for key, _, _ in cols]
     return sql, params, keys

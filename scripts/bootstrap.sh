@@ -57,6 +57,25 @@ REQ_HASH=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$REQ_HASH" ]; then
   log "installing requirements.txt into .venv"
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  # requirements.txt is the whole pinned closure: a package it no longer lists leaves the venv too,
+  # so an existing .venv ends up like a fresh one (e.g. psycopg 3, replaced by psycopg2: Django
+  # would keep picking psycopg 3 while it is installed).
+  STALE=$(.venv/bin/python - <<'PY'
+import os, re, subprocess, sys
+def name(line):  # the normalised project name of a requirement or `pip freeze` line
+    m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)", line.strip())
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower() if m else None
+wanted = {name(l) for f in ("requirements.txt", "requirements-dev.txt") if os.path.exists(f) for l in open(f)}
+frozen = subprocess.run([sys.executable, "-m", "pip", "freeze", "--disable-pip-version-check"],
+                        capture_output=True, text=True, check=True).stdout.splitlines()
+print(" ".join(sorted({name(l) for l in frozen} - wanted - {None})))
+PY
+)
+  if [ -n "$STALE" ]; then
+    log "removing packages requirements.txt no longer lists: $STALE"
+    # shellcheck disable=SC2086
+    .venv/bin/pip uninstall -y -q --disable-pip-version-check $STALE
+  fi
   echo "$REQ_HASH" > .venv/.requirements.sha256
 fi
 
