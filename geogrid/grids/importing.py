@@ -11,7 +11,8 @@ One transaction per import: one bad feature and nothing is stored; ImportFailed 
 Areas are upserted by their 12-digit code (not versioned: an area is corrected in place). Grids are
 versioned like MapIt generations: a grid whose polygon changed gets a new row (version + 1) and the
 old row is closed (valid_to), so incidents and patrols made earlier keep the version they were made
-in. Features missing from a file are left alone: an import never deletes.
+in; redraw_grid does it, for the import and the admin alike. Features missing from a file are left
+alone: an import never deletes.
 """
 import re
 from dataclasses import dataclass, field
@@ -99,7 +100,7 @@ def _polygon(feature, path):
     return geom
 
 
-def _same_shape(a, b):
+def same_shape(a, b):
     """Identical polygons: vertex for vertex (cheap), else the same point set."""
     return a.equals_exact(b, 1e-9) or a.equals(b)
 
@@ -202,7 +203,7 @@ def import_areas(path, *, level, input_crs=None, code_field="code", name_field="
             elif area.level != level:
                 raise ImportFailed(_("区划代码 %(c)s 已作为%(old)s存在，不能改为%(new)s")
                                    % {"c": code, "old": area.get_level_display(), "new": level.label}, index=f.index, path=path)
-            elif area.name == name and area.parent_id == (parent.pk if parent else None) and _same_shape(area.geom, geom):
+            elif area.name == name and area.parent_id == (parent.pk if parent else None) and same_shape(area.geom, geom):
                 result.unchanged += 1
             else:
                 area.name, area.parent, area.geom = name, parent, geom
@@ -290,7 +291,6 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
     n = len(features)
     seen = {}
     now = timezone.now()
-    today = timezone.localdate()
     with transaction.atomic():
         codes = [_text(f.properties.get(code_field)) for f in features]
         current = {g.code: g for g in Grid.objects.current().filter(code__in=codes).select_related("community", "parent")}
@@ -344,7 +344,7 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
                 result.created += 1
             elif old.level != level:
                 raise ImportFailed(_("网格编码 %(c)s 已是第 %(l)s 级网格") % {"c": code, "l": old.level}, index=f.index, path=path)
-            elif _same_shape(old.geom, geom):
+            elif same_shape(old.geom, geom):
                 changed = {k: v for k, v in attrs.items() if getattr(old, k) != v}
                 grid = old
                 if changed:
@@ -356,22 +356,35 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
                 else:
                     result.unchanged += 1
             else:
-                grid = _redraw(old, geom, attrs, now, today, path)
+                grid = redraw_grid(old, geom, now=now, action="import_version", note=Path(path).name, **attrs)
                 result.updated += 1
             result.rows.append((code, name, _km2(grid.area_m2)))
             _tick(progress, i + 1, n)
     return result
 
 
-def _redraw(old, geom, attrs, now, today, path):
-    """Close the current row and make the next version; move what hangs on the grid 'now'."""
-    Grid.objects.filter(pk=old.pk).update(valid_to=now)
-    version = (Grid.objects.filter(code=old.code).aggregate(v=Max("version"))["v"] or 0) + 1
-    grid = Grid(code=old.code, geom=geom, version=version, valid_from=now, **attrs)
-    grid.save()
-    Grid.objects.current().filter(parent=old).update(parent=grid)
-    GridMember.objects.filter(grid=old).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).update(grid=grid)
-    record(grid, "import_version", note=Path(path).name, version=version, previous=old.pk)
+GRID_ATTRS = ("name", "level", "kind", "dedicated_type", "parent", "community", "households", "population")
+
+
+def redraw_grid(old, geom, *, by=None, now=None, action="redraw", note="", **attrs):
+    """Give the current grid row `old` a new polygon: close it (valid_to = now) and make the next
+    version with `geom` and `attrs` (GRID_ATTRS; those not given are kept). Current L5 children and
+    the 4+N members on duty move to the new row (the team follows the grid); closed rows,
+    incidents and patrols keep the version they were made in. The one redraw of the import and
+    the admin; refuses (ValidationError) a row that is no longer current."""
+    now = now or timezone.now()
+    today = timezone.localdate()
+    with transaction.atomic():
+        if not Grid.objects.filter(pk=old.pk, valid_to__isnull=True).update(valid_to=now):
+            raise ValidationError({"geom": [_("网格 %(c)s 的这个版本已失效，请打开现行版本修改") % {"c": old.code}]})
+        version = (Grid.objects.filter(code=old.code).aggregate(v=Max("version"))["v"] or 0) + 1
+        values = {name: getattr(old, name) for name in GRID_ATTRS}
+        values.update(attrs)
+        grid = Grid(code=old.code, geom=geom, version=version, valid_from=now, **values)
+        grid.save()
+        Grid.objects.current().filter(parent=old).update(parent=grid)
+        GridMember.objects.filter(grid=old).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).update(grid=grid)
+        record(grid, action, actor=by, note=note, version=version, previous=old.pk)
     return grid
 
 
@@ -403,4 +416,4 @@ def _find_community(code, inside, index, path):
         none_here=_("没有包含此网格的社区/村：请先导入社区/村，或在字段中给出社区代码"))
 
 
-__all__ = ["ImportResult", "ImportFailed", "import_areas", "import_grids", "area_code"]
+__all__ = ["ImportResult", "ImportFailed", "import_areas", "import_grids", "redraw_grid", "area_code"]

@@ -1,13 +1,35 @@
+"""Patrols in the admin: to read, under the patrol scope (services.visible_patrols). Who, when and the
+track come from the phone (services.start_patrol / end_patrol); nothing is edited here."""
 from django.contrib import admin
-from leaflet.admin import LeafletGeoAdmin
+from django.utils.translation import gettext_lazy as _
+
+from geogrid.accounts.admin_scope import ScopedAdmin
 
 from .models import Patrol
+from .services import visible_patrols
 
 
 @admin.register(Patrol)
-class PatrolAdmin(LeafletGeoAdmin):
+class PatrolAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("grid", "user", "started_at", "ended_at", "length_m")
-    list_filter = ("grid__community",)
+    list_filter = (("grid__community", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("grid", "user")
     search_fields = ("grid__code", "grid__name", "user__username", "user__full_name")
-    readonly_fields = ("length_m",)
-    autocomplete_fields = ("user", "grid")
+    fields = ("grid", "user", "started_at", "ended_at", "length_m", "track_points", "note")
+    readonly_fields = fields
+
+    def scope_queryset(self, request, qs):
+        return qs & visible_patrols(request.user)
+
+    @admin.display(description=_("轨迹点"))
+    def track_points(self, obj):
+        return len(obj.track.coords) if obj.track else 0
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
