@@ -26,7 +26,8 @@ def my_grids(user, now=None):
     if not codes:
         return []
     now = now or timezone.now()
-    grids = list(Grid.objects.current().filter(code__in=codes).select_related("community__parent").order_by("level", "code"))
+    grids = list(Grid.objects.current().filter(code__in=codes).select_related("community__parent")
+                 .defer("geom", "community__geom", "community__parent__geom").order_by("level", "code"))
     cases = open_cases(user)
     # A case is in an L4 grid by its grid4 code, in an L5 grid by its grid5 code: one grouped query each.
     counts = {4: deadline_counts(cases, now, by="grid4__code"), 5: deadline_counts(cases, now, by="grid5__code")}

@@ -11,17 +11,25 @@ def _ref(obj):
     return {"code": obj.code, "name": obj.name} if obj is not None else None
 
 
+# A point lookup tests the polygons in the database and reads back codes and names: none of the
+# polygons it passes through (grid, parent grid, community, street, district) comes back.
+GRID_POLYGONS = ("geom", "parent__geom", "community__geom", "community__parent__geom", "community__parent__parent__geom")
+
+
 def grids_at(point, when=None):
     """Grids (current, or valid at `when`) whose polygon contains or touches the point, finest
-    first. A point on a shared edge belongs to both neighbours; the lowest code wins, so the answer
-    is deterministic. The GiST index on geom serves the bounding-box prefilter."""
+    first, with their parent grid, community, street and district (without polygons). A point on a
+    shared edge belongs to both neighbours; the lowest code wins, so the answer is deterministic.
+    The GiST index on geom serves the bounding-box prefilter."""
     qs = Grid.objects.valid_at(when) if when else Grid.objects.current()
-    return qs.filter(geom__intersects=point).select_related("parent", "community__parent__parent").order_by("-level", "code")
+    return (qs.filter(geom__intersects=point).select_related("parent", "community__parent__parent").defer(*GRID_POLYGONS)
+            .order_by("-level", "code"))
 
 
 def locate(point, when=None):
     """What a point falls in: street, community, L4 and L5 grid, and the grid's team on duty.
-    Returns None when the point is outside every area we know."""
+    Returns None when the point is outside every area we know. Two queries when the point is in a
+    grid (the grid with its ancestors, the team); no polygon is read back."""
     grid = grids_at(point, when).first()
     if grid is not None:
         grid5 = grid if grid.level == 5 else None
@@ -31,14 +39,15 @@ def locate(point, when=None):
         grid5 = grid4 = None
         community = (
             AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY, geom__intersects=point)
-            .select_related("parent__parent").order_by("code").first()
+            .select_related("parent__parent").defer("geom", "parent__geom", "parent__parent__geom").order_by("code").first()
         )
     if community is not None:
         street = community.parent
         district = street.parent if street else None
     else:
-        street = AdminArea.objects.filter(level=AdminArea.Level.STREET, geom__intersects=point).select_related("parent").order_by("code").first()
-        district = street.parent if street else AdminArea.objects.filter(level=AdminArea.Level.DISTRICT, geom__intersects=point).order_by("code").first()
+        areas = AdminArea.objects.filter(geom__intersects=point).defer("geom").order_by("code")
+        street = areas.filter(level=AdminArea.Level.STREET).select_related("parent").defer("parent__geom").first()
+        district = street.parent if street else areas.filter(level=AdminArea.Level.DISTRICT).first()
     if district is None and street is None and community is None and grid is None:
         return None
     team_grids = [g for g in (grid5, grid4) if g is not None]
@@ -60,7 +69,7 @@ def active_members(grids, on=None):
     on = on or timezone.localdate()
     qs = (
         GridMember.objects.on_duty(on).filter(grid__in=grids)
-        .select_related("user", "grid")
+        .select_related("user", "grid").defer("grid__geom")
         .order_by("-grid__level", "role", "user__full_name")
     )
     order = {k: i for i, k in enumerate(["head", "fulltime", "building", "volunteer", "other"])}

@@ -35,7 +35,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        qs = Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of")
+        # The answers name the grids and areas by code: their polygons stay in the database.
+        qs = (Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of")
+              .defer("grid5__geom", "grid4__geom", "community__geom", "street__geom"))
         if self.action == "retrieve" or self.action == "transition":
             qs = qs.prefetch_related("photos")
         return visible_incidents(self.request.user, qs).order_by("-reported_at", "-id")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geogrid.patrols.models import Patrol
 
-from .models import Incident, IncidentCategory, IncidentMode
+from .models import IncidentCategory, IncidentMode
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -100,14 +100,3 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
             self.fields["mode"].initial = incident.mode
             if action == "classify":
                 self.fields["mode"].choices = list(IncidentMode.choices)
-
-
-STATE_FILTERS = [("open", _("未结案件")), ("all", _("全部"))] + list(Incident.State.choices)
-
-
-class ConsoleFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("状态"), required=False, choices=STATE_FILTERS)
-    mode = forms.ChoiceField(label=_("办理方式"), required=False, choices=[("", _("全部"))] + list(IncidentMode.choices))
-    grid = forms.CharField(label=_("网格编码"), required=False, max_length=20)
-    deadline = forms.ChoiceField(label=_("时限"), required=False,
-                                 choices=[("", _("全部")), ("red", _("超期")), ("yellow", _("临期")), ("green", _("正常"))])

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +25,8 @@ from geogrid.workflow import deadlines
 from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, WorkflowError
 
 from . import services as incidents
-from .forms import ActionForm, ConsoleFilterForm, ReportForm
+from .filters import STATE_CHOICES, ConsoleFilter
+from .forms import ActionForm, ReportForm
 from .models import Incident, IncidentCategory
 from .permissions import HANDLER_ROLES, visible_incidents
 from .photos import photo_response
@@ -33,6 +34,8 @@ from .photos import photo_response
 REPORTER_ROLES = incidents.REPORTER_ROLES
 PAGE_SIZE = 25
 MAP_LIMIT = 500  # open cases drawn on the console map
+# Lists show the names of a case's grids and community: their polygons stay in the database.
+LIST_POLYGONS = ("grid5__geom", "grid4__geom", "community__geom")
 
 
 def status_info(incident, now=None):
@@ -117,7 +120,8 @@ def report(request):
 @login_required
 @require_GET
 def mine(request):
-    qs = visible_incidents(request.user).filter(reporter=request.user).select_related("category", "grid5", "grid4")
+    qs = visible_incidents(request.user).filter(reporter=request.user).select_related("category", "grid5", "grid4").defer(
+        "grid5__geom", "grid4__geom")
     page = Paginator(qs.order_by("-reported_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     annotate(page.object_list)
     return render(request, "incidents/mine.html", {"page": page})
@@ -137,27 +141,17 @@ def console(request):
     if not request.user.has_role(*HANDLER_ROLES):
         return refuse(request, _("案卷台账仅供网格员和工作人员使用"))
     now = timezone.now()
-    form = ConsoleFilterForm(request.GET or None)
-    f = form.cleaned_data if form.is_valid() else {}
-    base = visible_incidents(request.user).select_related("category", "grid5", "grid4", "community", "assignee")
-    if f.get("mode"):
-        base = base.filter(mode=f["mode"])
-    if f.get("grid"):
-        base = base.filter(Q(grid5__code=f["grid"]) | Q(grid4__code=f["grid"]))
-    state = f.get("state") or "open"
-    qs = base
-    if state == "open":
-        qs = qs.filter(state__in=Incident.OPEN_STATES)
-    elif state != "all":
-        qs = qs.filter(state=state)
+    cases = visible_incidents(request.user).select_related("category", "grid5", "grid4", "community", "assignee").defer(*LIST_POLYGONS)
+    filters = ConsoleFilter(request.GET, queryset=cases, request=request)
+    filters.is_valid()  # a value that does not validate is shown on the form and left out
+    state = filters.form.cleaned_data["state"]
     # Counts beside each filter choice: per state under the other filters, per colour under the state.
-    by_state = dict(base.values_list("state").annotate(n=Count("id")).order_by())
+    by_state = dict(filters.filter_queryset(cases, without=("state", "deadline")).values_list("state").annotate(n=Count("id")).order_by())
     counts = {"open": sum(n for s, n in by_state.items() if s in Incident.OPEN_STATES), "all": sum(by_state.values()), **by_state}
-    state_counts = [{"code": code, "label": label, "n": counts.get(code, 0)} for code, label in form.fields["state"].choices]
-    colour_counts = incidents.deadline_counts(qs, now)["colours"]  # the home page's figures come from the same function
-    if f.get("deadline"):
-        qs = incidents.deadline_filter(qs, f["deadline"], now)
-    qs = urgent_first(qs)
+    state_counts = [{"code": code, "label": label, "n": counts.get(code, 0)} for code, label in STATE_CHOICES]
+    # The home page's figures come from the same function.
+    colour_counts = incidents.deadline_counts(filters.filter_queryset(cases, without=("deadline",)), now)["colours"]
+    qs = urgent_first(filters.qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     annotate(page.object_list, now)
     points = [feature(c.geom, id=c.pk, number=c.number, category=c.category.name, state=c.get_state_display(),
@@ -168,22 +162,23 @@ def console(request):
     config = {"page": "console", "cases": {"type": "FeatureCollection", "features": points}, "area": home_area(request.user),
               "text": {"open": _("查看"), "none": _("列表中没有未结案件")}}
     return render(request, "incidents/console.html", {
-        "form": form, "page": page, "state": state, "state_counts": state_counts, "colour_counts": colour_counts,
+        "form": filters.form, "page": page, "state": state, "state_counts": state_counts, "colour_counts": colour_counts,
         "query": params.urlencode(), "config": config, "total": page.paginator.count,
     })
 
 
 # --- 4. case page and its actions -----------------------------------------------------------------
 def case_queryset(user):
+    """A case with everything its page names; of the polygons only its grids' (the page's map)."""
     qs = Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of")
-    return visible_incidents(user, qs)
+    return visible_incidents(user, qs.defer("community__geom", "street__geom"))
 
 
 def related_cases(incident, user):
     """Possible duplicates nearby (scoped, as the API's …/similar/) and the cases merged into this one."""
     similar = visible_incidents(user, incidents.similar_open_incidents(incident.category, incident.geom, now=incident.reported_at,
                                                                        exclude=incident))[:20]
-    merged = visible_incidents(user, incident.duplicates.all()).order_by("reported_at")
+    merged = visible_incidents(user, incident.duplicates.select_related("reporter")).order_by("reported_at")
     return list(similar), list(merged)
 
 
