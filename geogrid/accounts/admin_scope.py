@@ -62,4 +62,17 @@ class ScopedAdmin(AuditedAdmin):
         return self.scope_queryset(request, super().get_queryset(request))
 
 
-__all__ = ["AuditedAdmin", "ScopedAdmin"]
+class ReadOnlyAdmin:
+    """ModelAdmin mixin: records written only by their services (or append-only) are read here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+__all__ = ["AuditedAdmin", "ReadOnlyAdmin", "ScopedAdmin"]

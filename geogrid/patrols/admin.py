@@ -3,14 +3,14 @@ track come from the phone (services.start_patrol / end_patrol); nothing is edite
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from geogrid.accounts.admin_scope import ScopedAdmin
+from geogrid.accounts.admin_scope import ReadOnlyAdmin, ScopedAdmin
 
 from .models import Patrol
 from .services import visible_patrols
 
 
 @admin.register(Patrol)
-class PatrolAdmin(ScopedAdmin, admin.ModelAdmin):
+class PatrolAdmin(ReadOnlyAdmin, ScopedAdmin, admin.ModelAdmin):
     list_display = ("grid", "user", "started_at", "ended_at", "length_m")
     list_filter = (("grid__community", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("grid", "user")
@@ -24,12 +24,3 @@ class PatrolAdmin(ScopedAdmin, admin.ModelAdmin):
     @admin.display(description=_("轨迹点"))
     def track_points(self, obj):
         return len(obj.track.coords) if obj.track else 0
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
