@@ -23,9 +23,13 @@ HANDLER_ROLES = GRID_ROLES + STAFF_ROLES  # may report, be dispatched to, accept
 ROLE_PERMISSIONS = {
     Role.GRID_MEMBER: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
     Role.GRID_HEAD: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
-    Role.COMMUNITY_STAFF: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*"],
-    Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*"],
-    Role.DISTRICT_ADMIN: ["grids.*", "incidents.*", "patrols.*", "placenames.view_*", "boundaries.view_*", "facilities.*"],
+    # accounts.view_user: to pick the person when adding a team member (the user admin is scoped).
+    Role.COMMUNITY_STAFF: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*",
+                           "accounts.view_user"],
+    Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*",
+                             "accounts.view_user"],
+    Role.DISTRICT_ADMIN: ["grids.*", "incidents.*", "patrols.*", "placenames.view_*", "boundaries.view_*", "facilities.*",
+                          "accounts.view_user"],
     Role.PLACENAME_STAFF: ["placenames.*", "grids.view_adminarea"],
     Role.BOUNDARY_INSPECTOR: ["boundaries.*", "grids.view_adminarea"],
 }

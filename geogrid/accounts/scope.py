@@ -66,7 +66,10 @@ class Scope:
             return DISTRICT
         if not self.roles & {Role.COMMUNITY_STAFF.value, Role.STREET_DISPATCHER.value} or self.user.area_id is None:
             return None
-        return self.user.area.level
+        if "area" in self.user._state.fields_cache:  # already loaded by the caller
+            return self.user.area.level
+        # The level alone: a street's polygon is not worth reading on every request.
+        return apps.get_model("grids", "AdminArea").objects.filter(pk=self.user.area_id).values_list("level", flat=True).first()
 
     @property
     def area_id(self):

@@ -155,6 +155,23 @@ def test_autocomplete_offers_only_the_scope(client, w):
     assert {int(x["id"]) for x in r.json()["results"]} == {w["g4a"].pk, w["g4b"].pk, w["g5a"].pk}
 
 
+
+def test_staff_pick_team_members_among_the_people_of_their_scope(client, w):
+    """The person box of "add team member" needs the user admin: community staff read the users of
+    their community and of its grids' teams (themselves included), not the rest of the district."""
+    from geogrid.accounts.models import User
+
+    c = as_user(client, w["cs1"])
+    seen = listed(c, User)
+    assert {w["cs1"].pk, w["m_a"].pk, w["m_b"].pk, w["head_a"].pk} <= seen
+    assert w["m_d"].pk not in seen and w["sd2"].pk not in seen and w["cs3"].pk not in seen
+    assert is_missing(c, User, w["m_d"].pk)
+    r = c.get("/admin/autocomplete/", {"app_label": "grids", "model_name": "gridmember", "field_name": "user", "term": ""})
+    assert r.status_code == 200
+    assert {int(x["id"]) for x in r.json()["results"]} == seen
+    assert c.post(url(User, "change", w["m_a"].pk), {"username": "renamed"}).status_code == 403  # read, not edit
+    assert listed(as_user(client, w["da"]), User) == set(User.objects.values_list("pk", flat=True))
+
 # --- cases: the workflow is the only way to change them ---------------------------------------------
 def test_workflow_fields_cannot_be_changed_in_the_admin(client, w):
     c = as_user(client, w["da"])
