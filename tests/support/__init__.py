@@ -30,11 +30,21 @@ def box(x0, y0, x1, y1, srid=4490):
     return MultiPolygon(Polygon.from_bbox((x0, y0, x1, y1)), srid=srid)
 
 
+# The screenshots the README shows (docs/screenshots/, rewritten by every browser run).
+README_SHOTS = {"home_grid_member_phone", "incident_report_phone", "incident_detail_actions_phone", "patrol_live_phone",
+                "home_staff_desktop", "incident_console_desktop", "stats_district", "map"}
+DOCS_SHOTS = REPO / "docs" / "screenshots"
+
+
 def screenshot(page, name):
-    """Keep a screenshot as a test artifact under var/artifacts/."""
+    """Keep a screenshot as a test artifact under var/artifacts/, and in docs/screenshots/ when the
+    README shows it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if name in README_SHOTS:
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        (DOCS_SHOTS / path.name).write_bytes(path.read_bytes())
     return path
 
 
