@@ -4,6 +4,8 @@
   import_areas makes them, and audited; code and level are fixed once stored.
 - Grid: the grids of the staff area plus the user's own; a changed polygon makes the next version
   through importing.redraw_grid (as import_grids does); closed versions are history, read-only.
+  The code rule (pattern, community or parent prefix) is Grid.clean's, so the form refuses what
+  import_grids refuses.
 - GridMember: added through teams.assign_member and ended through teams.end_membership, so the
   scope, overlap and one-head rules hold here too; nothing else of a membership is edited and
   nothing is deleted (end it instead).

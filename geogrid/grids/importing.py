@@ -263,7 +263,9 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
                  parent_field="parent_code", community_field="community_code", kind_field="kind",
                  dedicated_type_field="dedicated_type", households_field="households",
                  population_field="population", progress=None) -> ImportResult:
-    """Import level-4 or level-5 grids from a vector file (codes per GEOGRID_GRID_CODE_PATTERNS).
+    """Import level-4 or level-5 grids from a vector file. Codes follow models.validate_grid_code:
+    the length pattern GEOGRID_GRID_CODE_PATTERNS, and a level-4 code starts with its community's
+    code, a level-5 code with its level-4 parent's code (found as below).
 
     - Community: the feature's `community_field`, else the community containing the grid's
       point-on-surface. An L5 grid is in its L4's community.
@@ -296,10 +298,7 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
         current = {g.code: g for g in Grid.objects.current().filter(code__in=codes).select_related("community", "parent")}
         for i, f in enumerate(features):
             code = _text(f.properties.get(code_field))
-            try:
-                validate_grid_code(code, level)
-            except ValidationError as exc:
-                raise ImportFailed(" ".join(exc.message_dict.get("code", exc.messages)), index=f.index, path=path)
+            _check_grid_code(code, level, f.index, path)  # its pattern; its prefix once the container is known
             if code in seen:
                 raise ImportFailed(_("网格编码 %(c)s 与第 %(j)s 个要素重复") % {"c": code, "j": seen[code]}, index=f.index, path=path)
             seen[code] = f.index
@@ -333,6 +332,7 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
                                        % {"c": community_code, "g": parent.code, "gc": community.code}, index=f.index, path=path)
             else:
                 community = _find_community(community_code, inside, f.index, path)
+            _check_grid_code(code, level, f.index, path, community_code=community.code, parent_code=parent.code if parent else None)
 
             attrs = dict(name=name, level=level, kind=kind, dedicated_type=dtype, parent=parent, community=community,
                          households=households, population=population)
@@ -361,6 +361,14 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
             result.rows.append((code, name, _km2(grid.area_m2)))
             _tick(progress, i + 1, n)
     return result
+
+
+def _check_grid_code(code, level, index, path, **prefixes):
+    """models.validate_grid_code (the one rule) as an ImportFailed naming the feature."""
+    try:
+        validate_grid_code(code, level, **prefixes)
+    except ValidationError as exc:
+        raise ImportFailed(" ".join(exc.message_dict.get("code", exc.messages)), index=index, path=path) from exc
 
 
 GRID_ATTRS = ("name", "level", "kind", "dedicated_type", "parent", "community", "households", "population")

@@ -53,10 +53,30 @@ class GridQuerySet(models.QuerySet):
         return self.filter(Q(valid_from__lte=when), Q(valid_to__isnull=True) | Q(valid_to__gt=when))
 
 
-def validate_grid_code(code, level):
-    pattern = settings.GEOGRID_GRID_CODE_PATTERNS.get(int(level))
-    if pattern and not re.match(pattern, code or ""):
+def validate_grid_code(code, level, community_code=None, parent_code=None):
+    """The one rule of a grid code (ValidationError on "code", in words a person can act on):
+
+    - its length pattern, a local setting (GEOGRID_GRID_CODE_PATTERNS: 14 digits for level 4, 16–17
+      for level 5 by default);
+    - its structure (STANDARDS.md, after GB/T 30428): a level-4 code starts with the 12-digit code of
+      its community, a level-5 code with the code of its level-4 parent. Checked when that code is
+      given (the import and Grid.clean give it; a code alone can only be checked for its pattern).
+
+    Only "digits" is a database CHECK (grid_code_digits): the pattern is a setting, and the prefix
+    compares two rows (the grid and its community or parent), which a CHECK constraint cannot do;
+    check_topology lists stored codes whose prefix is wrong (finding "code")."""
+    code = code or ""
+    if level in (None, ""):
+        return  # no level yet: the form reports the missing level
+    level = int(level)
+    pattern = settings.GEOGRID_GRID_CODE_PATTERNS.get(level)
+    if pattern and not re.match(pattern, code):
         raise ValidationError({"code": _("网格编码 %(code)s 不符合第 %(level)s 级网格编码规则 %(pattern)s") % {"code": code, "level": level, "pattern": pattern}})
+    prefix = community_code if level == 4 else parent_code
+    if prefix and not code.startswith(prefix):
+        message = (_("四级网格编码 %(code)s 应以所属社区/村的代码 %(prefix)s 开头（社区代码 12 位 + 网格序号）") if level == 4 else
+                   _("五级网格编码 %(code)s 应以上级四级网格的编码 %(prefix)s 开头（四级网格编码 + 网格序号）"))
+        raise ValidationError({"code": message % {"code": code, "prefix": prefix}})
 
 
 class Grid(models.Model):
@@ -108,6 +128,9 @@ class Grid(models.Model):
             models.CheckConstraint(condition=Q(level__in=[4, 5]), name="grid_level_4_or_5"),
             models.CheckConstraint(condition=Q(kind__in=["ordinary", "dedicated"]), name="grid_kind_valid"),
             models.CheckConstraint(condition=Q(level=4) | Q(parent__isnull=False), name="grid_l5_has_parent"),
+            # The code's length pattern is a setting and its prefix (community or parent code) lies in
+            # another row, which a CHECK cannot read: both are validate_grid_code's, and
+            # check_topology lists stored codes whose prefix is wrong.
             models.CheckConstraint(condition=Q(code__regex=r"^\d+$"), name="grid_code_digits"),
             models.CheckConstraint(
                 condition=Q(kind="ordinary", dedicated_type="") | (Q(kind="dedicated") & ~Q(dedicated_type="")),
@@ -125,11 +148,19 @@ class Grid(models.Model):
         return self.valid_to is None
 
     def clean(self):
-        validate_grid_code(self.code, self.level)
         if self.parent_id and self.parent.level != 4:
             raise ValidationError({"parent": _("五级网格的上级必须是四级网格")})
         if self.level == 4 and self.parent_id:
             raise ValidationError({"parent": _("四级网格没有上级网格")})
+        try:  # with the parent right, the code against it
+            validate_grid_code(self.code, self.level, community_code=self.community.code if self.community_id else None,
+                               parent_code=self.parent.code if self.parent_id else None)
+        except ValidationError as exc:
+            if self._state.adding:
+                raise
+            # A stored grid's code is fixed (it is the grid across versions; forms show it read-only):
+            # a code that no longer fits its community or parent is the row's error, not the field's.
+            raise ValidationError(exc.message_dict["code"]) from exc
 
     def save(self, *args, **kwargs):
         self.area_m2 = area_m2(self.geom)

@@ -1,5 +1,6 @@
-"""python manage.py check_topology [--json] [--tolerance M2]: overlaps, gaps and children outside
-their parents, with areas in m²; exits 1 when any is found."""
+"""python manage.py check_topology [--json] [--tolerance M2] [--kind K]: overlaps, gaps and children
+outside their parents, with areas in m², and grid codes that do not start with their community's or
+parent grid's code; exits 1 when any is found."""
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,7 +11,8 @@ from geogrid.grids.topology import KINDS, check_topology
 
 
 class Command(BaseCommand):
-    help = _("检查行政区划与现行网格的拓扑：重叠、空隙、超出上级范围（面积单位 m²）；发现问题时退出码为 1")
+    help = _("检查行政区划与现行网格的拓扑：重叠、空隙、超出上级范围（面积单位 m²），以及网格编码是否以所属社区或上级网格的编码开头；"
+             "发现问题时退出码为 1")
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help=_("以 JSON 输出（供程序读取）"))
@@ -26,7 +28,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         else:
-            rows = [(p.label, p.code, p.other or "—", f"{p.area_m2:,.1f}", p.pieces, f"{p.lon:.6f},{p.lat:.6f}") for p in report.problems]
+            rows = [(p.label, p.code, p.other or "—", *(("—", "—") if p.kind == "code" else (f"{p.area_m2:,.1f}", p.pieces)),
+                     f"{p.lon:.6f},{p.lat:.6f}") for p in report.problems]  # a code has no area; "other" is its expected prefix
             if rows:
                 for line in table([_("问题"), _("编码"), _("相关编码"), _("面积（m²）"), _("块数"), _("位置（经度,纬度）")], rows, "lllrrl"):
                     self.stdout.write(line)
@@ -42,5 +45,5 @@ class Command(BaseCommand):
             raise CommandError(_("发现 %(n)s 处拓扑问题（合计 %(m2)s m²），见上表；修正数据后重新导入并再次检查")
                                % {"n": len(report.problems), "m2": f"{total:,.1f}"})
         if not options["json"]:
-            self.stdout.write(self.style.SUCCESS(_("拓扑检查通过：没有重叠、空隙或超出上级范围的部分")))
+            self.stdout.write(self.style.SUCCESS(_("拓扑检查通过：没有重叠、空隙或超出上级范围的部分，网格编码都以所属社区或上级网格的编码开头")))
 
