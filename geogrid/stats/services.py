@@ -1,17 +1,19 @@
-"""Incident statistics (事件统计) per level-4 grid, community and street, for the staff who read them.
+"""Incident statistics (事件统计) per level-5 grid, level-4 grid, community and street, for the staff
+who read them.
 
 Scope: the cases of the user's staff area among those the user may see (visible_incidents ∩ the
 area): a community staff member's figures cover their community only; their own reports elsewhere
 do not count. Grid members and other roles get no statistics.
 
-Figures of a group (grid code, community, street), all counted by PostgreSQL in one grouped query:
+Figures of a group (L5 grid code, L4 grid code, community, street), all counted by PostgreSQL in
+one grouped query:
 - total, open, closed, rejected, and counts by category and by state;
 - overdue_open: open cases whose current stage deadline has passed (now);
 - closed_on_time / on_time_rate: closed cases none of whose stages ended after its deadline
   (Incident.overdue_stages, counted by the transitions), over all closed cases;
 - avg_handling_h: mean hours from report to closing, over closed cases;
-- rate_per_1000: cases per 1 000 residents, where the population is known (grids, and communities
-  and streets through the sum of their current level-4 grids).
+- rate_per_1000: cases per 1 000 residents, where the population is known (grids of either level:
+  their own; communities and streets: the sum of their current level-4 grids).
 
 Grids are grouped by CODE, so the cases of every version of a redrawn grid add up in one row.
 """
@@ -24,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geogrid.accounts.roles import STAFF_ROLES
 from geogrid.accounts.scope import scope_of
@@ -33,9 +36,9 @@ from geogrid.incidents.models import Incident, IncidentCategory
 from geogrid.incidents.permissions import visible_incidents
 
 S = Incident.State
-BY_GRID, BY_COMMUNITY, BY_STREET = "grid", "community", "street"
+BY_GRID, BY_GRID5, BY_COMMUNITY, BY_STREET = "grid", "grid5", "community", "street"  # "grid": level 4
 COUNT, RATE = "count", "rate"
-NO_GRID = ""  # the group key of cases that fell in no level-4 grid
+NO_GRID = ""  # the group key of cases that fell in no grid of the grouping's level
 
 # ColorBrewer YlOrRd, 5 classes; zero and "no data" get their own neutral colours.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -186,29 +189,43 @@ def summary(user, f=StatsFilter(), now=None, cats=None):
     return _figures(agg, cats, pop or 0)
 
 
-def _latest_grids(codes_q):
-    """One row per grid code: its newest version (the current one, or the last before it retired)."""
-    return Grid.objects.filter(level=4).filter(codes_q).order_by("code", "-version").distinct("code")
+def _latest_grids(level, codes_q):
+    """One row per grid code of a level: its newest version (the current one, or the last before it
+    retired)."""
+    return Grid.objects.filter(level=level).filter(codes_q).order_by("code", "-version").distinct("code")
 
 
-def grid_stats(user, f=StatsFilter(), now=None, cats=None):
-    """One row per level-4 grid code in the user's scope (grids without cases too), plus a row for
-    cases outside every level-4 grid when there are any; ordered by code."""
-    cats = categories() if cats is None else cats
-    groups = _grouped(scoped_incidents(user, f), "grid4__code", cats, now or timezone.now())
+def _grid_rows(user, level, f, now, cats):
+    """One row per grid code of a level in the user's scope (grids without cases too), plus a row
+    for cases outside every grid of that level when there are any; ordered by code. The cases of
+    every version of a code add up; the newest version names the row and gives its population."""
+    groups = _grouped(scoped_incidents(user, f), f"grid{level}__code", cats, now or timezone.now())
     in_scope = Q(valid_to__isnull=True, community__in=communities_in_scope(user, f))
-    grids = _latest_grids(in_scope | Q(code__in=[c for c in groups if c])).select_related("community__parent")
+    related = ("community__parent", "parent") if level == 5 else ("community__parent",)
+    grids = _latest_grids(level, in_scope | Q(code__in=[c for c in groups if c])).select_related(*related)
     rows = []
     for g in grids:
         rows.append({
             "key": g.code, "code": g.code, "name": g.name, "kind": g.get_kind_display(),
+            **({"grid4": g.parent.name, "grid4_code": g.parent.code} if level == 5 else {}),
             "community": g.community.name, "community_code": g.community.code, "street": g.community.parent.name,
             "current": g.valid_to is None, **_figures(groups.get(g.code), cats, g.population),
         })
     if groups.get(None):
-        rows.append({"key": NO_GRID, "code": "", "name": _("（未落入四级网格）"), "kind": "", "community": "", "community_code": "",
-                     "street": "", "current": True, **_figures(groups[None], cats)})
+        outside = _("（未落入四级网格）") if level == 4 else _("（未落入五级网格）")
+        rows.append({"key": NO_GRID, "code": "", "name": outside, "kind": "", **({"grid4": "", "grid4_code": ""} if level == 5 else {}),
+                     "community": "", "community_code": "", "street": "", "current": True, **_figures(groups[None], cats)})
     return rows
+
+
+def grid_stats(user, f=StatsFilter(), now=None, cats=None):
+    """One row per level-4 grid code in the user's scope (see _grid_rows)."""
+    return _grid_rows(user, 4, f, now, categories() if cats is None else cats)
+
+
+def grid5_stats(user, f=StatsFilter(), now=None, cats=None):
+    """One row per level-5 grid code in the user's scope, with its level-4 grid (see _grid_rows)."""
+    return _grid_rows(user, 5, f, now, categories() if cats is None else cats)
 
 
 def _community_population(communities):
@@ -251,7 +268,7 @@ def street_stats(user, f=StatsFilter(), now=None, cats=None):
 
 
 def group_stats(user, by, f=StatsFilter(), now=None, cats=None):
-    fn = {BY_GRID: grid_stats, BY_COMMUNITY: community_stats, BY_STREET: street_stats}[by]
+    fn = {BY_GRID: grid_stats, BY_GRID5: grid5_stats, BY_COMMUNITY: community_stats, BY_STREET: street_stats}[by]
     return fn(user, f, now=now, cats=cats)
 
 
@@ -312,6 +329,9 @@ def _geometries(model, pks):
     return dict(model.objects.filter(pk__in=pks).annotate(gj=geom).values_list("pk", "gj"))
 
 
+GRID_LEVEL = {BY_GRID: 4, BY_GRID5: 5}
+
+
 def choropleth(user, by=BY_GRID, metric=COUNT, f=StatsFilter(), now=None):
     """The map of a grouping: a GeoJSON FeatureCollection (dict, EPSG:4326) whose features carry the
     row's figures plus `value`, `color` and `class`; and its legend. Grid features are the newest
@@ -320,8 +340,8 @@ def choropleth(user, by=BY_GRID, metric=COUNT, f=StatsFilter(), now=None):
 
     cats = categories()
     rows = group_stats(user, by, f, now=now, cats=cats)
-    if by == BY_GRID:
-        ids = dict(_latest_grids(Q(code__in=[r["code"] for r in rows if r["code"]])).values_list("code", "pk"))
+    if by in GRID_LEVEL:
+        ids = dict(_latest_grids(GRID_LEVEL[by], Q(code__in=[r["code"] for r in rows if r["code"]])).values_list("code", "pk"))
         model, pk_of = Grid, lambda r: ids.get(r["code"])
     else:
         model, pk_of = AdminArea, lambda r: r["area_id"]
@@ -345,6 +365,8 @@ def columns(by, cats):
     head = {
         BY_GRID: [("code", _("网格编码"), "text"), ("name", _("网格名称"), "text"), ("community", _("所属社区"), "text"),
                   ("street", _("所属街道"), "text")],
+        BY_GRID5: [("code", _("五级网格编码"), "text"), ("name", _("五级网格名称"), "text"), ("grid4", _("所属四级网格"), "text"),
+                   ("community", _("所属社区"), "text"), ("street", _("所属街道"), "text")],
         BY_COMMUNITY: [("code", _("社区编码"), "text"), ("name", _("社区名称"), "text"), ("street", _("所属街道"), "text")],
         BY_STREET: [("code", _("街道编码"), "text"), ("name", _("街道名称"), "text")],
     }[by]
@@ -370,7 +392,9 @@ def cell(row, key):
 
 
 # --- exports ---------------------------------------------------------------------------------------------
-SHEETS = ((BY_GRID, _("按网格")), (BY_COMMUNITY, _("按社区")), (BY_STREET, _("按街道")))
+# Lazy: a sheet title is made in the language of the request, not of the import.
+SHEETS = ((BY_GRID, gettext_lazy("按网格")), (BY_GRID5, gettext_lazy("按五级网格")), (BY_COMMUNITY, gettext_lazy("按社区")),
+          (BY_STREET, gettext_lazy("按街道")))
 
 
 def to_csv(user, by=BY_GRID, f=StatsFilter(), now=None):
@@ -402,7 +426,7 @@ def describe_filter(f):
 
 
 def to_xlsx(user, f=StatsFilter(), now=None):
-    """A workbook (bytes): one sheet per grouping (grid, community, street) with a Chinese header row
+    """A workbook (bytes): one sheet per grouping (L4 grid, L5 grid, community, street) with a Chinese header row
     and numbers as numbers, and a sheet stating the filter, the scope and when it was made."""
     import io
 
@@ -498,16 +522,19 @@ def folium_html(user, by=BY_GRID, metric=COUNT, f=StatsFilter(), now=None, basem
                                   "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);font-size:15px}</style>"), name="stats_css")
     if basemap_url:
         folium.TileLayer(tiles=basemap_url, attr=basemap_attribution or " ", name=str(_("底图"))).add_to(m)
-    label = {BY_GRID: _("网格"), BY_COMMUNITY: _("社区"), BY_STREET: _("街道")}[by]
+    label = {BY_GRID: _("网格"), BY_GRID5: _("五级网格"), BY_COMMUNITY: _("社区"), BY_STREET: _("街道")}[by]
     fields = ["name", "code", "total", "open", "closed", "overdue_open", "on_time_rate", "avg_handling_h", "rate_per_1000"]
     aliases = [str(x) for x in (label, _("编码"), _("案件总数"), _("办理中"), _("已结案"), _("超期未结"), _("按期结案率（%）"),
                                 _("平均办理时长（小时）"), _("每千人案件数"))]
+    if by == BY_GRID5:  # the level-4 grid each level-5 grid lies in
+        fields.insert(2, "grid4")
+        aliases.insert(2, str(_("所属四级网格")))
     if fc["features"]:
         layer = folium.GeoJson(
             fc, name=str(label),
             style_function=lambda feat: {"fillColor": feat["properties"]["color"], "color": "#555", "weight": 1, "fillOpacity": 0.75},
             highlight_function=lambda feat: {"weight": 3, "color": "#000"},
-            tooltip=folium.GeoJsonTooltip(fields=["name", "total"], aliases=aliases[:1] + aliases[2:3]),
+            tooltip=folium.GeoJsonTooltip(fields=["name", "total"], aliases=[aliases[0], aliases[fields.index("total")]]),
             popup=folium.GeoJsonPopup(fields=fields, aliases=aliases),
         )
         layer.add_to(m)

@@ -1,8 +1,8 @@
 """The statistics pages and exports (/stats/…): parse the filter, call stats.services, render.
 
-/stats/              page: filter form, tables per street, community and grid, choropleth map
+/stats/              page: filter form, tables per street, community, level-4 and level-5 grid, choropleth map
 /stats/map.geojson   the choropleth's features (EPSG:4326) and legend, for the page's map
-/stats/export.csv    one grouping (?by=grid|community|street) as CSV (UTF-8 with BOM)
+/stats/export.csv    one grouping (?by=grid|grid5|community|street; grid is level 4) as CSV (UTF-8 with BOM)
 /stats/export.xlsx   every grouping, one sheet each
 /stats/map.html      the choropleth as a self-contained folium HTML map for reports
 All take the same GET filter; bad input → 400 with the reason, no scope → 403.
@@ -39,8 +39,8 @@ class StatsForm(forms.Form):
     community = forms.ModelChoiceField(label=gettext_lazy("社区"), queryset=None, to_field_name="code", required=False,
                                        empty_label=gettext_lazy("全部社区"))
     by = forms.ChoiceField(label=gettext_lazy("地图分级"), required=False, initial=stats.BY_GRID,
-                           choices=[(stats.BY_GRID, gettext_lazy("按网格")), (stats.BY_COMMUNITY, gettext_lazy("按社区")),
-                                    (stats.BY_STREET, gettext_lazy("按街道"))])
+                           choices=[(stats.BY_GRID, gettext_lazy("按网格")), (stats.BY_GRID5, gettext_lazy("按五级网格")),
+                                    (stats.BY_COMMUNITY, gettext_lazy("按社区")), (stats.BY_STREET, gettext_lazy("按街道"))])
     metric = forms.ChoiceField(label=gettext_lazy("着色指标"), required=False, initial=stats.COUNT,
                                choices=[(stats.COUNT, gettext_lazy("案件数")), (stats.RATE, gettext_lazy("每千人案件数"))])
 
@@ -122,7 +122,8 @@ def cell_view(value, kind):
     return {"text": str(value), "sort": value, "num": num}
 
 
-BY_LABELS = {stats.BY_GRID: gettext_lazy("网格"), stats.BY_COMMUNITY: gettext_lazy("社区"), stats.BY_STREET: gettext_lazy("街道")}
+BY_LABELS = {stats.BY_GRID: gettext_lazy("网格"), stats.BY_GRID5: gettext_lazy("五级网格"), stats.BY_COMMUNITY: gettext_lazy("社区"),
+             stats.BY_STREET: gettext_lazy("街道")}
 
 
 def _export(view):
@@ -155,7 +156,8 @@ def stats_page(request):
     cats = stats.categories()
     summary = stats.summary(request.user, f, now=now, cats=cats)
     tables = []
-    for by, title in ((stats.BY_STREET, _("按街道")), (stats.BY_COMMUNITY, _("按社区")), (stats.BY_GRID, _("按网格"))):
+    for by, title in ((stats.BY_STREET, _("按街道")), (stats.BY_COMMUNITY, _("按社区")), (stats.BY_GRID, _("按网格")),
+                      (stats.BY_GRID5, _("按五级网格"))):
         # On the page, category and state columns that are zero everywhere are left out (the
         # exports keep every column, so their layout does not change with the data).
         cols = [c for c in stats.columns(by, cats) if ":" not in c[0] or stats.cell(summary, c[0])]
@@ -166,7 +168,8 @@ def stats_page(request):
     config = {
         "geojsonUrl": reverse("stats_geojson") + ("?" + query if query else ""),
         "text": {"legend": _("图例"), "loadFailed": _("地图数据加载失败"), "none": _("没有可绘制的区域")},
-        "fields": [["code", _("编码")], ["total", _("案件总数")], ["open", _("办理中")], ["closed", _("已结案")],
+        "fields": [["code", _("编码")], *([["grid4", _("所属四级网格")]] if form.choice("by") == stats.BY_GRID5 else []),
+                   ["total", _("案件总数")], ["open", _("办理中")], ["closed", _("已结案")],
                    ["overdue_open", _("超期未结")], ["on_time_rate", _("按期结案率（%）")], ["avg_handling_h", _("平均办理时长（小时）")],
                    ["population", _("人口")], ["rate_per_1000", _("每千人案件数")]],
         "metricLabel": _("案件数") if form.choice("metric") == stats.COUNT else _("每千人案件数"),

@@ -1,4 +1,5 @@
-"""Incident statistics: exact figures per grid (by code, across grid versions), community and street;
+"""Incident statistics: exact figures per level-4 and level-5 grid (by code, across grid versions),
+community and street;
 the on-time rule (stages left late, counted by the transitions); scoping; filters; and the CSV, XLSX
 and folium exports with the same figures."""
 import csv
@@ -8,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -15,9 +18,13 @@ from geogrid.audit.models import AuditEvent
 from geogrid.grids.models import Grid
 from geogrid.incidents.models import Incident
 from geogrid.stats import services as stats
-from tests.support.world import G4A, G4B, G4C, G4D, P_G4A, built, category, report, step, world
+from tests.support import box
+from tests.support.world import G4A, G4B, G4C, G4D, P_G4A, P_G4B, P_G5A, built, category, report, step, world
 
 pytestmark = pytest.mark.django_db
+
+G5A = "3701120010010101"  # the one level-5 grid of world(): the west half of G4a (116.70–116.7125)
+
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
@@ -91,6 +98,95 @@ def test_per_community_and_per_street_figures():
     s = stats.summary(w["da"])
     assert (s["total"], s["open"], s["closed"], s["rejected"], s["overdue_open"], s["on_time_rate"], s["avg_handling_h"]) == \
         (6, 3, 2, 1, 1, 50.0, 8.0)
+
+
+# --- level-5 grids (issue #8) ----------------------------------------------------------------------------
+def test_per_level5_grid_figures_are_exact_with_a_row_for_cases_outside_every_level5_grid():
+    w = built()
+    Grid.objects.filter(code=G5A).update(population=500)
+    rows = by_key(stats.grid5_stats(w["da"]))
+    assert list(rows) == [G5A, stats.NO_GRID]  # the no-L5 row comes last
+    g = rows[G5A]  # B: closed, its first stage late, 9 h
+    assert (g["name"], g["grid4"], g["grid4_code"], g["community"], g["street"]) == ("甲一小网格", "甲网格", G4A, "一社区", "一街道")
+    assert (g["total"], g["open"], g["closed"], g["rejected"], g["overdue_open"]) == (1, 0, 1, 0, 0)
+    assert (g["closed_on_time"], g["on_time_rate"], g["avg_handling_h"]) == (0, 0.0, 9.0)
+    assert (g["population"], g["rate_per_1000"]) == (500, 2.0)  # the L5 grid's own population
+    assert g["by_category"]["environment"] == 1 and g["by_state"]["closed"] == 1
+    out = rows[stats.NO_GRID]  # A (closed on time, 7 h), C (overdue), D, E (rejected), F
+    assert out["name"] == "（未落入五级网格）" and out["grid4"] == ""
+    assert (out["total"], out["open"], out["closed"], out["rejected"], out["overdue_open"]) == (5, 3, 1, 1, 1)
+    assert (out["closed_on_time"], out["on_time_rate"], out["avg_handling_h"], out["rate_per_1000"]) == (1, 100.0, 7.0, None)
+    assert out["by_category"] == {**out["by_category"], "environment": 4, "dispute": 1}
+    # The level-5 rows and the level-4 rows count the same cases.
+    assert sum(r["total"] for r in rows.values()) == sum(r["total"] for r in stats.grid_stats(w["da"])) == 6
+
+
+def test_level5_versions_add_up_by_code_and_the_newest_names_the_row():
+    w = built()
+    old = Grid.objects.get(code=G5A)
+    cut = timezone.now() - timedelta(hours=1)
+    Grid.objects.filter(pk=old.pk).update(valid_to=cut)
+    Grid.objects.create(code=G5A, name="甲一小网格（新）", level=5, parent=w["g4a2"], community=w["c1"], geom=old.geom, version=2,
+                        valid_from=cut, population=800)
+    g = report(w, at=P_G5A)
+    assert g.grid5.version == 2 and g.grid4 == w["g4a2"]
+    row = by_key(stats.grid5_stats(w["da"]))[G5A]
+    assert (row["name"], row["grid4"], row["total"], row["open"], row["closed"]) == ("甲一小网格（新）", "甲网格（新）", 2, 1, 1)
+    assert (row["population"], row["rate_per_1000"]) == (800, 2.5)
+
+
+def test_level5_figures_are_scoped_and_filtered_like_the_others():
+    w = built()
+    assert [(r["key"], r["total"]) for r in stats.grid5_stats(w["cs1"])] == [(G5A, 1), (stats.NO_GRID, 3)]  # A, C, F; not D
+    assert [(r["key"], r["total"]) for r in stats.grid5_stats(w["sd2"])] == [(stats.NO_GRID, 1)]  # S2 has no L5 grid: E only
+    only_c2 = stats.grid5_stats(w["da"], stats.StatsFilter(community=w["c2"]))
+    assert [(r["key"], r["total"]) for r in only_c2] == [(stats.NO_GRID, 1)]
+    assert [(r["key"], r["total"]) for r in stats.grid5_stats(w["da"], stats.StatsFilter(category=category("dispute")))] == \
+        [(G5A, 0), (stats.NO_GRID, 1)]  # grids without cases keep their row
+    with pytest.raises(PermissionDenied):
+        stats.grid5_stats(w["m_a"])
+
+
+def more_level5_grids(w, n):
+    """n more L5 grids tiling G4b (116.725–116.75), a case in each."""
+    step_x = 0.025 / n
+    grids = Grid.objects.bulk_create([
+        Grid(code=f"370112001001020{i + 1}" if i < 9 else f"37011200100102{i + 1}", name=f"乙{i + 1}小网格", level=5, parent=w["g4b"],
+             community=w["c1"], population=100 * (i + 1), geom=box(116.725 + i * step_x, 36.50, 116.725 + (i + 1) * step_x, 36.55),
+             valid_from=w["t0"] - timedelta(days=1))
+        for i in range(n)
+    ])
+    for g in grids:
+        c = g.geom.point_on_surface
+        report(w, at=(c.x, c.y))
+    return grids
+
+
+def count_queries(fn):
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_level5_figures_cost_the_same_queries_for_one_grid_and_for_twelve(client):
+    w = built()
+    cats = stats.categories()
+    client.force_login(w["da"])
+    calls = {
+        "grid5_stats": lambda: stats.grid5_stats(w["da"], cats=cats),
+        "page": lambda: client.get("/stats/?by=grid5"),
+        "geojson": lambda: client.get("/stats/map.geojson?by=grid5"),
+        "csv": lambda: client.get("/stats/export.csv?by=grid5"),
+    }
+    for fn in calls.values():
+        fn()  # warm the process caches (content types) and the user's kept scope
+    few = {name: count_queries(fn) for name, fn in calls.items()}
+    assert len(stats.grid5_stats(w["da"], cats=cats)) == 2
+    more_level5_grids(w, 11)
+    assert len(stats.grid5_stats(w["da"], cats=cats)) == 13
+    many = {name: count_queries(fn) for name, fn in calls.items()}
+    assert many == few
+    assert few["grid5_stats"] <= 8  # scope, one grouped query, the grid rows (+ user lookups)
 
 
 def test_overdue_open_is_measured_at_now():
@@ -265,7 +361,7 @@ def test_xlsx_export_has_a_sheet_per_grouping_with_numbers_as_numbers(client):
     assert resp.status_code == 200 and resp["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert timezone.localdate().strftime("%Y%m%d") in resp["Content-Disposition"] and ".xlsx" in resp["Content-Disposition"]
     wb = load_workbook(io.BytesIO(resp.content))
-    assert wb.sheetnames == ["按网格", "按社区", "按街道", "说明"]
+    assert wb.sheetnames == ["按网格", "按五级网格", "按社区", "按街道", "说明"]
     ws = wb["按网格"]
     header = [c.value for c in ws[1]]
     assert header[:5] == ["网格编码", "网格名称", "所属社区", "所属街道", "案件总数"]
@@ -298,6 +394,47 @@ def test_folium_map_export_is_self_contained(client, settings):
     assert "https://tiles.example.gov.cn/{z}/{x}/{y}.png" in html and "一社区" in html
     assert "L.tileLayer" in without_leaflet(html)
     assert_no_remote_references(html, allowed=("https://tiles.example.gov.cn/{z}/{x}/{y}.png",))
+
+
+def test_level5_grids_on_the_page_in_the_csv_the_xlsx_and_the_maps(client):
+    w = built()
+    Grid.objects.filter(code=G5A).update(population=500)
+    client.force_login(w["cs1"])
+    html = client.get("/stats/?by=grid5").content.decode()
+    assert 'id="stats-grid5"' in html and "按五级网格" in html and "甲一小网格" in html and "（未落入五级网格）" in html
+    assert 'value="grid5" selected' in html and "五级网格分布图" in html
+    assert "/stats/export.csv?by=grid5" in html
+
+    resp = client.get("/stats/export.csv?by=grid5")
+    assert resp.status_code == 200 and "attachment" in resp["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert list(rows[0])[:6] == ["五级网格编码", "五级网格名称", "所属四级网格", "所属社区", "所属街道", "案件总数"]
+    assert [(r["五级网格编码"], r["五级网格名称"], r["所属四级网格"], r["案件总数"], r["已结案"], r["按期结案率（%）"],
+             r["平均办理时长（小时）"], r["人口"], r["每千人案件数"]) for r in rows] == [
+        (G5A, "甲一小网格", "甲网格", "1", "1", "0.0", "9.0", "500", "2.0"),
+        ("", "（未落入五级网格）", "", "3", "1", "100.0", "7.0", "0", ""),  # cs1: A, C, F
+    ]
+
+    client.force_login(w["da"])
+    wb = load_workbook(io.BytesIO(client.get("/stats/export.xlsx").content))
+    ws = wb["按五级网格"]
+    header = [c.value for c in ws[1]]
+    sheet = {r[0]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert set(sheet) == {G5A, None}  # an empty cell reads back as None
+    assert (sheet[G5A]["案件总数"], sheet[G5A]["按期结案率（%）"], sheet[G5A]["每千人案件数"]) == (1, 0.0, 2.0)
+    assert (sheet[None]["五级网格名称"], sheet[None]["案件总数"], sheet[None]["超期未结"]) == ("（未落入五级网格）", 5, 1)
+
+    fc = client.get("/stats/map.geojson?by=grid5&metric=rate").json()
+    [feat] = fc["features"]  # the row of cases outside every L5 grid has no geometry
+    assert feat["id"] == G5A and feat["properties"]["grid4"] == "甲网格" and feat["properties"]["value"] == 2.0
+    ring = feat["geometry"]["coordinates"][0][0]
+    assert {(round(x, 6), round(y, 6)) for x, y in ring} == {(116.70, 36.50), (116.7125, 36.50), (116.7125, 36.55), (116.70, 36.55)}
+
+    html = client.get("/stats/map.html?by=grid5").content.decode()
+    assert "甲一小网格" in html and "事件统计（按五级网格，案件数）" in html
+    assert '"grid4"' in html  # the popup names the level-4 grid (its label is JSON-escaped in the script)
+    assert "乙网格" not in html  # level-4 grids are not drawn
+    assert_no_remote_references(html)
 
 
 # Leaflet itself names the SVG namespace and links its own site in the attribution: neither loads
