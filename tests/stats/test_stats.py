@@ -19,7 +19,7 @@ from geogrid.grids.models import Grid
 from geogrid.incidents.models import Incident
 from geogrid.stats import services as stats
 from tests.support import box
-from tests.support.world import G4A, G4B, G4C, G4D, P_G4A, P_G4B, P_G5A, built, category, report, step, world
+from tests.support.world import G4A, G4B, G4C, G4D, P_G4A, P_G5A, built, category, report, step, world
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +116,7 @@ def test_per_level5_grid_figures_are_exact_with_a_row_for_cases_outside_every_le
     assert out["name"] == "（未落入五级网格）" and out["grid4"] == ""
     assert (out["total"], out["open"], out["closed"], out["rejected"], out["overdue_open"]) == (5, 3, 1, 1, 1)
     assert (out["closed_on_time"], out["on_time_rate"], out["avg_handling_h"], out["rate_per_1000"]) == (1, 100.0, 7.0, None)
-    assert out["by_category"] == {**out["by_category"], "environment": 4, "dispute": 1}
+    assert (out["by_category"]["environment"], out["by_category"]["dispute"]) == (4, 1)
     # The level-5 rows and the level-4 rows count the same cases.
     assert sum(r["total"] for r in rows.values()) == sum(r["total"] for r in stats.grid_stats(w["da"])) == 6
 
