@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -22,4 +20,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+]
+# No /media/ URL, not even with GEOGRID_DEBUG: case photos leave the server only through the case's
+# scope (incidents.photos.photo_response, behind the case page and the API).

@@ -1,6 +1,7 @@
 """Photos of incidents: checked by content (Pillow), not by file name; size and count limits;
-a JPEG thumbnail. `prepare_photos` does every check before anything is written, so a bad photo
-refuses the whole report and leaves no incident behind."""
+stored upright and without metadata (a phone's EXIF holds the reporter's GPS position and phone
+model); a JPEG thumbnail. `prepare_photos` does every check before anything is written, so a bad
+photo refuses the whole report and leaves no incident behind."""
 import hashlib
 import io
 import uuid
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from .models import IncidentPhoto
 
@@ -32,9 +33,55 @@ def _error(name, message):
     return ValidationError({"photos": [f"{name}：{message}"]})
 
 
+def _to_srgb(img, icc):
+    """img in sRGB, converted from the colour profile it carried (so dropping the profile keeps its
+    colours); unchanged when the profile cannot be read or the mode has no conversion."""
+    if img.mode not in ("RGB", "RGBA", "CMYK"):
+        return img
+    try:
+        return ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), ImageCms.createProfile("sRGB"),
+                                         outputMode="RGBA" if img.mode == "RGBA" else "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return img
+
+
+def clean_image(img):
+    """The pixels of img turned upright (the EXIF orientation applied), in sRGB, and nothing else:
+    no EXIF (GPS position, phone model, time), XMP, colour profile or comment; only the transparency
+    of a PNG is kept."""
+    upright = ImageOps.exif_transpose(img)  # a copy; it carries img.info along
+    icc = img.info.get("icc_profile")
+    if icc:
+        upright = _to_srgb(upright, icc)
+    upright.info = {k: v for k, v in upright.info.items() if k == "transparency"}
+    return upright
+
+
+def encode(clean, fmt, original):
+    """clean (see clean_image) in the format of the upload. A JPEG keeps the original's quantisation
+    tables and chroma subsampling, so it keeps its quality and about its size."""
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        params = {"optimize": True}
+        if clean.mode == original.mode and original.quantization:
+            params["qtables"] = original.quantization
+            sampling = JpegImagePlugin.get_sampling(original)
+            if sampling != -1:
+                params["subsampling"] = sampling
+        else:
+            params["quality"] = 90
+        clean.save(out, "JPEG", **params)
+    elif fmt == "WEBP":
+        clean.save(out, "WEBP", quality=90)
+    else:
+        clean.save(out, fmt)
+    return out.getvalue()
+
+
 def prepare_photo(upload):
-    """Check one uploaded file (a Django UploadedFile or any object with read() and a name) and
-    make its thumbnail. Raises ValidationError with a message for people."""
+    """Check one uploaded file (a Django UploadedFile or any object with read() and a name), make
+    the copy to store (upright, without metadata, same format: clean_image) and its thumbnail.
+    Raises ValidationError with a message for people."""
     name = getattr(upload, "name", None) or "photo"
     max_bytes = settings.GEOGRID_PHOTO_MAX_BYTES
     size = getattr(upload, "size", None)
@@ -61,18 +108,23 @@ def prepare_photo(upload):
                 raise _error(name, f"图片像素过多（{width}×{height}）")
             with Image.open(io.BytesIO(data)) as img:
                 img.load()  # a truncated file fails here
-                thumb = ImageOps.exif_transpose(img).convert("RGB")
-                px = settings.GEOGRID_THUMBNAIL_PX
-                thumb.thumbnail((px, px))
-                out = io.BytesIO()
-                thumb.save(out, "JPEG", quality=80)
+                clean = clean_image(img)
+                content = encode(clean, fmt, img)
+            thumb = clean.convert("RGB")
+            px = settings.GEOGRID_THUMBNAIL_PX
+            thumb.thumbnail((px, px))
+            out = io.BytesIO()
+            thumb.save(out, "JPEG", quality=80)
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _error(name, "不是有效的图片文件（按内容检查，仅支持 JPEG、PNG、WebP）")
+    if len(content) > max_bytes:  # what is stored stays under the limit too
+        raise _error(name, f"文件过大，上限 {max_bytes / 1048576:.0f} MB")
+    # What is stored is the clean copy: its size, its checksum.
     return PreparedPhoto(
-        name=f"{uuid.uuid4().hex}.{EXTENSIONS[fmt]}", content=data, content_type=formats[fmt], width=width, height=height,
-        sha256=hashlib.sha256(data).hexdigest(), thumbnail=out.getvalue(),
+        name=f"{uuid.uuid4().hex}.{EXTENSIONS[fmt]}", content=content, content_type=formats[fmt], width=clean.width,
+        height=clean.height, sha256=hashlib.sha256(content).hexdigest(), thumbnail=out.getvalue(),
     )
 
 
