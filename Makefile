@@ -1,7 +1,9 @@
 # geogrid: every target calls a script in scripts/.
-.PHONY: run test stop bootstrap bench backup demo
-run:        ## install what is missing, start PostGIS, migrate, load the demo, serve on 127.0.0.1:8000
+.PHONY: run dev test stop bootstrap bench backup demo
+run:        ## install what is missing, start PostGIS, migrate, load the demo, serve on 127.0.0.1:8000 (gunicorn)
 	@scripts/run.sh
+dev:        ## the same with Django's development server (reloads on code changes, DEBUG on)
+	@scripts/run.sh --dev
 test:       ## the same bootstrap, then the whole test suite against PostGIS
 	@scripts/test.sh $(ARGS)
 stop:       ## stop the private PostGIS cluster

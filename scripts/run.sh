@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make run: bootstrap, load the demo district, serve on 127.0.0.1:8000.
+# make run: bootstrap, load the demo district, serve on 127.0.0.1:8000 as in production (gunicorn,
+# a worker per core, DEBUG off, kept database connections). `make dev` serves the development server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -11,4 +12,9 @@ echo
 echo "geogrid is serving at http://$HOST:$PORT/   (map: /map/   admin: /admin/   API: /api/docs/)"
 .venv/bin/python manage.py demo_logins
 echo "Stop with Ctrl-C; 'make stop' stops the database."
-exec .venv/bin/python manage.py runserver "$HOST:$PORT" --noreload
+if [ "${1:-}" = "--dev" ]; then
+  GEOGRID_DEBUG=1 exec .venv/bin/python manage.py runserver "$HOST:$PORT"
+fi
+WORKERS=${GEOGRID_WORKERS:-$(nproc)}
+exec .venv/bin/gunicorn geogrid.wsgi:application --bind "$HOST:$PORT" --workers "$WORKERS" \
+  --access-logfile - --timeout 60 --graceful-timeout 10
