@@ -188,6 +188,10 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- Incidents and the workflow core (geogrid.workflow, geogrid.incidents) ---------------
 # Refused transitions → 409/403/400 with a clear body in every API.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "geogrid.workflow.drf.exception_handler"
+# Office hours of the working-time clock (geogrid.workflow.worktime): time limits of categories
+# that count working time run in these hours on working days (China's statutory holidays and
+# adjusted working days from chinese-calendar, overridden by the admin's work calendar).
+GEOGRID_OFFICE_HOURS = (("08:30", "12:00"), ("13:30", "17:30"))
 # A stage turns yellow when this fraction of its allowed time is used; red past the deadline.
 GEOGRID_DEADLINE_YELLOW_AT = float(os.environ.get("GEOGRID_DEADLINE_YELLOW_AT", "0.8"))
 # Duplicate suggestion: open cases of the same category within this radius and time window.

@@ -29,7 +29,7 @@ ROLE_PERMISSIONS = {
     Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*",
                              "accounts.view_user"],
     Role.DISTRICT_ADMIN: ["grids.*", "incidents.*", "patrols.*", "placenames.view_*", "boundaries.view_*", "facilities.*",
-                          "accounts.view_user"],
+                          "accounts.view_user", "workflow.*"],
     Role.PLACENAME_STAFF: ["placenames.*", "grids.view_adminarea"],
     Role.BOUNDARY_INSPECTOR: ["boundaries.*", "grids.view_adminarea"],
 }

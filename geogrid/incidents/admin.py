@@ -17,9 +17,9 @@ from .permissions import visible_incidents
 
 @admin.register(IncidentCategory)
 class IncidentCategoryAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ("code", "name", "default_mode", "active", "order")
+    list_display = ("code", "name", "default_mode", "working_time", "active", "order")
     list_editable = ("active", "order")
-    list_filter = ("active", "default_mode")
+    list_filter = ("active", "default_mode", "working_time")
     search_fields = ("code", "name")
 
 

@@ -78,11 +78,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         found = incidents.similar_open_incidents(q.validated_data["category"], point)[:20]
         return Response(s.SimilarSerializer(found, many=True).data)
 
-    @extend_schema(operation_id="incidents_similar_to_case", summary="同一案卷附近的疑似重复（调度员）", responses=s.SimilarSerializer(many=True))
+    @extend_schema(operation_id="incidents_similar_to_case", summary="同一案卷附近的疑似重复（调度员）",
+                   description="同类别、附近、在本案上报前后时间窗内的未结案件。仍为“已上报”的可不予立案并入本案："
+                               "POST …/{id}/actions/reject/ {note, duplicate_of: 本案 id}。",
+                   responses=s.SimilarSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="similar", pagination_class=None, filterset_class=None)
     def similar_to(self, request, pk=None):
         incident = self.get_object()
-        found = incidents.similar_open_incidents(incident.category, incident.geom, now=incident.reported_at, exclude=incident)
+        found = incidents.similar_open_incidents(incident.category, incident.geom, at=incident.reported_at, exclude=incident)
         return Response(s.SimilarSerializer(visible_incidents(request.user, found)[:20], many=True).data)
 
     @extend_schema(summary="事件照片（原图或缩略图）", parameters=[OpenApiParameter("size", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["full", "thumb"])],

@@ -34,6 +34,8 @@ class IncidentCategory(models.Model):
     default_mode = models.CharField(_("默认办理方式"), max_length=10, choices=IncidentMode.choices, default=IncidentMode.IMMEDIATE)
     time_limits = models.JSONField(_("各环节时限（小时）"), default=dict, blank=True,
                                    help_text=_('如 {"reported": 2, "registered": 4, "handling": 72}'))
+    working_time = models.BooleanField(_("按工作时间计时"), default=True,
+                                       help_text=_("时限只计工作日的办公时间；消防、安全隐患等须随时处置的类别取消勾选，按自然时间计时"))
     active = models.BooleanField(_("启用"), default=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -109,6 +111,8 @@ class Incident(models.Model):
     state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
     state_entered_at = models.DateTimeField(_("进入本环节时间"), default=timezone.now)
     deadline = models.DateTimeField(_("本环节时限"), null=True, blank=True)
+    # When the stage turns yellow (临期): counted on the same clock as the deadline.
+    deadline_warn_at = models.DateTimeField(_("临期时间"), null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey("self", verbose_name=_("重复于"), null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates")
     patrol = models.ForeignKey("patrols.Patrol", verbose_name=_("来自巡查"), null=True, blank=True, on_delete=models.SET_NULL, related_name="findings")
     urge_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)

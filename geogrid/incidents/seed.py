@@ -14,7 +14,15 @@ CATEGORIES = [
 ]
 
 
+# Hazards are handled at any hour: their time limits run on the clock, the others in working time.
+ROUND_THE_CLOCK = {"safety_hazard", "fire_hazard"}
+
+
 def seed(IncidentCategory):
     """Create the categories that are missing (existing rows, maybe edited, are left alone)."""
+    has_clock = any(f.name == "working_time" for f in IncidentCategory._meta.fields)  # not in early migrations
     for order, (code, name, mode, limits) in enumerate(CATEGORIES, start=1):
-        IncidentCategory.objects.get_or_create(code=code, defaults={"name": name, "default_mode": mode, "time_limits": limits, "order": order * 10})
+        defaults = {"name": name, "default_mode": mode, "time_limits": limits, "order": order * 10}
+        if has_clock:
+            defaults["working_time"] = code not in ROUND_THE_CLOCK
+        IncidentCategory.objects.get_or_create(code=code, defaults=defaults)

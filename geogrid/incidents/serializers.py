@@ -21,7 +21,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IncidentCategory
-        fields = ["code", "name", "default_mode", "default_mode_label", "description", "time_limits"]
+        fields = ["code", "name", "default_mode", "default_mode_label", "description", "time_limits", "working_time"]
 
 
 class IncidentCreateSerializer(serializers.Serializer):

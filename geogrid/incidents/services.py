@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Value
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -121,14 +121,20 @@ def clean_dispatch(incident, user, fields):
 
 
 def clean_reject(incident, user, fields):
+    """A rejection may name the case this one duplicates (a case or its id). It must be a case the user
+    may see: any other is refused like one that does not exist, so the answer tells nothing about cases
+    out of scope. The link goes to the case that one was itself merged into (whose number its own page
+    already shows), never to this case."""
+    from .permissions import visible_incidents
+
     dup = fields.get("duplicate_of")
     if dup in (None, ""):
         return dict(fields, duplicate_of=None)
-    if not isinstance(dup, Incident):
-        try:
-            dup = Incident.objects.get(pk=int(dup))
-        except (TypeError, ValueError, Incident.DoesNotExist):
-            raise MissingFields(_("重复的原案卷不存在"), fields={"duplicate_of": _("不存在")})
+    try:
+        pk = int(dup.pk if isinstance(dup, Incident) else dup)
+        dup = visible_incidents(user, Incident.objects.select_related("duplicate_of")).get(pk=pk)
+    except (TypeError, ValueError, Incident.DoesNotExist):
+        raise MissingFields(_("找不到重复的原案卷：编号有误，或不在您可查看的范围内"), fields={"duplicate_of": _("不存在或无权查看")})
     root = dup.duplicate_of or dup
     if root.pk == incident.pk:
         raise MissingFields(_("案卷不能与自身重复"), fields={"duplicate_of": _("不能是本案卷")})
@@ -156,7 +162,7 @@ def do_reject(incident, user, fields, now):
 def do_classify(incident, user, fields, now):
     data = set_mode(incident, user, fields, now)
     # Same stage, new mode: the stage clock keeps running, its time limit follows the mode.
-    incident.deadline = deadlines.deadline_after(incident.state_entered_at, stage_hours(incident, incident.state))
+    WORKFLOW.set_deadline(incident, incident.state_entered_at)
     return data
 
 
@@ -201,7 +207,7 @@ INCIDENT_TRANSITIONS = [
 
 WORKFLOW = Workflow(
     "incident", INCIDENT_TRANSITIONS, state_labels=dict(S.choices), deadline_hours=stage_hours, terminal=TERMINAL,
-    overdue_field="overdue_stages",
+    overdue_field="overdue_stages", warn_field="deadline_warn_at", working_time=lambda incident: incident.category.working_time,
 )
 
 
@@ -310,9 +316,14 @@ def transition(incident, action, user, note="", *, now=None, **fields):
 
 
 def mark_duplicate(incident, original, user, note=""):
-    """不予立案 as a duplicate of `original` (linked)."""
-    return transition(incident, "reject", user, note or _("重复上报，已并入 %(n)s") % {"n": (original.duplicate_of or original).number},
-                      duplicate_of=original)
+    """不予立案 of `incident` as a duplicate of `original` (a case or its id; see clean_reject: one the
+    user may see, linked to the case it was itself merged into). Without a note, the note names that
+    case. Only a case still `reported` can be merged; into which of two reports of one problem is the
+    dispatcher's choice, from either case's page or the API."""
+    if not note:
+        root = clean_reject(incident, user, {"duplicate_of": original})["duplicate_of"]
+        note = _("重复上报，已并入 %(n)s") % {"n": root.number}
+    return transition(incident, "reject", user, note, duplicate_of=original)
 
 
 def available_actions(incident, user, now=None):
@@ -343,20 +354,26 @@ def timeline(incident):
 
 
 # --- duplicates ------------------------------------------------------------------------------------
-def similar_open_incidents(category, point, *, now=None, radius_m=None, window_h=None, exclude=None):
+def similar_open_incidents(category, point, *, at=None, radius_m=None, window_h=None, exclude=None):
     """Open cases of the same category within radius_m metres (GEOGRID_DUPLICATE_RADIUS_M) reported
-    in the last window_h hours (GEOGRID_DUPLICATE_WINDOW_H), nearest first, annotated distance_m."""
+    within window_h hours (GEOGRID_DUPLICATE_WINDOW_H) before or after `at` (default now), nearest
+    first, annotated distance_m.
+
+    Before a report: the point and now (so the last window_h hours). For a case (its page, the API's
+    …/similar/): its point, `at` its report time and `exclude` the case, so earlier and later reports
+    of the same problem come up, but not the case itself nor the reports already merged into it."""
     from django.contrib.gis.db.models.functions import Distance
 
-    now = now or timezone.now()
+    at = at or timezone.now()
     radius_m = float(settings.GEOGRID_DUPLICATE_RADIUS_M if radius_m is None else radius_m)
     window_h = float(settings.GEOGRID_DUPLICATE_WINDOW_H if window_h is None else window_h)
     cat = resolve_category(category)
     # Index prefilter in degrees (generous: a degree of longitude shrinks with cos(lat)), then the
     # exact distance on the spheroid in metres.
     deg = radius_m / 111_000.0 / max(math.cos(math.radians(point.y)), 0.1) * 1.2
+    window = timedelta(hours=window_h)
     qs = (
-        Incident.objects.filter(category=cat, state__in=OPEN, reported_at__gte=now - timedelta(hours=window_h), reported_at__lte=now)
+        Incident.objects.filter(category=cat, state__in=OPEN, reported_at__range=(at - window, at + window))
         .filter(geom__dwithin=(point, deg))
         .filter(geom__distance_lte=(point, D(m=radius_m)))
         .annotate(distance=Distance("geom", point))
@@ -364,33 +381,28 @@ def similar_open_incidents(category, point, *, now=None, radius_m=None, window_h
         .order_by("distance", "reported_at")
     )
     if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk if isinstance(exclude, Incident) else exclude)
+        pk = exclude.pk if isinstance(exclude, Incident) else exclude
+        qs = qs.exclude(pk=pk).exclude(duplicate_of=pk)  # merged reports are rejected, so never open: said for the reader
     return qs
 
 
 # --- deadline queries -------------------------------------------------------------------------------
-def with_deadline_flags(qs, now=None):
-    """Annotate yellow_at (when the stage turns yellow) for deadline_filter."""
-    frac = deadlines.yellow_fraction()
-    return qs.annotate(yellow_at=ExpressionWrapper(F("state_entered_at") + (F("deadline") - F("state_entered_at")) * Value(frac),
-                                                   output_field=DateTimeField()))
-
-
 def deadline_q(status, now):
-    """Q (on a with_deadline_flags queryset of open cases with a deadline) of a deadline colour."""
+    """Q (on open cases with a deadline) of a deadline colour; the yellow moment is stored with the
+    deadline (deadline_warn_at), both on the case's clock (working time or round the clock)."""
     if status == deadlines.RED:
         return Q(deadline__lt=now)
     if status == deadlines.YELLOW:
-        return Q(deadline__gte=now, yellow_at__lte=now)
+        return Q(deadline__gte=now, deadline_warn_at__lte=now)
     if status == deadlines.GREEN:
-        return Q(yellow_at__gt=now)
+        return Q(deadline_warn_at__gt=now)
     raise ValidationError({"deadline_status": [_("可选：green、yellow、red")]})
 
 
 def deadline_filter(qs, status, now=None):
     """Cases of an open stage whose deadline status is green / yellow / red (overdue)."""
     now = now or timezone.now()
-    return with_deadline_flags(qs.filter(state__in=OPEN, deadline__isnull=False)).filter(deadline_q(status, now))
+    return qs.filter(state__in=OPEN, deadline__isnull=False).filter(deadline_q(status, now))
 
 
 COLOURS = (deadlines.RED, deadlines.YELLOW, deadlines.GREEN)
@@ -402,7 +414,7 @@ def deadline_counts(qs, now=None, by=None):
     now = now or timezone.now()
     has_deadline = Q(deadline__isnull=False)
     aggs = {"open": Count("id"), **{c: Count("id", filter=has_deadline & deadline_q(c, now)) for c in COLOURS}}
-    qs = with_deadline_flags(qs.filter(state__in=OPEN))
+    qs = qs.filter(state__in=OPEN)
 
     def shape(row):
         row = row or {}

@@ -21,7 +21,7 @@ from geogrid.accounts.pages import refuse
 from geogrid.geo.geojson import feature
 from geogrid.grids.services import home_area
 from geogrid.patrols.models import Patrol
-from geogrid.workflow import deadlines
+from geogrid.workflow import deadlines, worktime
 from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, WorkflowError
 
 from . import services as incidents
@@ -164,6 +164,7 @@ def console(request):
     return render(request, "incidents/console.html", {
         "form": filters.form, "page": page, "state": state, "state_counts": state_counts, "colour_counts": colour_counts,
         "query": params.urlencode(), "config": config, "total": page.paginator.count,
+        "uncovered_years": worktime.uncovered_years(),
     })
 
 
@@ -175,11 +176,16 @@ def case_queryset(user):
 
 
 def related_cases(incident, user):
-    """Possible duplicates nearby (scoped, as the API's …/similar/) and the cases merged into this one."""
-    similar = visible_incidents(user, incidents.similar_open_incidents(incident.category, incident.geom, now=incident.reported_at,
-                                                                       exclude=incident))[:20]
+    """Possible duplicates nearby, reported before or after this case (scoped, as the API's
+    …/similar/), and the cases merged into this one. A suggestion the user may still reject (it is
+    `reported`) is marked merge_here while this case is open: the page offers to merge it into this one."""
+    found = incidents.similar_open_incidents(incident.category, incident.geom, at=incident.reported_at, exclude=incident)
+    similar = list(visible_incidents(user, found.select_related("street").defer("street__geom"))[:20])
+    open_here = incident.state in Incident.OPEN_STATES
+    for c in similar:
+        c.merge_here = open_here and incidents.WORKFLOW.can(c, "reject", user)
     merged = visible_incidents(user, incident.duplicates.select_related("reporter")).order_by("reported_at")
-    return list(similar), list(merged)
+    return similar, list(merged)
 
 
 def case_context(request, incident, bound=None):
@@ -229,8 +235,7 @@ def act(request, pk, action):
         note = form.cleaned_data.get("note", "")
         try:
             if action == "reject" and fields.get("duplicate_of"):
-                original = get_object_or_404(case_queryset(request.user), pk=fields["duplicate_of"])
-                incidents.mark_duplicate(incident, original, request.user, note)
+                incidents.mark_duplicate(incident, fields["duplicate_of"], request.user, note)
             else:
                 incidents.transition(incident, action, request.user, note, **fields)
         except UnknownAction:
@@ -240,6 +245,10 @@ def act(request, pk, action):
             for name, msg in exc.fields.items():
                 form.add_error(name if name in form.fields else None, str(msg))
         else:
+            if incident.duplicate_of_id and request.POST.get("back") == str(incident.duplicate_of_id):
+                # "并入本案" on the original's page: back to it.
+                messages.success(request, _("已将 %(number)s 作为重复上报并入本案") % {"number": incident.number})
+                return redirect("incident_page", pk=incident.duplicate_of_id)
             messages.success(request, _("已完成「%(label)s」，当前状态：%(state)s") % {
                 "label": incidents.WORKFLOW.label_of_action(action), "state": incident.get_state_display()})
             return redirect("incident_page", pk=incident.pk)

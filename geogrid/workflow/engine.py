@@ -62,8 +62,13 @@ def _verdict(result):
 
 class Workflow:
     def __init__(self, name, transitions, *, state_labels=None, state_field="state", entered_field="state_entered_at",
-                 deadline_field="deadline", deadline_hours=None, terminal=(), overdue_field=None):
+                 deadline_field="deadline", deadline_hours=None, terminal=(), overdue_field=None, warn_field=None,
+                 working_time=None):
         self.name = name
+        # Where the moment the stage turns yellow is stored, and whether an object's time limits
+        # count working time ((obj) -> bool; None: round the clock).
+        self.warn_field = warn_field
+        self.working_time = working_time
         # A counter field: every stage left after its deadline adds 1 (0 at close = closed on time).
         self.overdue_field = overdue_field
         self.transitions = list(transitions)
@@ -214,15 +219,25 @@ class Workflow:
         """Start the stage clock of obj's (new) state and set its deadline from the time limits."""
         if self.entered_field:
             setattr(obj, self.entered_field, now)
-        if self.deadline_field:
-            state = self.state_of(obj)
-            hours = None if state in self.terminal or self.deadline_hours is None else self.deadline_hours(obj, state)
-            setattr(obj, self.deadline_field, deadlines.deadline_after(now, hours))
+        self.set_deadline(obj, now)
+
+    def set_deadline(self, obj, start):
+        """The deadline (and warning moment) of obj's current stage, counted from start on the
+        object's clock; also when the time limit changes within a stage (the clock keeps running)."""
+        if not self.deadline_field:
+            return
+        state = self.state_of(obj)
+        hours = None if state in self.terminal or self.deadline_hours is None else self.deadline_hours(obj, state)
+        working = bool(self.working_time and self.working_time(obj))
+        setattr(obj, self.deadline_field, deadlines.deadline_after(start, hours, working))
+        if self.warn_field:
+            setattr(obj, self.warn_field, deadlines.warning_after(start, hours, working))
 
     def deadline_status(self, obj, now=None):
         if self.state_of(obj) in self.terminal:
             return None
-        return deadlines.deadline_status(getattr(obj, self.entered_field), getattr(obj, self.deadline_field), now)
+        warn = getattr(obj, self.warn_field) if self.warn_field else None
+        return deadlines.deadline_status(getattr(obj, self.entered_field), getattr(obj, self.deadline_field), now, warn)
 
     def describe(self):
         """The table as plain data (for docs, the API and the pages)."""

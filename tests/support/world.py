@@ -41,8 +41,12 @@ def user(username, *roles, area=None, **kw):
     return u
 
 
-def world():
+def world(working_time=False):
+    """The district below. Its categories count time round the clock unless working_time: the
+    tests of stage arithmetic read in plain hours; the working-time clock has tests of its own
+    (tests/workflow/test_worktime.py, tests/incidents/test_working_time.py)."""
     seed(IncidentCategory)
+    IncidentCategory.objects.update(working_time=working_time)
     d = AdminArea.objects.create(code="370112000000", name="测试区", level="district", geom=box(116.70, 36.50, 116.80, 36.60))
     s1 = AdminArea.objects.create(code="370112001000", name="一街道", level="street", parent=d, geom=box(116.70, 36.50, 116.75, 36.60))
     s2 = AdminArea.objects.create(code="370112002000", name="二街道", level="street", parent=d, geom=box(116.75, 36.50, 116.80, 36.60))
