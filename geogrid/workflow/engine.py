@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,10 @@ from geogrid.audit.services import record
 
 from . import deadlines
 from .exceptions import InvalidTransition, MissingFields, TransitionForbidden, UnknownAction
+
+# Sent after every performed transition, inside its transaction: (sender=model, workflow, obj,
+# action, user, event) — event is the audit event just written.
+transitioned = Signal()
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,10 @@ class Workflow:
             dl = getattr(locked, self.deadline_field, None) if self.deadline_field else None
             if dl is not None:
                 data.setdefault("deadline", dl.isoformat())
-            record(locked, action, actor=user, from_state=before, to_state=after, note=note, at=now, **data)
+            event = record(locked, action, actor=user, from_state=before, to_state=after, note=note, at=now, **data)
+            # Listeners (notifications) act in the same transaction: a refused or rolled-back
+            # transition tells nobody.
+            transitioned.send(sender=model, workflow=self, obj=locked, action=action, user=user, event=event)
         for f in model._meta.concrete_fields:
             setattr(obj, f.attname, getattr(locked, f.attname))
         return obj
