@@ -5,7 +5,9 @@ with geogrid.geo.features.read_features (teams.json with json) and upserted by i
 roads, signs and boundary lines by code, markers by number, facilities by type + name, users by
 username, 4+N memberships by grid + user + role. A second run finds everything in place and writes
 nothing. Demo cases are reported and moved through the workflow core (report_incident /
-transition), once: when the demo district already has cases they are left alone.
+transition) at times computed back from the moment loaddemo runs (demo_times: most open cases on
+time, some due soon, a few overdue), once: when the demo district already has cases they are left
+alone.
 """
 import json
 import time
@@ -28,9 +30,10 @@ from geogrid.facilities.models import Facility
 from geogrid.geo.features import promote_multi, read_features
 from geogrid.grids.importing import import_areas, import_grids
 from geogrid.grids.models import AdminArea, Grid, GridMember
-from geogrid.incidents.models import Incident
-from geogrid.incidents.services import report_incident, transition
+from geogrid.incidents.models import Incident, IncidentCategory
+from geogrid.incidents.services import report_incident, stage_hours, transition
 from geogrid.placenames.models import Road, RoadSign
+from geogrid.workflow import worktime
 
 DATA_DIR = Path(settings.BASE_DIR) / "boundary_data"
 DEMO_PASSWORD = "geogrid2026"
@@ -39,17 +42,25 @@ DISTRICT_CODE = "370190000000"
 DEMO_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.get_default_timezone())
 STAFF_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_ADMIN, Role.PLACENAME_STAFF, Role.BOUNDARY_INSPECTOR}
 
-# How a demo case gets to its state: (action, who, hours after the previous step, fields).
+# How a demo case gets to its state: (action, who, the state it ends, fields).
 STEPS = [
-    ("register", "handler", 1.5, {}),
-    ("dispatch", "handler", 1.0, {"assignee": "assignee"}),
-    ("accept", "assignee", 2.0, {}),
-    ("report", "assignee", 30.0, {"note": "已现场处置完毕"}),
-    ("verify", "handler", 10.0, {}),
-    ("close", "handler", 4.0, {}),
+    ("register", "handler", "reported", {}),
+    ("dispatch", "handler", "registered", {"assignee": "assignee"}),
+    ("accept", "assignee", "dispatched", {}),
+    ("report", "assignee", "handling", {"note": "已现场处置完毕"}),
+    ("verify", "handler", "handled", {}),
+    ("close", "handler", "verified", {}),
 ]
 PATHS = {state: [s[0] for s in STEPS[:n]] for state, n in
          [("reported", 0), ("registered", 1), ("dispatched", 2), ("handling", 3), ("handled", 4), ("verified", 5), ("closed", 6)]}
+# The demo's open cases, in file order, take these deadline colours in turn (7 on time, 2 due soon,
+# 1 overdue in 10), each with the share of its current stage's time limit used when loaddemo runs.
+COLOUR_CYCLE = ["green", "green", "yellow", "green", "green", "green", "red", "green", "yellow", "green"]
+USED = {"green": (0.15, 0.35, 0.55, 0.25, 0.45), "yellow": (0.9,), "red": (1.6,)}
+# Earlier stages took these shares of their limits (a closed case now and then had a late stage).
+EARLIER = (0.5, 0.3, 0.65, 0.4, 0.2)
+LATE = 1.3
+WORKING_DAY_H = 7.5  # office hours of a working day (for "closed N days ago" in working time)
 
 
 @dataclass
@@ -268,9 +279,62 @@ def _upsert_members(rows):
     return count
 
 
+def _before(end, hours, working):
+    """The moment `hours` before end on a case's clock (working time or round the clock): the
+    latest start from which `hours` of that clock have run by end (worktime.add_hours backwards)."""
+    if not working:
+        return end - timedelta(hours=hours)
+    lo = end - timedelta(hours=hours)
+    while worktime.hours_between(lo, end) < hours:
+        lo -= end - lo
+    hi = end
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if worktime.hours_between(mid, end) >= hours:
+            lo = mid
+        else:
+            hi = mid
+    return lo.replace(microsecond=0)
+
+
+def demo_times(category, target_state, *, index, open_index, days_ago, now):
+    """[(action or "open", when)] of a demo case, computed backwards from now on the category's
+    clock: an open case has used USED[colour] of its current stage's limit (its colour from
+    COLOUR_CYCLE by open_index), earlier stages EARLIER of theirs; a closed or rejected case ended
+    days_ago days ago (working days for a working-time category)."""
+    case = Incident(category=category, mode=category.default_mode)
+    working = category.working_time
+
+    def limit(state):
+        return stage_hours(case, state) or 1.0
+
+    if target_state == "rejected":
+        end = _before(now, days_ago * (WORKING_DAY_H if working else 24), working)
+        return [("open", _before(end, EARLIER[index % len(EARLIER)] * limit("reported"), working)), ("reject", end)]
+    actions = PATHS[target_state]
+    if target_state == "closed":
+        t = _before(now, days_ago * (WORKING_DAY_H if working else 24), working)
+    else:
+        colour = COLOUR_CYCLE[open_index % len(COLOUR_CYCLE)]
+        used = USED[colour][open_index % len(USED[colour])]
+        t = _before(now, used * limit(target_state), working)
+    times = []
+    for k, action in reversed(list(enumerate(actions))):
+        times.append((action, t))
+        share = EARLIER[(index + k) % len(EARLIER)]
+        if target_state == "closed" and action == "report" and index % 4 == 0:
+            share = LATE
+        ended = next(s[2] for s in STEPS if s[0] == action)
+        t = _before(t, share * limit(ended), working)
+    times.append(("open", t))
+    return times[::-1]
+
+
 def seed_incidents(data_dir, now=None):
-    """Report the demo cases and take each through the workflow core to its target state, with
-    backdated times so that deadlines and statistics look lived-in. Once only."""
+    """Report the demo cases and take each through the workflow core to its target state, at times
+    computed back from now (demo_times), so that the demo opens as a working street office would:
+    most open cases on time, some due soon, a few overdue, and cases closed over the last weeks.
+    Once only: when the demo district already has cases they are left alone."""
     count = Count()
     features = _rows(data_dir, "incidents.geojson", ["MultiPoint"], lambda f: f)
     if Incident.objects.filter(street__code__startswith=DISTRICT_CODE[:6]).exists():
@@ -278,24 +342,24 @@ def seed_incidents(data_dir, now=None):
         return count
     now = now or timezone.now()
     users = {u.username: u for u in User.objects.filter(username__in={f.properties[k] for f in features for k in ("reporter", "handler", "assignee")})}
-    for f in features:
+    categories = {c.code: c for c in IncidentCategory.objects.all()}
+    open_index = 0
+    for index, f in enumerate(features):
         p = f.properties
-        t = now - timedelta(days=float(p["days_ago"]))
-        incident = report_incident(users[p["reporter"]], category=p["category"], description=p["description"],
-                                   lon=f.geom.x, lat=f.geom.y, crs="EPSG:4490", now=t)
         state = p["target_state"]
-        if state == "rejected":
-            transition(incident, "reject", users[p["handler"]], "经核实不属于网格事项，已告知上报人", now=t + timedelta(hours=1))
-        else:
-            steps = [s for s in STEPS if s[0] in PATHS[state]]
-            total = sum(s[2] for s in steps)
-            # Squeeze the steps of a recent case so that none lies in the future.
-            squeeze = min(1.0, (now - t - timedelta(minutes=30)) / timedelta(hours=total)) if total else 1.0
-            for action, who, hours, fields in steps:
-                t += timedelta(hours=hours * squeeze)
-                extra = {k: users[p[v]] if k == "assignee" else v for k, v in fields.items()}
-                note = extra.pop("note", "")
-                transition(incident, action, users[p[who]], note, now=t, **extra)
+        times = demo_times(categories[p["category"]], state, index=index, open_index=open_index, days_ago=float(p["days_ago"]), now=now)
+        if state in Incident.OPEN_STATES:
+            open_index += 1
+        incident = report_incident(users[p["reporter"]], category=p["category"], description=p["description"],
+                                   lon=f.geom.x, lat=f.geom.y, crs="EPSG:4490", now=times[0][1])
+        for action, t in times[1:]:
+            if action == "reject":
+                transition(incident, "reject", users[p["handler"]], "经核实不属于网格事项，已告知上报人", now=t)
+                continue
+            who, fields = next((s[1], s[3]) for s in STEPS if s[0] == action)
+            extra = {k: users[p[v]] if k == "assignee" else v for k, v in fields.items()}
+            note = extra.pop("note", "")
+            transition(incident, action, users[p[who]], note, now=t, **extra)
         count.created += 1
     return count
 

@@ -16,8 +16,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import timezone
 
-from geogrid.demo.loader import DEMO_PASSWORD, load_demo
+from geogrid.demo.loader import DATA_DIR, DEMO_PASSWORD, load_demo, seed_incidents
 from tests.support.demo import demo  # noqa: F401  (module-scoped fixture: the demo loaded once)
 from geogrid.accounts.models import User
 from geogrid.accounts.roles import Role
@@ -26,6 +27,7 @@ from geogrid.facilities.models import Facility
 from geogrid.geo.measure import distance_m
 from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.incidents.models import Incident
+from geogrid.incidents.services import deadline_counts
 from geogrid.placenames.models import Road, RoadSign
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,6 +91,51 @@ def test_a_second_run_changes_nothing(demo, db):
     call_command("loaddemo", stdout=out)
     assert "没有改动" in out.getvalue()
     assert Incident.objects.count() == 40 and Grid.objects.filter(version__gt=1).count() == 0
+
+
+def _colours(qs, now=None):
+    counts = deadline_counts(qs, now=now)
+    return counts["open"], {c["code"]: c["n"] for c in counts["colours"]}
+
+
+def _assert_a_working_mix(now=None):
+    """Most open cases on time, some due soon, a few overdue; cases closed over the last weeks."""
+    n_open, n = _colours(Incident.objects.all(), now)
+    assert n_open >= 20 and sum(n.values()) == n_open, n
+    assert n["green"] >= 0.6 * n_open, n
+    assert 2 <= n["yellow"] <= 0.3 * n_open, n
+    assert 1 <= n["red"] <= 0.2 * n_open, n
+    closed = Incident.objects.filter(state="closed")
+    assert closed.count() >= 5
+    now = now or timezone.now()
+    assert all(now - timezone.timedelta(days=60) < c.closed_at < now for c in closed)
+    assert closed.filter(overdue_stages=0).count() > closed.count() / 2  # mostly on time, not all
+    print(f"demo at {now:%Y-%m-%d %H:%M}: {n_open} open {n}, {closed.count()} closed")
+
+
+def test_the_demo_opens_as_a_working_office_would(demo, db):
+    _assert_a_working_mix()
+    # The demo dispatcher's street, too: not a wall of red.
+    street = User.objects.get(username="demo_street").area
+    n_open, n = _colours(Incident.objects.filter(street=street))
+    assert n_open >= 3 and n["red"] < n_open / 2 and n["green"] >= 1 and n["yellow"] + n["red"] >= 1, n
+
+
+@pytest.mark.parametrize("when", [
+    "2026-12-01 10:15",  # a Tuesday in office hours
+    "2026-11-28 23:40",  # a Saturday night: working-time clocks stand still
+    "2026-10-03 09:00",  # National Day week
+    "2026-10-10 16:00",  # a Saturday that is a working day (调休)
+])
+def test_the_mix_is_computed_from_the_day_loaddemo_runs(demo, db, when):
+    now = timezone.make_aware(timezone.datetime.fromisoformat(when))
+    Incident.objects.all().delete()
+    assert seed_incidents(DATA_DIR, now=now).created == 40
+    _assert_a_working_mix(now)
+    assert seed_incidents(DATA_DIR, now=now).unchanged == 40 and Incident.objects.count() == 40  # once only
+    # Nothing happened after the moment the demo was loaded.
+    assert not Incident.objects.filter(reported_at__gt=now).exists()
+    assert not Incident.objects.filter(state_entered_at__gt=now).exists()
 
 
 # Children cover their parent exactly: no part outside, areas (in EPSG:4548, metres) sum to the
