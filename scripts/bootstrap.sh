@@ -2,12 +2,15 @@
 # Bring this checkout to a runnable state: system packages, .venv, a private PostGIS cluster
 # under var/ (unless DATABASE_URL names a server), the database with PostGIS, migrations.
 # Idempotent: a second run only checks and returns.
-#   scripts/bootstrap.sh [--test]   --test also installs what the browser tests need.
+#   scripts/bootstrap.sh [--test|--bench]   --test also installs what the browser tests need,
+#                                           --bench the load generator of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WITH_TEST=0
+WITH_BENCH=0
 [ "${1:-}" = "--test" ] && WITH_TEST=1
+[ "${1:-}" = "--bench" ] && WITH_BENCH=1
 # shellcheck source=scripts/pgenv.sh
 . scripts/pgenv.sh
 
@@ -46,6 +49,7 @@ else
   apt_install postgresql-client  # pg_dump for `make backup` against that server
 fi
 [ $WITH_TEST -eq 1 ] && apt_install chromium fonts-noto-cjk
+[ $WITH_BENCH -eq 1 ] && apt_install wrk  # the HTTP load generator of make bench
 
 # --- python venv ---------------------------------------------------------------------------
 PY=${PYTHON:-python3}
