@@ -1,18 +1,15 @@
 /* The /map/ page: every registered layer as a switchable overlay, a legend, pop-ups and a search box.
  * The layer list (titles, styles, property labels, URLs) comes from /layers/, so adding a layer to
  * the registry adds it here. Layers marked visible load at once; the others (level-5 grids, ~10³
- * polygons) load the first time they are switched on, so the page opens fast. */
+ * polygons) load the first time they are switched on, so the page opens fast. The layer list and
+ * the GeoJSON fetches are gridmap.js's, shared with the small maps of the other pages. */
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var T = config.text;
-
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var G = window.geogridGridMap;  // gridmap.js: the layer list and GeoJSON fetches shared with the small maps
+  var esc = G.esc;
 
   function swatch(info) {
     var s = info.style, stroke = s.color || "#333";
@@ -68,8 +65,7 @@
 
     function load(entry) {
       if (!entry.promise) {
-        entry.promise = fetch(entry.info.geojson_url, { credentials: "same-origin" })
-          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        entry.promise = G.fetchLayer(entry.info)
           .then(function (fc) {
             entry.group.addData(fc);
             entry.count = fc.features.length;
@@ -98,8 +94,7 @@
     });
 
     message(T.loading);
-    fetch(config.layersUrl, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
+    G.layerList(config.layersUrl)
       .then(function (data) {
         var first = [];
         data.layers.forEach(function (info) {

@@ -1,6 +1,7 @@
 /* The incident pages' maps and the report form's helpers (plain JS, Leaflet from django-leaflet).
  * The server renders the pages and checks everything; this only places the point, fills the hidden
- * lon/lat/crs fields, warns about likely duplicates and too many photos, and draws the maps. */
+ * lon/lat/crs fields, warns about likely duplicates and too many photos, and draws the maps (on the
+ * report and case pages over the project's roads, from gridmap.js). */
 (function () {
   "use strict";
 
@@ -22,6 +23,12 @@
     if (b.isValid()) map.fitBounds(b, { padding: [16, 16], maxZoom: maxZoom || 17, animate: false });
   }
 
+  /* The project's roads with their names under the point (gridmap.js, where the page loads it):
+   * without a base-map server, the streets that tell a member where the map is. */
+  function roads(map) {
+    return window.geogridGridMap ? window.geogridGridMap.roads(map) : null;
+  }
+
   function ready(map, state) {
     window.geogridIncidentMap = state;  // for the browser tests and the console
     map.getContainer().setAttribute("data-ready", "1");
@@ -41,6 +48,7 @@
     }).addTo(map);
     var nearby = L.layerGroup().addTo(map);
     fit(map, area);
+    state.roads = roads(map);
 
     var asked = 0;
     function checkSimilar() {
@@ -158,7 +166,7 @@
       },
     }).addTo(map);
     fit(map, layer);
-    ready(map, { map: map, layer: layer });
+    ready(map, { map: map, layer: layer, roads: roads(map) });
   }
 
   window.geogridIncidentMapInit = function (map) {
