@@ -14,6 +14,7 @@ from geogrid.workflow.drf import ErrorBody
 
 from . import serializers as s
 from . import services as patrols
+from .filters import PatrolFilter
 from .models import Patrol
 
 
@@ -26,9 +27,11 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = s.PatrolSerializer
     queryset = Patrol.objects.none()  # for the schema; get_queryset scopes
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = PatrolFilter  # the staff page's filters: grid, member, started_from/_to, state
 
     def get_queryset(self):
-        return patrols.visible_patrols(self.request.user).select_related("grid", "user").prefetch_related("findings")
+        return (patrols.visible_patrols(self.request.user).select_related("grid", "user").defer("grid__geom")
+                .prefetch_related("findings").order_by("-started_at", "-id"))
 
     @extend_schema(summary="开始巡查", request=s.PatrolStartSerializer, responses={201: s.PatrolSerializer, 403: ErrorBody, 409: ErrorBody})
     def create(self, request):

@@ -2,6 +2,10 @@
 browser records the GPS track (static/geogrid/patrols.js), findings go through the report page
 (?patrol=…), and the end form posts the track. Below: my recent patrols with their findings.
 
+The staff page (/patrols/all/): the patrols in the user's staff area (services.visible_patrols),
+filtered by PatrolFilter (grid, member, dates, open/ended), with length, findings and a map of the
+tracks of the page; a user without a staff area is refused (403).
+
 Thin: the rules are patrols.start_patrol / end_patrol. A refusal is shown on the page with the
 service's message and status: 403 not on the grid's team or not your patrol, 409 a patrol already
 open or already ended, 400 a bad track or an unknown grid; nothing is written then."""
@@ -10,22 +14,27 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from geogrid.accounts.pages import refuse
 from geogrid.accounts.scope import scope_of
-from geogrid.geo.geojson import feature
+from geogrid.geo.geojson import collection, feature
 from geogrid.grids.models import Grid
+from geogrid.grids.services import home_area
 from geogrid.workflow.exceptions import WorkflowError
 
 from . import services as patrols
+from .filters import PatrolFilter
 from .models import Patrol
 
 RECENT = 20  # my patrols listed under the form
+STAFF_PAGE_SIZE = 50  # patrols per page of the staff list (and tracks on its map)
 
 
 def patrollable_grids(user):
@@ -128,3 +137,39 @@ def end(request, pk):
     messages.success(request, _("巡查已结束：%(grid)s，轨迹 %(length)s，发现问题 %(n)s 件") % {
         "grid": patrol.grid.name, "length": length_label(patrol.length_m), "n": patrol.findings.count()})
     return redirect("patrols")
+
+
+# --- the staff page ---------------------------------------------------------------------------------
+@login_required
+@require_GET
+def staff_page(request):
+    user = request.user
+    if scope_of(user).area_level is None:
+        return refuse(request, _("巡查记录仅供有辖区的工作人员查看"))
+    rows = patrols.visible_patrols(user)
+    filters = PatrolFilter(request.GET, queryset=rows, request=request)
+    filters.is_valid()  # a value that does not validate is shown on the form and left out
+    chosen = filters.qs
+    # Findings are incidents, reached through the relation only (imports run one way).
+    summary = chosen.aggregate(n=Count("id"), open=Count("id", filter=Q(ended_at__isnull=True)), length_m=Sum("length_m"))
+    summary["findings"] = Patrol._meta.get_field("findings").related_model.objects.filter(patrol__in=chosen).count()
+    summary["length_label"] = length_label(summary["length_m"] or 0)
+    qs = (chosen.select_related("grid", "user").defer("grid__geom").annotate(findings_n=Count("findings"))
+          .order_by("-started_at", "-id"))
+    page = Paginator(qs, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    tracks = []
+    for p in page.object_list:
+        p.length_label = length_label(p.length_m) if p.ended_at else ""
+        p.duration_label = duration_label(((p.ended_at or now) - p.started_at).total_seconds())
+        if p.track:
+            tracks.append(feature(p.track, id=p.pk, grid=p.grid.name, code=p.grid.code, member=str(p.user),
+                                  started=timezone.localtime(p.started_at).strftime("%Y-%m-%d %H:%M"), length=p.length_label,
+                                  findings=p.findings_n))
+    params = request.GET.copy()
+    params.pop("page", None)
+    config = {"tracks": collection(tracks), "area": home_area(user),
+              "text": {"findings": _("发现问题 %s 件"), "none": _("本页的巡查没有轨迹")}}
+    return render(request, "patrols/staff.html", {
+        "form": filters.form, "page": page, "summary": summary, "config": config, "query": params.urlencode(),
+    })
