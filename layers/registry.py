@@ -3,16 +3,50 @@ geometry field, which properties, which rows (a queryset hook) and how it looks 
 
 Apps declare their layers in `<app>/layers.py` and call `registry.register(LayerClass)`; the
 layers app autodiscovers those modules. Nothing here knows about workflows: publishing (GeoJSON,
-vector tiles, the map page) only reads what the registry holds.
+vector tiles, the map page) only reads what the registry holds. A layer may declare a PopupDetail:
+a related record its pop-up fetches from the app's own URL (a grid's team), named by the app.
 """
+from dataclasses import dataclass
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils.text import capfirst
 
 
 class LayerError(LookupError):
     pass
+
+
+@dataclass(frozen=True)
+class PopupDetail:
+    """A related detail shown in a feature's pop-up, fetched from another URL of the app that
+    declares the layer (e.g. /api/grids/<code>/team/): the URL named `url_name`, its arguments the
+    feature's properties `args` (str path converters); the answer is JSON whose `items` key holds a
+    list of objects, shown one a line by their `fields`. With login_required, a visitor who is not
+    signed in gets `login_text` instead of a request that would be refused."""
+
+    title: str  # gettext_lazy: the heading of the detail in the pop-up
+    url_name: str
+    args: tuple
+    items: str
+    fields: tuple
+    empty: str = ""  # shown when the list is empty
+    login_required: bool = False
+    login_text: str = ""
+
+    def url_template(self):
+        """The URL with {property} placeholders the map fills from the feature."""
+        marks = [f"gg-arg-{i}" for i in range(len(self.args))]
+        url = reverse(self.url_name, args=marks)
+        for mark, key in zip(marks, self.args):
+            url = url.replace(mark, "{" + key + "}")
+        return url
+
+    def describe(self):
+        return {"title": str(self.title), "url": self.url_template(), "items": self.items, "fields": list(self.fields),
+                "empty": str(self.empty), "login_required": self.login_required, "login_text": str(self.login_text)}
 
 
 class Layer:
@@ -32,6 +66,7 @@ class Layer:
     visible = True  # drawn when the map opens; False: loaded only when switched on
     fit = False  # the map opens on the extent of this layer
     search_fields = ()  # keys the map's search box matches (code, name)
+    popup_detail = None  # a PopupDetail: a related record the pop-up fetches (its args: published keys)
 
     # --- rows -----------------------------------------------------------------------------------
     def get_queryset(self):
@@ -88,6 +123,7 @@ class Layer:
             "fit": self.fit,
             "search_fields": list(self.search_fields),
             "properties": [{"key": k, "label": label} for k, label in self.popup_fields()],
+            "detail": self.popup_detail.describe() if self.popup_detail else None,
         }
 
 
@@ -109,6 +145,13 @@ class Registry:
                 layer._field(path)
             except FieldDoesNotExist as exc:
                 raise LayerError(f"layer {layer.name}: no field {path!r} on {layer.model.__name__}") from exc
+        detail = layer.popup_detail
+        if detail is not None:
+            keys = {path.replace("__", "_") for path in layer.properties}
+            missing = [k for k in detail.args if k not in keys]
+            if not isinstance(detail, PopupDetail) or missing:
+                raise LayerError(f"layer {layer.name}: popup_detail must be a PopupDetail whose args are published properties "
+                                 f"(not published: {missing})")
         self._layers[layer.name] = layer
         return layer_class  # usable as a class decorator
 

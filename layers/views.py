@@ -3,8 +3,9 @@
 Public and read-only for now: these are the bureau's base data (areas, grids, roads, signs,
 boundaries, facilities). Scope them per user here when that changes.
 """
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -63,6 +64,9 @@ def map_page(request):
     # Texts the script shows, in the request's language; the layers themselves come from /layers/.
     config = {
         "layersUrl": reverse("layers:list"),
+        # Details a layer declares for signed-in users only are not asked for by visitors.
+        "signedIn": request.user.is_authenticated,
+        "loginUrl": f"{resolve_url(settings.LOGIN_URL)}?next={reverse('layers:map')}",
         "text": {
             "legend": _("图例"),
             "loading": _("正在加载图层…"),
@@ -70,6 +74,7 @@ def map_page(request):
             "notFound": _("没有找到“%s”"),
             "found": _("找到 %s 个，已定位到第一个"),
             "empty": _("（空）"),
+            "detailFailed": _("未能加载"),
         },
     }
     return render(request, "layers/map.html", {"map_config": config})

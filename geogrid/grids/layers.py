@@ -1,7 +1,7 @@
 """Layers of the grids app: administrative areas (three levels) and current level-4/5 grids."""
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from layers.registry import Layer, registry
+from layers.registry import Layer, PopupDetail, registry
 
 from .models import AdminArea, Grid
 
@@ -51,6 +51,10 @@ class _GridLayer(Layer):
     labels = {"community_name": _("所属社区/村")}
     search_fields = ("code", "name")
     level = None
+    # The pop-up shows the grid's 4+N team on duty (GridTeamView: signed-in users only).
+    popup_detail = PopupDetail(
+        title=_("4+N 队伍（在岗）"), url_name="grid-team", args=("code",), items="members", fields=("name", "role", "phone"),
+        empty=_("暂无在岗的队伍成员"), login_required=True, login_text=_("登录后可查看网格的 4+N 队伍"))
 
     def get_queryset(self):
         # Only the grids in force: earlier versions stay in the table for old records.

@@ -186,7 +186,8 @@
     return state;
   }
 
-  window.geogridGridMap = { draw: draw, esc: esc, layerList: layerList, fetchLayer: fetchLayer, roads: roads, labelPoint: labelPoint };
+  window.geogridGridMap = { draw: draw, esc: esc, getJSON: getJSON, layerList: layerList, fetchLayer: fetchLayer, roads: roads,
+                            labelPoint: labelPoint };
 
   // Home page: the member's grids, or the area a staff user works for.
   window.geogridHomeMapInit = function (map) {

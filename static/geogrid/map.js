@@ -21,14 +21,53 @@
     return '<i class="swatch swatch-' + kind + '" style="' + css + '"></i>';
   }
 
-  function popupHtml(info, props) {
+  function popupHtml(info, props, detailBody) {
     var rows = info.properties.map(function (p) {
       var v = props[p.key];
       if (v === null || v === undefined || v === "") return "";
       if (typeof v === "number" && !Number.isInteger(v)) v = v.toFixed(1);
       return "<tr><th>" + esc(p.label) + "</th><td>" + esc(v) + "</td></tr>";
     }).join("");
-    return '<div class="feature-popup"><h3>' + esc(info.title) + "</h3><table>" + rows + "</table></div>";
+    var detail = info.detail ? '<div class="feature-detail"><h4>' + esc(info.detail.title) + "</h4>" + (detailBody || "") + "</div>" : "";
+    return '<div class="feature-popup"><h3>' + esc(info.title) + "</h3><table>" + rows + "</table>" + detail + "</div>";
+  }
+
+  // A related detail the layer declares (registry PopupDetail, e.g. a grid's 4+N team): fetched
+  // from its URL filled with the feature's properties when the pop-up first opens. A visitor who is
+  // not signed in gets the declared sign-in line instead of a request that would be refused.
+  function detailHtml(detail, data) {
+    var items = (data && data[detail.items]) || [];
+    if (!items.length) return '<p class="detail-empty">' + esc(detail.empty) + "</p>";
+    return '<ul class="detail-items">' + items.map(function (item) {
+      var values = detail.fields.map(function (f) { return item[f]; })
+        .filter(function (v) { return v !== null && v !== undefined && v !== ""; });
+      return "<li>" + values.map(esc).join(" · ") + "</li>";
+    }).join("") + "</ul>";
+  }
+
+  function detailForbidden(detail) {
+    return detail.login_required && !config.signedIn;
+  }
+
+  function initialDetail(info) {
+    if (!info.detail || !detailForbidden(info.detail)) return "";
+    return '<p class="detail-login"><a href="' + esc(config.loginUrl) + '">' + esc(info.detail.login_text) + "</a></p>";
+  }
+
+  function loadDetail(info, feature, layer) {
+    var detail = info.detail;
+    if (detailForbidden(detail) || layer.detailState) return;
+    var props = feature.properties;
+    function put(body) { layer.setPopupContent(popupHtml(info, props, body)); }
+    var url = detail.url.replace(/\{(\w+)\}/g, function (m, key) { return encodeURIComponent(props[key]); });
+    layer.detailState = "loading";
+    put('<p class="detail-loading">…</p>');
+    G.getJSON(url)
+      .then(function (data) { layer.detailState = "done"; put(detailHtml(detail, data)); })
+      .catch(function (err) {
+        layer.detailState = null;  // the next opening tries again
+        put('<p class="detail-failed">' + esc(T.detailFailed) + " (" + esc(err.message) + ")</p>");
+      });
   }
 
   var renderer = null;  // one canvas for all layers: ~10³ polygons draw faster than as SVG paths
@@ -39,7 +78,8 @@
       style: function () { return info.style; },
       pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, L.extend({ renderer: renderer }, info.style)); },
       onEachFeature: function (feature, layer) {
-        layer.bindPopup(popupHtml(info, feature.properties), { maxWidth: 360 });
+        layer.bindPopup(popupHtml(info, feature.properties, initialDetail(info)), { maxWidth: 360 });
+        if (info.detail) layer.on("popupopen", function () { loadDetail(info, feature, layer); });
       },
     });
   }
@@ -130,7 +170,7 @@
           if (b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
         });
       }
-      if (bounds) map.fitBounds(bounds, { padding: [12, 12] });
+      if (bounds) map.fitBounds(bounds, { padding: [12, 12], animate: false });  // ready means in place
     }
 
     // --- search: codes and names of the searchable layers; lazy layers load on the first search --

@@ -3,7 +3,7 @@ search, and not one request leaving the server."""
 import pytest
 
 from layers.registry import registry
-from tests.support import assert_local, map_point, screenshot, watch
+from tests.support import TEST_PASSWORD, assert_local, login, map_point, screenshot, watch
 from tests.support.district import small_district
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,3 +82,41 @@ def test_map_search_finds_a_grid_by_code(live_server, page):
     # The level-5 layer was not drawn at first; the search loaded it and switched it on.
     assert page.evaluate("window.geogridMap.map.hasLayer(window.geogridMap.layers.grids_l5.group)")
 
+
+
+def test_a_grid_popup_shows_its_team_to_signed_in_users_only(live_server, page):
+    """The grids' PopupDetail (geogrid/grids/layers.py): /api/grids/<code>/team/ in the pop-up."""
+    d = small_district()
+    member = d["grid_a"].members.get().user
+    member.set_password(TEST_PASSWORD)
+    member.save()
+    popup = page.locator(".leaflet-popup-content")
+
+    # A visitor: the team is for signed-in users, so a line to sign in and no request for it.
+    requests, errors = open_map(page, live_server)
+    click_at(page, 116.745, 36.557)  # in 西网格, away from the road, the sign and the facility
+    page.wait_for_function("document.querySelector('.leaflet-popup-content') && "
+                           "document.querySelector('.leaflet-popup-content').innerText.includes('西网格')", timeout=5000)
+    text = popup.inner_text()
+    assert "4+N 队伍（在岗）" in text and "登录后可查看网格的 4+N 队伍" in text and "王网格" not in text
+    assert popup.locator(".detail-login a").get_attribute("href") == "/accounts/login/?next=/map/"
+    assert not [u for u in requests if "/api/grids/" in u]
+
+    # Signed in: the pop-up fetches the team of the grid and names its members.
+    login(page, live_server, member.username)
+    open_map(page, live_server)
+    click_at(page, 116.745, 36.557)
+    page.wait_for_function("document.querySelector('.leaflet-popup-content .detail-items')", timeout=5000)
+    items = popup.locator(".detail-items li").all_inner_texts()
+    assert items == ["王网格 · 专职网格员 · 13800000001"]
+    screenshot(page, "map_grid_team_popup")
+    assert "登录后" not in popup.inner_text()
+    # The eastern grid has nobody on duty: it says so.
+    page.locator(".leaflet-popup-close-button").click()
+    popup.wait_for(state="detached", timeout=5000)
+    click_at(page, 116.757, 36.558)
+    page.wait_for_function("document.querySelector('.leaflet-popup-content .detail-empty')", timeout=5000)
+    assert "暂无在岗的队伍成员" in popup.inner_text()
+    assert any(u.endswith("/api/grids/37011200100101/team/") for u in requests)
+    assert not errors, errors
+    assert_local(requests, live_server)

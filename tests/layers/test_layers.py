@@ -51,6 +51,33 @@ def test_registry_holds_every_layer_once():
         assert d["properties"], layer.name
 
 
+def test_grid_layers_declare_their_team_as_the_popup_detail():
+    """A generic hook of the registry (PopupDetail): layers/ knows no grids, geogrid/grids/layers.py
+    names the URL and how its answer reads."""
+    with_detail = {layer.name: layer.describe()["detail"] for layer in registry if layer.popup_detail}
+    assert set(with_detail) == {"grids_l4", "grids_l5"}
+    for detail in with_detail.values():
+        assert detail == {"title": "4+N 队伍（在岗）", "url": "/api/grids/{code}/team/", "items": "members",
+                          "fields": ["name", "role", "phone"], "empty": "暂无在岗的队伍成员", "login_required": True,
+                          "login_text": "登录后可查看网格的 4+N 队伍"}
+    assert registry.get("roads").describe()["detail"] is None
+
+
+def test_the_registry_refuses_a_popup_detail_on_unpublished_properties():
+    from geogrid.grids.models import Grid as GridModel
+    from layers.registry import Layer, LayerError, PopupDetail, Registry
+
+    class Bad(Layer):
+        name, title, model, geometry_type = "bad", "坏图层", GridModel, "polygon"
+        properties = ["name"]
+        popup_detail = PopupDetail(title="队伍", url_name="grid-team", args=("code",), items="members", fields=("name",))
+
+    with pytest.raises(LayerError, match="code"):
+        Registry().register(Bad)
+    Bad.properties = ["name", "code"]
+    assert Registry().register(Bad) is Bad
+
+
 @pytest.mark.django_db
 def test_layer_list_gives_titles_styles_and_urls(client):
     r = client.get("/layers/")
@@ -63,6 +90,7 @@ def test_layer_list_gives_titles_styles_and_urls(client):
     assert l4["tiles_url"] == "/tiles/grids_l4/{z}/{x}/{y}.pbf"
     assert {"key": "kind_display", "label": "类型"} in l4["properties"]
     assert layers["grids_l5"]["visible"] is False and layers["admin_district"]["fit"] is True
+    assert l4["detail"]["url"] == "/api/grids/{code}/team/" and layers["facilities"]["detail"] is None
 
 
 @pytest.mark.django_db
