@@ -9,6 +9,7 @@ import math
 from django.contrib.gis.geos import Polygon
 from django.db import connection
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from geogrid.geo.crs import STORAGE_SRID
 
@@ -32,18 +33,18 @@ def parse_bbox(text):
     try:
         x0, y0, x1, y1 = (float(v) for v in text.split(","))
     except ValueError:
-        raise PublishError("bbox 应为 minlon,minlat,maxlon,maxlat 四个数字") from None
+        raise PublishError(_("bbox 应为 minlon,minlat,maxlon,maxlat 四个数字")) from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-        raise PublishError("bbox 超出范围或最小值不小于最大值（经度 -180~180，纬度 -90~90）")
+        raise PublishError(_("bbox 超出范围或最小值不小于最大值（经度 -180~180，纬度 -90~90）"))
     return Polygon.from_bbox((x0, y0, x1, y1))
 
 
 def check_tile(z, x, y):
     if not (0 <= z <= MAX_ZOOM):
-        raise PublishError(f"缩放级别 z 应在 0~{MAX_ZOOM} 之间")
+        raise PublishError(_("缩放级别 z 应在 0~%(max)s 之间") % {"max": MAX_ZOOM})
     n = 1 << z
     if not (0 <= x < n and 0 <= y < n):
-        raise PublishError(f"第 {z} 级瓦片的 x、y 应在 0~{n - 1} 之间")
+        raise PublishError(_("第 %(z)s 级瓦片的 x、y 应在 0~%(max)s 之间") % {"z": z, "max": n - 1})
 
 
 def _columns_sql(layer, queryset):

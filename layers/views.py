@@ -18,7 +18,7 @@ def _layer_or_404(name):
     try:
         return registry.get(name)
     except LayerError:
-        raise Http404(f"no layer {name!r}") from None
+        raise Http404(_("没有名为“%(name)s”的图层") % {"name": name}) from None
 
 
 def _bad_request(message):

@@ -1,5 +1,5 @@
 """REST API of the 4+N teams (DRF; session and token auth). Thin: the rules are in teams.py."""
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -16,9 +16,9 @@ from . import teams
 from .models import Grid
 
 
-@extend_schema(tags=["teams"])
+@extend_schema(tags=["teams"], description=_("4+N 队伍任职：列出（本人网格、辖区），任命（POST），终止（POST …/end/）。"))
 class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """4+N 队伍任职：列出（本人网格、辖区），任命（POST），终止（POST …/end/）。"""
+    """Memberships of the 4+N teams: list (one's grids, one's area), appoint (POST), end (POST …/end/)."""
 
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
@@ -34,7 +34,7 @@ class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             qs = qs.on_duty()
         return qs
 
-    @extend_schema(summary="任命网格队伍成员", request=s.GridMemberInputSerializer,
+    @extend_schema(summary=_("任命网格队伍成员"), request=s.GridMemberInputSerializer,
                    responses={201: s.GridMemberSerializer, 400: ErrorBody, 403: ErrorBody})
     def create(self, request):
         ser = s.GridMemberInputSerializer(data=request.data)
@@ -52,7 +52,7 @@ class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                                      phone=d.get("phone", ""), other_kind=d.get("other_kind", ""))
         return Response(s.GridMemberSerializer(member).data, status=201)
 
-    @extend_schema(summary="终止任职", request=s.EndMembershipSerializer, responses={200: s.GridMemberSerializer, 400: ErrorBody, 403: ErrorBody})
+    @extend_schema(summary=_("终止任职"), request=s.EndMembershipSerializer, responses={200: s.GridMemberSerializer, 400: ErrorBody, 403: ErrorBody})
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         member = self.get_object()
@@ -68,7 +68,7 @@ class GridTeamView(APIView):
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["teams"], summary="网格的 4+N 队伍（在岗）", responses=inline_serializer("GridTeam", {
+    @extend_schema(tags=["teams"], summary=_("网格的 4+N 队伍（在岗）"), description=_("网格（现行版本）在岗的 4+N 队伍，仅限登录用户。"), responses=inline_serializer("GridTeam", {
         "grid": serializers.CharField(), "name": serializers.CharField(),
         "members": inline_serializer("GridTeamMember", {"name": serializers.CharField(), "role": serializers.CharField(),
                                                         "role_code": serializers.CharField(), "phone": serializers.CharField(),

@@ -1,6 +1,6 @@
 """GET /api/locate?lon=&lat=[&crs=] — what a point falls in (MapIt-style): district, street,
 community, level-4/5 grid and the grid's 4+N team on duty. The rule is services.locate."""
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -43,19 +43,20 @@ class LocateView(APIView):
 
     @extend_schema(
         operation_id="locate",
-        summary="点位所在的行政区划、网格及网格员",
+        summary=_("点位所在的行政区划、网格及网格员"),
+        description=_("公开接口：市民可查询某处所属的网格和负责的网格员；登录用户看到完整电话号码，公众看到的号码部分隐藏。"),
         parameters=[
-            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description="经度"),
-            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="纬度"),
+            OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description=_("经度")),
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description=_("纬度")),
             OpenApiParameter("crs", OpenApiTypes.STR, required=False,
-                             description="输入坐标系：EPSG:4490（默认）、EPSG:4326、gcj02（高德/腾讯/微信定位）"),
+                             description=_("输入坐标系：EPSG:4490（默认）、EPSG:4326、gcj02（高德/腾讯/微信定位）")),
         ],
         responses={
             200: LocateResult,
-            400: OpenApiResponse(LocateError, description="坐标或坐标系有误"),
-            404: OpenApiResponse(LocateError, description="点位不在任何已知区域内"),
+            400: OpenApiResponse(LocateError, description=_("坐标或坐标系有误")),
+            404: OpenApiResponse(LocateError, description=_("点位不在任何已知区域内")),
         },
-        examples=[OpenApiExample("outside", value={"error": "该点不在本系统的任何区域内"}, status_codes=["404"], response_only=True)],
+        examples=[OpenApiExample("outside", value={"error": _("该点不在本系统的任何区域内（区、街道、社区、网格）")}, status_codes=["404"], response_only=True)],
     )
     def get(self, request):
         lon, lat = request.query_params.get("lon"), request.query_params.get("lat")

@@ -1,4 +1,5 @@
 """Serializers of the 4+N team API; the rules are in teams.py."""
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import GridMember
@@ -16,7 +17,7 @@ class GridMemberSerializer(serializers.ModelSerializer):
 
 
 class GridMemberInputSerializer(serializers.Serializer):
-    grid = serializers.CharField(help_text="网格编码（现行版本）")
+    grid = serializers.CharField(help_text=_("网格编码（现行版本）"))
     user = serializers.IntegerField()
     role = serializers.ChoiceField(choices=GridMember.Role.choices)
     start_date = serializers.DateField(required=False)

@@ -1,6 +1,6 @@
 """REST API of patrols (DRF; session and token auth). Thin: the rules are in services.py; findings
 are reported through the incidents API (/api/patrols/{id}/findings/, incidents.api)."""
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -18,9 +18,9 @@ from .filters import PatrolFilter
 from .models import Patrol
 
 
-@extend_schema(tags=["patrols"])
+@extend_schema(tags=["patrols"], description=_("巡查：本人的巡查（工作人员另见辖区内的）。POST 开始，…/end/ 结束，…/findings/ 上报发现。"))
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """巡查：本人的巡查（工作人员另见辖区内的）。POST 开始，…/end/ 结束，…/findings/ 上报发现。"""
+    """Patrols: one's own (staff also those of their area). POST starts one, …/end/ ends it, …/findings/ reports a finding."""
 
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
@@ -33,7 +33,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return (patrols.visible_patrols(self.request.user).select_related("grid", "user").defer("grid__geom")
                 .prefetch_related("findings").order_by("-started_at", "-id"))
 
-    @extend_schema(summary="开始巡查", request=s.PatrolStartSerializer, responses={201: s.PatrolSerializer, 403: ErrorBody, 409: ErrorBody})
+    @extend_schema(summary=_("开始巡查"), request=s.PatrolStartSerializer, responses={201: s.PatrolSerializer, 403: ErrorBody, 409: ErrorBody})
     def create(self, request):
         ser = s.PatrolStartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -44,7 +44,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         patrol = patrols.start_patrol(request.user, grid, note=ser.validated_data.get("note", ""))
         return Response(s.PatrolSerializer(patrol).data, status=201)
 
-    @extend_schema(summary="结束巡查（可附轨迹）", request=s.PatrolEndSerializer, responses={200: s.PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @extend_schema(summary=_("结束巡查（可附轨迹）"), request=s.PatrolEndSerializer, responses={200: s.PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         patrol = self.get_object()

@@ -1,4 +1,5 @@
 """Serializers of the patrol API; the rules are in services.py."""
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import Patrol
@@ -22,12 +23,12 @@ class PatrolSerializer(serializers.ModelSerializer):
 
 
 class PatrolStartSerializer(serializers.Serializer):
-    grid = serializers.CharField(help_text="网格编码")
+    grid = serializers.CharField(help_text=_("网格编码"))
     note = serializers.CharField(required=False, allow_blank=True)
 
 
 class PatrolEndSerializer(serializers.Serializer):
     track = serializers.ListField(child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=3),
-                                  required=False, help_text="[[经度, 纬度], …]")
+                                  required=False, help_text=_("[[经度, 纬度], …]"))
     crs = serializers.CharField(required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True)

@@ -144,6 +144,24 @@ def test_geojson_bad_bbox_is_400(client, bbox):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["en", "zh-hans"])
+def test_publishing_errors_speak_the_request_language(client, lang):
+    """The messages of layers/publish.py are gettext strings, translated per request (the English
+    ones come from the catalogue: until an entry is translated it reads as its Chinese msgid)."""
+    from django.utils import translation
+
+    with translation.override(lang):
+        expected = [translation.gettext("bbox 应为 minlon,minlat,maxlon,maxlat 四个数字"),
+                    translation.gettext("第 %(z)s 级瓦片的 x、y 应在 0~%(max)s 之间") % {"z": 2, "max": 3}]
+    r = client.get("/layers/grids_l4.geojson", {"bbox": "1,2,3"}, HTTP_ACCEPT_LANGUAGE=lang)
+    assert r.status_code == 400 and r.json()["error"] == expected[0]
+    r = client.get("/tiles/grids_l4/2/9/0.pbf", HTTP_ACCEPT_LANGUAGE=lang)
+    assert r.status_code == 400 and r.json()["error"] == expected[1]
+    if lang == "zh-hans":
+        assert expected == ["bbox 应为 minlon,minlat,maxlon,maxlat 四个数字", "第 2 级瓦片的 x、y 应在 0~3 之间"]
+
+
+@pytest.mark.django_db
 def test_unknown_layer_is_404(client):
     assert client.get("/layers/nope.geojson").status_code == 404
     assert client.get("/tiles/nope/14/13505/6402.pbf").status_code == 404
