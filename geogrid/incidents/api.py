@@ -98,7 +98,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="执行流程操作",
         parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     enum=list(incidents.WORKFLOW.actions), description="register, reject, dispatch, accept, report, verify, rework, close, escalate, urge, classify")],
+                                     enum=list(incidents.WORKFLOW.actions), description=", ".join(incidents.WORKFLOW.actions))],
         request=s.TransitionInputSerializer,
         responses={200: s.IncidentDetailSerializer, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody,
                    409: OpenApiResponse(ErrorBody, description="当前状态不允许此操作（含并发操作的后到者）")},

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geogrid.patrols.models import Patrol
 
-from .models import IncidentCategory, IncidentMode
+from .models import IncidentCategory, IncidentMode, Satisfaction
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -74,12 +74,14 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
     workflow's business (Transition.requires); here it only marks the inputs for the browser."""
 
     # Page shape: which inputs besides the note each action shows.
-    EXTRA_FIELDS = {"register": ["mode"], "dispatch": ["assignee", "mode"], "classify": ["mode"], "reject": ["duplicate_of"]}
+    EXTRA_FIELDS = {"register": ["mode"], "dispatch": ["assignee", "mode"], "classify": ["mode"], "reject": ["duplicate_of"],
+                    "evaluate": ["satisfaction"]}
 
     note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = forms.TypedChoiceField(label=_("承办人"), required=False, coerce=int, empty_value=None)
     mode = forms.ChoiceField(label=_("办理方式（五办）"), required=False, choices=[("", _("不变"))] + list(IncidentMode.choices))
     duplicate_of = forms.TypedChoiceField(label=_("重复于（选填）"), required=False, coerce=int, empty_value=None)
+    satisfaction = forms.ChoiceField(label=_("满意度"), required=False, choices=[("", _("请选择"))] + list(Satisfaction.choices))
 
     def __init__(self, *args, action, requires=(), incident=None, assignees=(), duplicates=(), **kwargs):
         super().__init__(*args, prefix=action, **kwargs)
@@ -96,6 +98,8 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         if "duplicate_of" in self.fields:
             self.fields["duplicate_of"].choices = [("", _("不是重复"))] + [
                 (c.pk, f"{c.number} {c.get_state_display()}") for c in duplicates]
+        if action == "evaluate":
+            self.fields["note"].label = _("评价意见（不满意时必填，请写明原因）")
         if "mode" in self.fields and incident is not None:
             self.fields["mode"].initial = incident.mode
             if action == "classify":

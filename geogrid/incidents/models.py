@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from geogrid.grids.models import AdminArea, Grid
 
@@ -21,6 +22,14 @@ class IncidentMode(models.TextChoices):
     VISIT = "visit", _("上门办")
     EXPEDITE = "expedite", _("加快办")
     PROACTIVE = "proactive", _("主动办")
+
+
+class Satisfaction(models.TextChoices):
+    """综合评价: how the reporter (or the case's community) judges the handling of a closed case."""
+
+    SATISFIED = "satisfied", _("满意")
+    BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
 
 
 class IncidentCategory(models.Model):
@@ -77,7 +86,8 @@ class Incident(models.Model):
     class State(models.TextChoices):
         REPORTED = "reported", _("已上报")
         REGISTERED = "registered", _("已立案")
-        REJECTED = "rejected", _("不予立案")
+        # As a state "Rejected", as an action (services: reject) "Reject": one Chinese word, two contexts.
+        REJECTED = "rejected", pgettext_lazy("case state", "不予立案")
         DISPATCHED = "dispatched", _("已派遣")
         HANDLING = "handling", _("处置中")
         HANDLED = "handled", _("已反馈")
@@ -91,6 +101,7 @@ class Incident(models.Model):
         DISTRICT = "district", _("区级部门")
 
     Mode = IncidentMode
+    Satisfaction = Satisfaction
     OPEN_STATES = ("reported", "registered", "dispatched", "handling", "handled", "verified")
 
     number = models.CharField(_("案卷编号"), max_length=20, unique=True, editable=False)
@@ -121,6 +132,12 @@ class Incident(models.Model):
     overdue_stages = models.PositiveSmallIntegerField(_("超期环节数"), default=0, editable=False)
     reported_at = models.DateTimeField(_("上报时间"), default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    # 综合评价 (services: evaluate): the latest evaluation; a first "dissatisfied" sends the case
+    # back to handling and keeps standing until the case is closed and evaluated again.
+    satisfaction = models.CharField(_("满意度"), max_length=20, choices=Satisfaction.choices, blank=True, default="")
+    evaluation_comment = models.TextField(_("评价意见"), blank=True, default="")
+    evaluated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    evaluation_reworks = models.PositiveSmallIntegerField(_("因不满意返工次数"), default=0, editable=False)
 
     class Meta:
         db_table = "grids_incident"
@@ -138,6 +155,14 @@ class Incident(models.Model):
             models.CheckConstraint(condition=Q(responsible_level__in=["grid", "community", "street", "district"]), name="incident_level_valid"),
             models.CheckConstraint(condition=Q(number__regex=r"^\d{10}$"), name="incident_number_format"),
             models.CheckConstraint(condition=~Q(duplicate_of=models.F("id")), name="incident_not_duplicate_of_itself"),
+            models.CheckConstraint(condition=Q(satisfaction__in=["", "satisfied", "basically_satisfied", "dissatisfied"]),
+                                   name="incident_satisfaction_valid"),
+            # An evaluation has its moment; a case without one has neither.
+            models.CheckConstraint(condition=Q(satisfaction="", evaluated_at__isnull=True) | (~Q(satisfaction="") & Q(evaluated_at__isnull=False)),
+                                   name="incident_evaluated_at_with_satisfaction"),
+            # Only a closed case is evaluated; a dissatisfied one may be back in handling (rework).
+            models.CheckConstraint(condition=Q(satisfaction__in=["", "dissatisfied"]) | Q(state="closed"),
+                                   name="incident_evaluation_of_a_closed_case"),
         ]
 
     def __str__(self):

@@ -8,8 +8,8 @@ applied to cases, for pages, API, Open311, statistics and the admin alike:
 """
 from django.db.models import Q
 
-from geogrid.accounts.roles import GRID_ROLES, HANDLER_ROLES, STAFF_ROLES  # noqa: F401 (re-exported)
-from geogrid.accounts.scope import scope_of
+from geogrid.accounts.roles import GRID_ROLES, HANDLER_ROLES, STAFF_ROLES, Role  # noqa: F401 (re-exported)
+from geogrid.accounts.scope import COMMUNITY, scope_of
 
 from .models import Incident
 
@@ -46,3 +46,11 @@ def in_staff_scope(incident, user):
 def in_member_grid(incident, user):
     codes = scope_of(user).grid_codes
     return bool(codes) and bool({g.code for g in (incident.grid5, incident.grid4) if g is not None} & codes)
+
+
+def in_own_community(incident, user):
+    """Is the user community staff (社区工作人员) of the case's own community (not the street's or
+    the district's staff, who see it too)?"""
+    scope = scope_of(user)
+    return (incident.community_id is not None and scope.has_role(Role.COMMUNITY_STAFF) and scope.area_level == COMMUNITY
+            and user.area_id == incident.community_id)

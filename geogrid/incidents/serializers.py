@@ -3,7 +3,7 @@ are in services.py."""
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Incident, IncidentCategory, IncidentMode, IncidentPhoto
+from .models import Incident, IncidentCategory, IncidentMode, IncidentPhoto, Satisfaction
 from .services import available_actions, deadline_status, timeline
 
 
@@ -68,12 +68,13 @@ class IncidentListSerializer(IncidentCreatedSerializer):
     assignee = serializers.StringRelatedField()
     location = serializers.SerializerMethodField()
     deadline_status = serializers.SerializerMethodField()
+    satisfaction_label = serializers.CharField(source="get_satisfaction_display", read_only=True)
 
     class Meta(IncidentCreatedSerializer.Meta):
         fields = ["id", "number", "category", "category_name", "mode", "mode_label", "state", "state_label", "responsible_level",
                   "responsible_level_label", "description", "address", "location", "input_crs", "grid5", "grid4", "community",
                   "street", "reporter", "assignee", "reported_at", "state_entered_at", "deadline", "deadline_status", "urge_count",
-                  "closed_at"]
+                  "closed_at", "satisfaction", "satisfaction_label", "evaluation_comment", "evaluated_at"]
 
     def get_location(self, obj) -> dict:
         return wgs84(obj.geom)
@@ -115,6 +116,7 @@ class TimelineEventSerializer(serializers.Serializer):
     to_label = serializers.CharField()
     note = serializers.CharField()
     data = serializers.DictField()
+    satisfaction_label = serializers.CharField(help_text="综合评价：满意度（其他操作为空）")
 
 
 class ActionSerializer(serializers.Serializer):
@@ -176,7 +178,10 @@ class SimilarQuerySerializer(serializers.Serializer):
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="说明（不予立案、反馈、返工、上报时必填）")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text="说明（不予立案、反馈、返工、上报时必填；综合评价时为评价意见，不满意时必填）")
     assignee = serializers.IntegerField(required=False, help_text="派遣：承办人用户 id")
     mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, help_text="立案/派遣/调整办理方式：五办方式")
     duplicate_of = serializers.IntegerField(required=False, help_text="不予立案：重复的原案卷 id")
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False,
+                                           help_text="综合评价：satisfied 满意、basically_satisfied 基本满意、dissatisfied 不满意（首次不满意退回处置）")

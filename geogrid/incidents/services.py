@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from geogrid.audit.services import history, record
 from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
@@ -28,14 +29,18 @@ from geogrid.workflow import deadlines
 from geogrid.workflow.engine import T, Workflow
 from geogrid.workflow.exceptions import MissingFields, TransitionForbidden
 
-from .models import Incident, IncidentCategory, IncidentCounter, IncidentMode
-from .permissions import HANDLER_ROLES, LEVELS, STAFF_ROLES, in_member_grid, in_staff_scope, staff_tier
+from .models import Incident, IncidentCategory, IncidentCounter, IncidentMode, Satisfaction
+from .permissions import HANDLER_ROLES, LEVELS, STAFF_ROLES, in_member_grid, in_own_community, in_staff_scope, staff_tier
 from .photos import prepare_photos, save_photos
 
 S = Incident.State
 OPEN = Incident.OPEN_STATES
 TERMINAL = (S.REJECTED, S.CLOSED)
 REPORTER_ROLES = HANDLER_ROLES
+# 综合评价: how many times a "dissatisfied" evaluation sends a case back to handling; after that a
+# dissatisfied evaluation is recorded and the case stays closed.
+EVALUATION_REWORKS = 1
+SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)  # what the satisfaction rate counts
 
 
 # --- time limits ------------------------------------------------------------------------------
@@ -183,13 +188,53 @@ def do_urge(incident, user, fields, now):
     return {"urge_count": incident.urge_count}
 
 
+# --- 综合评价 (evaluation of a closed case) ---------------------------------------------------------
+def may_evaluate(incident, user):
+    """The reporter, or community staff of the case's community, evaluate a closed case."""
+    if incident.reporter_id == user.pk or in_own_community(incident, user):
+        return None
+    return _("只有上报人或案卷所在社区的工作人员可以评价")
+
+
+def not_yet_evaluated(incident, now):
+    """One evaluation per closing: after a rework the case is closed again and evaluated again."""
+    if incident.evaluated_at is not None and (incident.closed_at is None or incident.evaluated_at >= incident.closed_at):
+        return _("此案卷已评价（%(s)s）") % {"s": incident.get_satisfaction_display()}
+    return None
+
+
+def clean_evaluation(incident, user, fields):
+    value = fields.get("satisfaction")
+    if value not in Satisfaction.values:
+        raise MissingFields(_("满意度无效"), fields={"satisfaction": _("可选：%(v)s") % {"v": "、".join(Satisfaction.values)}})
+    if value == Satisfaction.DISSATISFIED and not fields.get("note"):
+        raise MissingFields(_("评价为不满意时请写明原因"), fields={"note": _("必填")})
+    return dict(fields, satisfaction=value)
+
+
+def do_evaluate(incident, user, fields, now):
+    """Store the evaluation. The first "dissatisfied" (up to EVALUATION_REWORKS) sends the case back
+    to its assignee in handling (返工), its clock restarted; a later one is recorded and the case
+    stays closed. The reason is the transition's note, so the timeline shows it."""
+    incident.satisfaction = fields["satisfaction"]
+    incident.evaluation_comment = fields.get("note", "")
+    incident.evaluated_at = now
+    rework = incident.satisfaction == Satisfaction.DISSATISFIED and incident.evaluation_reworks < EVALUATION_REWORKS
+    if rework:
+        incident.evaluation_reworks += 1
+        incident.state = S.HANDLING
+        incident.closed_at = None
+        WORKFLOW.restart_clock(incident, now)
+    return {"satisfaction": incident.satisfaction, "rework": rework}
+
+
 STAFF, HANDLERS, ANYONE = STAFF_ROLES, HANDLER_ROLES, HANDLER_ROLES
 
 # The transition table of a case (GB/T 30428 style). Read a row as: from these states, this
 # action leads to that state, for these roles, if the hook allows, given these fields.
 INCIDENT_TRANSITIONS = [
     T(S.REPORTED, "register", S.REGISTERED, STAFF, label=_("立案"), allowed=staff_at_level, clean=clean_mode, effect=set_mode),
-    T(S.REPORTED, "reject", S.REJECTED, STAFF, label=_("不予立案"), requires=("note",), allowed=staff_at_level,
+    T(S.REPORTED, "reject", S.REJECTED, STAFF, label=pgettext_lazy("case action", "不予立案"), requires=("note",), allowed=staff_at_level,
       clean=clean_reject, effect=do_reject),
     T((S.REGISTERED, S.DISPATCHED), "dispatch", S.DISPATCHED, STAFF, label=_("派遣"), requires=("assignee",),
       allowed=staff_at_level, clean=clean_dispatch, effect=do_dispatch),
@@ -203,6 +248,9 @@ INCIDENT_TRANSITIONS = [
     T(OPEN, "urge", None, STAFF, label=_("督办"), allowed=staff_at_level, condition=overdue, effect=do_urge),
     T((S.REPORTED, S.REGISTERED, S.DISPATCHED, S.HANDLING), "classify", None, STAFF, label=_("调整办理方式"), requires=("mode",),
       allowed=staff_at_level, clean=clean_mode, effect=do_classify),
+    # 综合评价: the case stays closed, but a first "dissatisfied" sends it back to handling (do_evaluate).
+    T(S.CLOSED, "evaluate", None, HANDLERS, label=_("综合评价"), requires=("satisfaction",), allowed=may_evaluate,
+      condition=not_yet_evaluated, clean=clean_evaluation, effect=do_evaluate),
 ]
 
 WORKFLOW = Workflow(
@@ -340,14 +388,17 @@ ACTION_LABELS = {"open": _("信息采集上报"), **{t.action: t.label for t in 
 
 
 def timeline(incident):
-    """The case's audit events as dicts, oldest first, with actor names and labels."""
+    """The case's audit events as dicts, oldest first, with actor names and labels (an evaluation's
+    satisfaction too)."""
     labels = dict(S.choices)
+    satisfaction = dict(Satisfaction.choices)
     return [
         {
             "at": e.at, "actor": str(e.actor) if e.actor else "", "actor_id": e.actor_id, "action": e.action,
             "action_label": str(ACTION_LABELS.get(e.action, e.action)), "from_state": e.from_state, "to_state": e.to_state,
             "from_label": str(labels.get(e.from_state, e.from_state)), "to_label": str(labels.get(e.to_state, e.to_state)),
             "note": e.note, "data": e.data,
+            "satisfaction_label": str(satisfaction.get((e.data or {}).get("satisfaction"), "")),
         }
         for e in history(incident)
     ]

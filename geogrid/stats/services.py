@@ -13,7 +13,10 @@ one grouped query:
   (Incident.overdue_stages, counted by the transitions), over all closed cases;
 - avg_handling_h: mean hours from report to closing, over closed cases;
 - rate_per_1000: cases per 1 000 residents, where the population is known (grids of either level:
-  their own; communities and streets: the sum of their current level-4 grids).
+  their own; communities and streets: the sum of their current level-4 grids);
+- evaluated, dissatisfied, satisfaction_rate (综合评价): cases with an evaluation (their latest one
+  counts; a first "dissatisfied" stands while the case is handled again), those dissatisfied, and
+  satisfied + basically satisfied over evaluated, in per cent.
 
 Grids are grouped by CODE, so the cases of every version of a redrawn grid add up in one row.
 """
@@ -32,8 +35,9 @@ from geogrid.accounts.roles import STAFF_ROLES
 from geogrid.accounts.scope import scope_of
 from geogrid.geo.crs import WEB_SRID
 from geogrid.grids.models import AdminArea, Grid
-from geogrid.incidents.models import Incident, IncidentCategory
+from geogrid.incidents.models import Incident, IncidentCategory, Satisfaction
 from geogrid.incidents.permissions import visible_incidents
+from geogrid.incidents.services import SATISFIED
 
 S = Incident.State
 BY_GRID, BY_GRID5, BY_COMMUNITY, BY_STREET = "grid", "grid5", "community", "street"  # "grid": level 4
@@ -149,6 +153,9 @@ def _aggregates(cats, now):
         "overdue_open": Count("id", filter=opened & Q(deadline__lt=now)),
         "closed_on_time": Count("id", filter=closed & Q(overdue_stages=0)),
         "avg_handling": Avg(handling, filter=closed & Q(closed_at__isnull=False)),
+        "evaluated": Count("id", filter=~Q(satisfaction="")),
+        "satisfied": Count("id", filter=Q(satisfaction__in=SATISFIED)),
+        "dissatisfied": Count("id", filter=Q(satisfaction=Satisfaction.DISSATISFIED)),
     }
     out.update({f"s_{state}": Count("id", filter=Q(state=state)) for state in S.values})
     out.update({f"c_{c.pk}": Count("id", filter=Q(category_id=c.pk)) for c in cats})
@@ -161,6 +168,7 @@ def _figures(agg, cats, population=0):
     total, closed = agg.get("total", 0), agg.get("closed", 0)
     on_time = agg.get("closed_on_time", 0)
     avg = agg.get("avg_handling")
+    evaluated, satisfied = agg.get("evaluated", 0), agg.get("satisfied", 0)
     return {
         "total": total,
         "open": agg.get("open", 0),
@@ -170,6 +178,9 @@ def _figures(agg, cats, population=0):
         "closed_on_time": on_time,
         "on_time_rate": round(100.0 * on_time / closed, 1) if closed else None,
         "avg_handling_h": round(avg.total_seconds() / 3600, 1) if avg is not None else None,
+        "evaluated": evaluated,
+        "dissatisfied": agg.get("dissatisfied", 0),
+        "satisfaction_rate": round(100.0 * satisfied / evaluated, 1) if evaluated else None,
         "population": population or 0,
         "rate_per_1000": round(1000.0 * total / population, 2) if population else None,
         "by_category": {c.code: agg.get(f"c_{c.pk}", 0) for c in cats},
@@ -374,6 +385,7 @@ def columns(by, cats):
         ("total", _("案件总数"), "int"), ("open", _("办理中"), "int"), ("closed", _("已结案"), "int"),
         ("overdue_open", _("超期未结"), "int"), ("closed_on_time", _("按期结案"), "int"),
         ("on_time_rate", _("按期结案率（%）"), "pct"), ("avg_handling_h", _("平均办理时长（小时）"), "float"),
+        ("evaluated", _("已评价"), "int"), ("dissatisfied", _("不满意"), "int"), ("satisfaction_rate", _("满意率（%）"), "pct"),
         ("population", _("人口"), "int"), ("rate_per_1000", _("每千人案件数"), "float"),
     ]
     by_cat = [(f"category:{c.code}", _("类别：%(name)s") % {"name": c.name}, "int") for c in cats]
@@ -523,9 +535,10 @@ def folium_html(user, by=BY_GRID, metric=COUNT, f=StatsFilter(), now=None, basem
     if basemap_url:
         folium.TileLayer(tiles=basemap_url, attr=basemap_attribution or " ", name=str(_("底图"))).add_to(m)
     label = {BY_GRID: _("网格"), BY_GRID5: _("五级网格"), BY_COMMUNITY: _("社区"), BY_STREET: _("街道")}[by]
-    fields = ["name", "code", "total", "open", "closed", "overdue_open", "on_time_rate", "avg_handling_h", "rate_per_1000"]
+    fields = ["name", "code", "total", "open", "closed", "overdue_open", "on_time_rate", "avg_handling_h", "satisfaction_rate",
+              "rate_per_1000"]
     aliases = [str(x) for x in (label, _("编码"), _("案件总数"), _("办理中"), _("已结案"), _("超期未结"), _("按期结案率（%）"),
-                                _("平均办理时长（小时）"), _("每千人案件数"))]
+                                _("平均办理时长（小时）"), _("满意率（%）"), _("每千人案件数"))]
     if by == BY_GRID5:  # the level-4 grid each level-5 grid lies in
         fields.insert(2, "grid4")
         aliases.insert(2, str(_("所属四级网格")))

@@ -171,7 +171,7 @@ def stats_page(request):
         "fields": [["code", _("编码")], *([["grid4", _("所属四级网格")]] if form.choice("by") == stats.BY_GRID5 else []),
                    ["total", _("案件总数")], ["open", _("办理中")], ["closed", _("已结案")],
                    ["overdue_open", _("超期未结")], ["on_time_rate", _("按期结案率（%）")], ["avg_handling_h", _("平均办理时长（小时）")],
-                   ["population", _("人口")], ["rate_per_1000", _("每千人案件数")]],
+                   ["satisfaction_rate", _("满意率（%）")], ["population", _("人口")], ["rate_per_1000", _("每千人案件数")]],
         "metricLabel": _("案件数") if form.choice("metric") == stats.COUNT else _("每千人案件数"),
     }
     return render(request, "stats/stats.html", {

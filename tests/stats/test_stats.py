@@ -455,3 +455,90 @@ def assert_no_remote_references(html, allowed=()):
     # …nor protocol-relative ones ("//cdn…"), in HTML attributes or CSS.
     assert not re.search(r"""(src|href)\s*=\s*["']?//""", html)
     assert not re.search(r"url\(\s*['\"]?//", html)
+
+
+# --- satisfaction (综合评价, issue #8) ---------------------------------------------------------------------
+def evaluated():
+    """built() with evaluations: A (G4a, outside G5a; reported by m_a) basically satisfied by its
+    reporter; B (G5a) dissatisfied by C1's community staff, so back in handling, its dissatisfaction
+    standing until it is closed and evaluated again."""
+    w = built()
+    now = timezone.now()
+    w["A"] = step(w["A"], "evaluate", w["m_a"], now, satisfaction="basically_satisfied", note="还可以")
+    w["B"] = step(w["B"], "evaluate", w["cs1"], now, satisfaction="dissatisfied", note="没清干净")
+    return w
+
+
+def rate(row):
+    return row["evaluated"], row["dissatisfied"], row["satisfaction_rate"]
+
+
+def test_satisfaction_rate_per_grid_grid5_community_and_street():
+    w = evaluated()
+    g4 = by_key(stats.grid_stats(w["da"]))
+    assert rate(g4[G4A]) == (2, 1, 50.0)
+    assert (g4[G4A]["open"], g4[G4A]["closed"]) == (2, 1)  # B is being handled again
+    assert [rate(g4[k]) for k in (G4B, G4C, G4D)] == [(0, 0, None)] * 3  # nothing evaluated: no rate
+    g5 = by_key(stats.grid5_stats(w["da"]))
+    assert rate(g5[G5A]) == (1, 1, 0.0) and rate(g5[stats.NO_GRID]) == (1, 0, 100.0)
+    com = by_key(stats.community_stats(w["da"]))
+    assert [rate(com[k]) for k in ("370112001001", "370112001002", "370112002001")] == [(2, 1, 50.0), (0, 0, None), (0, 0, None)]
+    st = by_key(stats.street_stats(w["da"]))
+    assert (rate(st["370112001000"]), rate(st["370112002000"])) == ((2, 1, 50.0), (0, 0, None))
+    assert rate(stats.summary(w["da"])) == (2, 1, 50.0)
+    assert rate(stats.summary(w["cs3"])) == (0, 0, None)  # scoped like every figure
+
+    # B handled again, closed and evaluated satisfied: its latest evaluation counts.
+    now = timezone.now()
+    b = w["B"]
+    for action, who in (("report", "m_a"), ("verify", "cs1"), ("close", "cs1")):
+        b = step(b, action, w[who], now)
+    step(b, "evaluate", w["m_a"], now, satisfaction="satisfied")
+    assert rate(by_key(stats.grid_stats(w["da"]))[G4A]) == (2, 0, 100.0)
+    assert rate(by_key(stats.grid5_stats(w["da"]))[G5A]) == (1, 0, 100.0)
+
+
+def test_satisfaction_costs_no_query_of_its_own():
+    w = built()
+    cats = stats.categories()
+    calls = {"grid": stats.grid_stats, "grid5": stats.grid5_stats, "community": stats.community_stats, "street": stats.street_stats}
+
+    def counts():
+        out = {}
+        for name, fn in calls.items():
+            with CaptureQueriesContext(connection) as ctx:
+                fn(w["da"], cats=cats)
+            out[name] = len(ctx.captured_queries)
+        return out
+
+    counts()  # the user's roles and area, read once and kept
+    before = counts()
+    now = timezone.now()
+    step(w["A"], "evaluate", w["m_a"], now, satisfaction="satisfied")
+    step(w["B"], "evaluate", w["m_a"], now, satisfaction="dissatisfied", note="不行")
+    assert counts() == before
+    with CaptureQueriesContext(connection) as ctx:
+        stats.community_stats(w["da"], cats=cats)
+    grouped = [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"]]
+    assert len(grouped) == 2 and any('"satisfaction"' in sql for sql in grouped)  # figures and population; one with the rate
+
+
+def test_satisfaction_on_the_page_in_the_csv_and_the_xlsx(client):
+    w = evaluated()
+    client.force_login(w["da"])
+    html = client.get("/stats/").content.decode()
+    assert re.search(r'data-figure="satisfaction_rate">50\.0%<', html) and "满意率" in html
+    by_street = list(csv.DictReader(io.StringIO(client.get("/stats/export.csv?by=street").content.decode("utf-8-sig"))))
+    assert [(r["街道名称"], r["已评价"], r["不满意"], r["满意率（%）"]) for r in by_street] == [("一街道", "2", "1", "50.0"),
+                                                                                      ("二街道", "0", "0", "")]
+    by_grid5 = list(csv.DictReader(io.StringIO(client.get("/stats/export.csv?by=grid5").content.decode("utf-8-sig"))))
+    assert [(r["五级网格编码"], r["满意率（%）"]) for r in by_grid5] == [(G5A, "0.0"), ("", "100.0")]
+    wb = load_workbook(io.BytesIO(client.get("/stats/export.xlsx").content))
+    for sheet in ("按网格", "按五级网格", "按社区", "按街道"):
+        header = [c.value for c in wb[sheet][1]]
+        assert {"已评价", "不满意", "满意率（%）"} <= set(header), sheet
+    ws = wb["按社区"]
+    header = [c.value for c in ws[1]]
+    rows = {r[0]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert (rows["370112001001"]["满意率（%）"], rows["370112001001"]["已评价"]) == (50.0, 2)
+    assert rows["370112002001"]["满意率（%）"] is None
