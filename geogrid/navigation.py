@@ -33,7 +33,7 @@ LINKS = [
     Link("patrols", _("巡查"), "patrols", GRID_ROLES),
     Link("mine", _("我的上报"), "incident_mine"),
     Link("console", _("案卷"), "incident_console", HANDLER_ROLES),
-    Link("patrols_staff", _("巡查记录"), "patrols_staff", STAFF_ROLES),
+    Link("patrols_staff", _("辖区巡查"), "patrols_staff", STAFF_ROLES),
     Link("stats", _("事件统计"), "stats", STAFF_ROLES),
     Link("admin", _("管理后台"), "admin:index", staff_only=True),
     # What place-name staff and boundary inspectors open until their own workflow pages exist.

@@ -169,7 +169,7 @@ def staff_page(request):
     params = request.GET.copy()
     params.pop("page", None)
     config = {"tracks": collection(tracks), "area": home_area(user),
-              "text": {"findings": _("发现问题 %s 件"), "none": _("本页的巡查没有轨迹")}}
+              "text": {"findings": _("发现问题 %s 件")}}
     return render(request, "patrols/staff.html", {
         "form": filters.form, "page": page, "summary": summary, "config": config, "query": params.urlencode(),
     })
