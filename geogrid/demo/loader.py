@@ -30,7 +30,7 @@ from geogrid.facilities.models import Facility
 from geogrid.geo.features import promote_multi, read_features
 from geogrid.grids.importing import import_areas, import_grids
 from geogrid.grids.models import AdminArea, Grid, GridMember
-from geogrid.incidents.models import Incident, IncidentCategory
+from geogrid.incidents.models import Incident, IncidentCategory, Satisfaction
 from geogrid.incidents.services import report_incident, stage_hours, transition
 from geogrid.placenames.models import Road, RoadSign
 from geogrid.workflow import worktime
@@ -61,6 +61,10 @@ USED = {"green": (0.15, 0.35, 0.55, 0.25, 0.45), "yellow": (0.9,), "red": (1.6,)
 EARLIER = (0.5, 0.3, 0.65, 0.4, 0.2)
 LATE = 1.3
 WORKING_DAY_H = 7.5  # office hours of a working day (for "closed N days ago" in working time)
+# 综合评价: the reporter evaluates most closed cases a few hours (of the case's clock) after closing;
+# every fourth closed case is still waiting for it.
+EVALUATIONS = [(Satisfaction.SATISFIED, "处理及时，很满意"), (Satisfaction.BASICALLY_SATISFIED, "问题基本解决，希望加强日常巡查"),
+               (Satisfaction.SATISFIED, "办事效率高")]
 
 
 @dataclass
@@ -301,7 +305,7 @@ def demo_times(category, target_state, *, index, open_index, days_ago, now):
     """[(action or "open", when)] of a demo case, computed backwards from now on the category's
     clock: an open case has used USED[colour] of its current stage's limit (its colour from
     COLOUR_CYCLE by open_index), earlier stages EARLIER of theirs; a closed or rejected case ended
-    days_ago days ago (working days for a working-time category)."""
+    days_ago days ago (working days for a working-time category), most of them evaluated since."""
     case = Incident(category=category, mode=category.default_mode)
     working = category.working_time
 
@@ -327,13 +331,19 @@ def demo_times(category, target_state, *, index, open_index, days_ago, now):
         ended = next(s[2] for s in STEPS if s[0] == action)
         t = _before(t, share * limit(ended), working)
     times.append(("open", t))
-    return times[::-1]
+    times = times[::-1]
+    if target_state == "closed" and index % 4 != 3:
+        evaluated = worktime.add_hours(times[-1][1], 2 + index % 5, working)
+        if evaluated < now:
+            times.append(("evaluate", evaluated))
+    return times
 
 
 def seed_incidents(data_dir, now=None):
     """Report the demo cases and take each through the workflow core to its target state, at times
     computed back from now (demo_times), so that the demo opens as a working street office would:
-    most open cases on time, some due soon, a few overdue, and cases closed over the last weeks.
+    most open cases on time, some due soon, a few overdue, and cases closed (and most of them
+    evaluated by their reporters) over the last weeks.
     Once only: when the demo district already has cases they are left alone."""
     count = Count()
     features = _rows(data_dir, "incidents.geojson", ["MultiPoint"], lambda f: f)
@@ -355,6 +365,10 @@ def seed_incidents(data_dir, now=None):
         for action, t in times[1:]:
             if action == "reject":
                 transition(incident, "reject", users[p["handler"]], "经核实不属于网格事项，已告知上报人", now=t)
+                continue
+            if action == "evaluate":
+                satisfaction, comment = EVALUATIONS[index % len(EVALUATIONS)]
+                transition(incident, "evaluate", users[p["reporter"]], comment, now=t, satisfaction=satisfaction)
                 continue
             who, fields = next((s[1], s[3]) for s in STEPS if s[0] == action)
             extra = {k: users[p[v]] if k == "assignee" else v for k, v in fields.items()}

@@ -110,6 +110,11 @@ def _assert_a_working_mix(now=None):
     now = now or timezone.now()
     assert all(now - timezone.timedelta(days=60) < c.closed_at < now for c in closed)
     assert closed.filter(overdue_stages=0).count() > closed.count() / 2  # mostly on time, not all
+    # 综合评价: most closed cases evaluated by their reporters, satisfied or basically satisfied.
+    evaluated = closed.filter(evaluated_at__isnull=False)
+    assert closed.count() / 2 < evaluated.count() < closed.count(), (evaluated.count(), closed.count())
+    assert all(c.closed_at < c.evaluated_at < now for c in evaluated)
+    assert set(evaluated.values_list("satisfaction", flat=True)) == {"satisfied", "basically_satisfied"}
     print(f"demo at {now:%Y-%m-%d %H:%M}: {n_open} open {n}, {closed.count()} closed")
 
 
