@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "geogrid.patrols",
     "geogrid.incidents",
     "geogrid.stats",
+    "geogrid.notifications",
     "geogrid.placenames",
     "geogrid.boundaries",
     "geogrid.facilities",
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "geogrid.navigation.nav",
+                "geogrid.notifications.context.unread",
             ],
         },
     },
@@ -208,6 +210,19 @@ GEOGRID_THUMBNAIL_PX = 320
 GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
 GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.incidents.models.IncidentMode"}
+
+# --- Notifications (geogrid.notifications) ------------------------------------------------------
+# Mail notifications too (to users with an address) through Django's mail settings below; off
+# until the bureau has a mail server. GEOGRID_SITE_URL starts the links in the mails.
+GEOGRID_NOTIFY_EMAIL = env_bool("GEOGRID_NOTIFY_EMAIL", False)
+GEOGRID_SITE_URL = os.environ.get("GEOGRID_SITE_URL", "")
+EMAIL_HOST = os.environ.get("GEOGRID_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GEOGRID_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("GEOGRID_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GEOGRID_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("GEOGRID_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10  # a slow mail server delays the step that notified by at most this (s)
+DEFAULT_FROM_EMAIL = os.environ.get("GEOGRID_EMAIL_FROM", "geogrid@localhost")
 
 # --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
 # Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("geogrid.patrols.urls")),
     path("", include("geogrid.incidents.urls")),
     path("", include("geogrid.stats.urls")),
+    path("", include("geogrid.notifications.urls")),
     path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

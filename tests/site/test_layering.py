@@ -18,6 +18,7 @@ BELOW = {
     "patrols": FOUNDATION | {"accounts", "layers", "grids"},
     "incidents": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
     "stats": FOUNDATION | {"accounts", "layers", "grids", "patrols", "incidents"},
+    "notifications": FOUNDATION | {"accounts", "layers", "grids", "patrols", "incidents"},
 }
 TOP = {"demo", "views", "overview", "navigation", "urls", "settings", "wsgi", "asgi"}  # may read every app
 
