@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from geogrid.grids.models import Grid
 from geogrid.incidents.services import deadline_status
 from geogrid.notifications.cases import notify_due
 from geogrid.notifications.models import Notification
@@ -29,6 +30,7 @@ H = timedelta(hours=1)
 def w():
     w = world()
     w["t0"] = timezone.now() - timedelta(hours=12)
+    Grid.objects.update(valid_from=w["t0"] - timedelta(days=1))  # cases reported then find their grids
     return w
 
 
@@ -68,11 +70,11 @@ def test_a_new_stage_is_a_new_deadline_to_tell_of_and_the_assignee_holds_it(w):
     inc = report(w, now=w["t0"])
     notify_due(w["t0"] + 2.5 * H)  # the reported stage overdue: the community staff
     inc = step(inc, "register", w["cs1"], w["t0"] + 3 * H)
-    inc = step(inc, "dispatch", w["cs1"], w["t0"] + 3.1 * H, assignee=w["m_b"])
+    inc = step(inc, "dispatch", w["cs1"], w["t0"] + 3.1 * H, assignee=w["head_a"])
     notify_due(w["t0"] + 5.5 * H)  # the dispatched stage (2 h) overdue: the assignee
-    assert told() == [("cs1", K.OVERDUE), ("m_b", K.ASSIGNED), ("m_b", K.OVERDUE)]
-    inc = step(inc, "accept", w["m_b"], w["t0"] + 6 * H)
-    inc = step(inc, "report", w["m_b"], w["t0"] + 7 * H, note="已处理")
+    assert told() == [("cs1", K.OVERDUE), ("head_a", K.ASSIGNED), ("head_a", K.OVERDUE)]
+    inc = step(inc, "accept", w["head_a"], w["t0"] + 6 * H)
+    inc = step(inc, "report", w["head_a"], w["t0"] + 7 * H, note="已处理")
     notify_due(w["t0"] + 7 * H + 24 * H)  # handled, awaiting verification: the staff's move
     assert told()[-1] == ("cs1", K.OVERDUE) and len(told()) == 4
 

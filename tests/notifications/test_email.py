@@ -26,13 +26,13 @@ def w(settings):
     settings.GEOGRID_NOTIFY_EMAIL = True
     settings.GEOGRID_SITE_URL = "https://grid.example.gov.cn/"
     w = world()
-    w["m_b"].email = "m_b@example.cn"
-    w["m_b"].save()
+    w["head_a"].email = "head_a@example.cn"
+    w["head_a"].save()
     w["case"] = walk(w, report(w), ("register", "cs1"))
     return w
 
 
-def dispatch(w, to="m_b"):
+def dispatch(w, to="head_a"):
     return walk(w, w["case"], ("dispatch", "cs1", {"assignee": w[to]}))
 
 
@@ -41,7 +41,7 @@ def test_a_user_with_an_address_gets_a_mail(w, django_capture_on_commit_callback
         inc = dispatch(w)
     assert len(mail.outbox) == 1
     m = mail.outbox[0]
-    assert m.to == ["m_b@example.cn"] and inc.number in m.subject
+    assert m.to == ["head_a@example.cn"] and inc.number in m.subject
     assert f"https://grid.example.gov.cn/incidents/{inc.pk}/" in m.body and "环境卫生" in m.body
 
 
@@ -55,7 +55,7 @@ def test_no_mail_unless_the_bureau_switched_it_on(w, settings, django_capture_on
     settings.GEOGRID_NOTIFY_EMAIL = False
     with django_capture_on_commit_callbacks(execute=True):
         dispatch(w)
-    assert mail.outbox == [] and Notification.objects.filter(recipient=w["m_b"]).count() == 1
+    assert mail.outbox == [] and Notification.objects.filter(recipient=w["head_a"]).count() == 1
 
 
 def test_no_mail_for_a_rolled_back_step(w, django_capture_on_commit_callbacks):
@@ -71,5 +71,5 @@ def test_a_failing_mail_server_is_logged_and_the_step_stands(w, settings, caplog
     with caplog.at_level(logging.WARNING, logger="geogrid.notifications"):
         with django_capture_on_commit_callbacks(execute=True):
             inc = dispatch(w)
-    assert Incident.objects.get(pk=inc.pk).state == "dispatched" and Notification.objects.filter(recipient=w["m_b"]).count() == 1
-    assert "m_b@example.cn" in caplog.text and "no mail server" in caplog.text
+    assert Incident.objects.get(pk=inc.pk).state == "dispatched" and Notification.objects.filter(recipient=w["head_a"]).count() == 1
+    assert "head_a@example.cn" in caplog.text and "no mail server" in caplog.text

@@ -8,13 +8,14 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from geogrid.grids.models import Grid
 from geogrid.incidents.models import Incident
 from geogrid.incidents.services import transition
 from geogrid.notifications.cases import holders
 from geogrid.notifications.models import Notification
 from geogrid.notifications.services import notify
 from geogrid.workflow.exceptions import InvalidTransition, MissingFields, TransitionForbidden
-from tests.support.world import P_G4B, P_G4C, P_G4D, P_G5A, report, walk, world
+from tests.support.world import P_G4C, P_G4D, P_G5A, report, walk, world
 
 pytestmark = pytest.mark.django_db
 K = Notification.Kind
@@ -22,7 +23,9 @@ K = Notification.Kind
 
 @pytest.fixture
 def w():
-    return world()
+    w = world()
+    Grid.objects.update(valid_from=timezone.now() - timedelta(days=2))  # cases reported hours ago find their grids
+    return w
 
 
 def told():
@@ -41,13 +44,13 @@ def test_reporting_and_registering_tell_nobody(w):
 
 
 def test_dispatch_tells_the_new_assignee_once(w):
-    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_b"]}))
-    assert told() == [("m_b", K.ASSIGNED)]
+    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}))
+    assert told() == [("head_a", K.ASSIGNED)]
     n = Notification.objects.get()
     assert n.target == inc and n.url == f"/incidents/{inc.pk}/" and inc.number in n.title and "环境卫生" in n.text
     # Dispatched again to someone else: only the new assignee hears of it.
-    walk(w, inc, ("dispatch", "cs1", {"assignee": w["head_a"]}))
-    assert told() == [("m_b", K.ASSIGNED), ("head_a", K.ASSIGNED)]
+    walk(w, inc, ("dispatch", "cs1", {"assignee": w["m_a"]}))
+    assert told() == [("head_a", K.ASSIGNED), ("m_a", K.ASSIGNED)]
 
 
 def test_whoever_takes_the_step_is_not_told(w):
@@ -65,12 +68,12 @@ def test_rework_tells_the_assignee_with_the_reason(w):
 
 def test_urge_of_an_assigned_case_tells_the_assignee(w):
     inc = overdue_case(w)
-    walk(w, inc, ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_b"]}))
+    walk(w, inc, ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}))
     Notification.objects.all().delete()
     Incident.objects.filter(pk=inc.pk).update(deadline=timezone.now() - timedelta(minutes=5))  # the stage ran late
     inc.refresh_from_db()
     walk(w, inc, ("urge", "sd1", {"note": "请今日办结"}))
-    assert told() == [("m_b", K.URGED)]
+    assert told() == [("head_a", K.URGED)]
     assert "请今日办结" in Notification.objects.get().text
 
 
@@ -104,15 +107,15 @@ def test_a_case_escalated_to_the_street_is_held_by_its_dispatchers(w):
 
 
 def test_an_inactive_assignee_is_replaced_by_the_staff(w):
-    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_b"]}))
-    w["m_b"].is_active = False
-    w["m_b"].save()
+    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}))
+    w["head_a"].is_active = False
+    w["head_a"].save()
     inc.refresh_from_db()
     assert holders(inc) == [w["cs1"]]
 
 
 def test_close_tells_the_reporter(w):
-    inc = walk(w, report(w, who="m_b", at=P_G4B), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_a"]}),
+    inc = walk(w, report(w, who="m_b"), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_a"]}),
                ("accept", "m_a"), ("report", "m_a", {"note": "已清理"}), ("verify", "cs1"), ("close", "sd1"))
     assert told() == [("m_a", K.ASSIGNED), ("m_b", K.CLOSED)]
     assert Notification.objects.get(kind=K.CLOSED).target == inc
@@ -140,7 +143,7 @@ def test_a_refused_step_tells_nobody(w):
 def test_a_rolled_back_step_tells_nobody(w):
     inc = walk(w, report(w), ("register", "cs1"))
     with pytest.raises(RuntimeError), transaction.atomic():
-        transition(inc, "dispatch", w["cs1"], assignee=w["m_b"])
+        transition(inc, "dispatch", w["cs1"], assignee=w["head_a"])
         raise RuntimeError("what happened after the step failed")
     assert told() == []
 
@@ -175,14 +178,27 @@ def test_the_database_refuses_a_bad_kind_an_empty_title_and_a_repeated_key(w):
     assert Notification.objects.count() == 4
 
 
+def test_a_dissatisfied_evaluation_tells_the_assignee_of_the_rework(w):
+    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}), ("accept", "head_a"),
+               ("report", "head_a", {"note": "已清理"}), ("verify", "cs1"), ("close", "cs1"))
+    inc = walk(w, inc, ("evaluate", "m_a", {"note": "没清干净", "satisfaction": "dissatisfied"}))
+    assert inc.state == "handling"
+    assert told() == [("head_a", K.ASSIGNED), ("m_a", K.CLOSED), ("head_a", K.REWORK)]
+    assert "没清干净" in Notification.objects.get(kind=K.REWORK).text
+    # Closed again and evaluated satisfied: the case stays closed, nobody is told of the evaluation.
+    inc = walk(w, inc, ("report", "head_a", {"note": "再次清理"}), ("verify", "cs1"), ("close", "cs1"),
+               ("evaluate", "m_a", {"satisfaction": "satisfied"}))
+    assert inc.state == "closed" and told()[-1] == ("m_a", K.CLOSED) and len(told()) == 4
+
+
 def test_any_step_that_sends_a_closed_case_back_to_handling_is_rework(w):
     """A dissatisfied evaluation (综合评价) reopens a closed case: its assignee hears of it as rework,
     whatever the action is called; an evaluation that leaves the case closed tells nobody."""
     from geogrid.audit.models import AuditEvent
     from geogrid.notifications.cases import on_transition
 
-    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_b"]}), ("accept", "m_b"),
-               ("report", "m_b", {"note": "已清理"}), ("verify", "cs1"), ("close", "cs1"))
+    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}), ("accept", "head_a"),
+               ("report", "head_a", {"note": "已清理"}), ("verify", "cs1"), ("close", "cs1"))
     Notification.objects.all().delete()
     Incident.objects.filter(pk=inc.pk).update(state="handling")
     inc.refresh_from_db()
@@ -190,7 +206,7 @@ def test_any_step_that_sends_a_closed_case_back_to_handling_is_rework(w):
     on_transition(Incident, workflow=None, obj=inc, action="evaluate", user=w["m_a"], event=reopened)
     kept = AuditEvent.objects.create(target=inc, action="evaluate", from_state="closed", to_state="closed")
     on_transition(Incident, workflow=None, obj=inc, action="evaluate", user=w["m_a"], event=kept)
-    assert told() == [("m_b", K.REWORK)]
+    assert told() == [("head_a", K.REWORK)]
     assert "没清干净" in Notification.objects.get().text
 
 
@@ -201,6 +217,6 @@ def test_a_failure_to_notify_is_logged_and_the_step_stands(w, monkeypatch, caplo
         raise RuntimeError("notifications are broken")
 
     monkeypatch.setattr(cases, "notify_all", broken)
-    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["m_b"]}))
+    inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}))
     assert Incident.objects.get(pk=inc.pk).state == "dispatched" and told() == []
     assert "notifications are broken" in caplog.text
