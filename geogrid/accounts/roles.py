@@ -12,11 +12,14 @@ class Role(models.TextChoices):
     DISTRICT_ADMIN = "district_admin", _("区级管理员")
     PLACENAME_STAFF = "placename_staff", _("地名科工作人员")
     BOUNDARY_INSPECTOR = "boundary_inspector", _("界线联检人员")
+    DEPARTMENT_STAFF = "department_staff", _("部门工作人员")
 
 
 GRID_ROLES = (Role.GRID_MEMBER, Role.GRID_HEAD)
 STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_ADMIN)
-HANDLER_ROLES = GRID_ROLES + STAFF_ROLES  # may report, be dispatched to, accept and report back
+# Users of a district functional department (User.department): they handle the cases passed to it.
+DEPARTMENT_ROLES = (Role.DEPARTMENT_STAFF,)
+HANDLER_ROLES = GRID_ROLES + STAFF_ROLES + DEPARTMENT_ROLES  # may report, be dispatched to, accept and report back
 
 # Which model permissions each role's group gets (app_label.codename prefixes or full codenames).
 # View permissions everywhere for staff roles; change rights where the role does the work.
@@ -29,7 +32,9 @@ ROLE_PERMISSIONS = {
     Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*",
                              "accounts.view_user"],
     Role.DISTRICT_ADMIN: ["grids.*", "incidents.*", "patrols.*", "placenames.view_*", "boundaries.view_*", "facilities.*",
-                          "accounts.view_user", "workflow.*"],
+                          "accounts.view_user", "accounts.*_department", "workflow.*"],
     Role.PLACENAME_STAFF: ["placenames.*", "grids.view_adminarea"],
     Role.BOUNDARY_INSPECTOR: ["boundaries.*", "grids.view_adminarea"],
+    # The cases passed to their department (the incident admin is scoped like the pages).
+    Role.DEPARTMENT_STAFF: ["incidents.view_*", "grids.view_adminarea", "accounts.view_department"],
 }

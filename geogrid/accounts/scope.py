@@ -9,6 +9,8 @@ statistics, Open311, exports and the admin. An app says only how its records rea
   (a community, a street, or the whole district when their area is the district);
 - a grid member sees the grids they are on duty in on a date (today): GridMember rows whose
   [start_date, end_date] contains it, matched by grid CODE so redrawn grid versions keep their records;
+- a department user (部门工作人员 with User.department) sees what was passed to their department
+  (the app says which rows: an incident's department);
 - everyone sees what they did themselves (the app adds that: reporter, assignee, patroller).
 
 A user's roles, area and grids are read once per user object — once per request — and kept on
@@ -93,6 +95,13 @@ class Scope:
         GridMember = apps.get_model("grids", "GridMember")  # the org tree sits above accounts
         return frozenset(GridMember.objects.on_duty(self.on).filter(user=self.user).values_list("grid__code", flat=True))
 
+    @property
+    def department_id(self):
+        """The functional department the user handles cases for, or None (not department staff)."""
+        if not self.authenticated or Role.DEPARTMENT_STAFF.value not in self.roles:
+            return None
+        return self.user.department_id
+
     # -- as queries -------------------------------------------------------------------------
     def area_q(self, community, street=None):
         """Q of the rows in the staff area, given the path from the row to its community (an
@@ -129,6 +138,12 @@ class Scope:
         for path in paths:
             q |= Q(**{f"{path}__code__in": self.grid_codes})
         return q
+
+    def department_q(self, path):
+        """Q of the rows passed to the user's department (`path` is a Department FK); None when the
+        user is no department's staff."""
+        department = self.department_id
+        return None if department is None else Q(**{f"{path}_id": department})
 
     def covers(self, community_id=None, street_id=None, district_id=None):
         """Is a place with these ancestors (ids of AdminArea) inside the staff area?"""

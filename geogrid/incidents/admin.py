@@ -42,13 +42,13 @@ class LocatedPointField(gis_forms.PointField):
 @admin.register(Incident)
 class IncidentAdmin(ScopedAdmin, LeafletGeoAdmin):
     list_display = ("number", "category", "mode", "state", "responsible_level", "street", "community", "grid4", "reported_at", "deadline")
-    list_filter = ("state", "mode", "responsible_level", "category")
+    list_filter = ("state", "mode", "responsible_level", "category", "department", "satisfaction")
     list_select_related = ("category", "street", "community", "grid4")
     search_fields = ("number", "description")
     date_hierarchy = "reported_at"
     readonly_fields = ("number", "case_page", "category", "mode", "state", "state_entered_at", "deadline", "responsible_level",
-                       "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of", "patrol", "urge_count",
-                       "reported_at", "closed_at", "input_crs")
+                       "grid5", "grid4", "community", "street", "reporter", "assignee", "department", "duplicate_of", "patrol",
+                       "urge_count", "reported_at", "closed_at", "satisfaction", "evaluation_comment", "evaluated_at", "input_crs")
     fields = ("number", "case_page", "category", "mode", "description", "address", "geom") + readonly_fields[4:]
     inlines = [IncidentPhotoInline]
     modifiable = False  # the point on a map without drawing tools

@@ -36,7 +36,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         # The answers name the grids and areas by code: their polygons stay in the database.
-        qs = (Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of")
+        qs = (Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of",
+                                              "department")
               .defer("grid5__geom", "grid4__geom", "community__geom", "street__geom"))
         if self.action == "retrieve" or self.action == "transition":
             qs = qs.prefetch_related("photos")

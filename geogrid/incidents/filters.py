@@ -23,6 +23,7 @@ class IncidentFilter(django_filters.FilterSet):
     grid = django_filters.CharFilter(method="filter_grid", label="网格编码（四级或五级）")
     community = django_filters.CharFilter(field_name="community__code")
     street = django_filters.CharFilter(field_name="street__code")
+    department = django_filters.CharFilter(field_name="department__code", label="承办部门编码")
     number = django_filters.CharFilter(field_name="number")
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")

@@ -4,6 +4,7 @@ ValidationError / MissingFields messages are put back on the form for people to 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from geogrid.accounts.models import Department
 from geogrid.patrols.models import Patrol
 
 from .models import IncidentCategory, IncidentMode, Satisfaction
@@ -75,12 +76,14 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
 
     # Page shape: which inputs besides the note each action shows.
     EXTRA_FIELDS = {"register": ["mode"], "dispatch": ["assignee", "mode"], "classify": ["mode"], "reject": ["duplicate_of"],
-                    "evaluate": ["satisfaction"]}
+                    "evaluate": ["satisfaction"], "to_department": ["department", "mode"]}
 
     note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = forms.TypedChoiceField(label=_("承办人"), required=False, coerce=int, empty_value=None)
     mode = forms.ChoiceField(label=_("办理方式（五办）"), required=False, choices=[("", _("不变"))] + list(IncidentMode.choices))
     duplicate_of = forms.TypedChoiceField(label=_("重复于（选填）"), required=False, coerce=int, empty_value=None)
+    department = forms.ModelChoiceField(label=_("承办部门"), required=False, queryset=Department.objects.filter(active=True),
+                                        empty_label=_("请选择职能部门"))
     satisfaction = forms.ChoiceField(label=_("满意度"), required=False, choices=[("", _("请选择"))] + list(Satisfaction.choices))
 
     def __init__(self, *args, action, requires=(), incident=None, assignees=(), duplicates=(), **kwargs):

@@ -116,6 +116,10 @@ class Incident(models.Model):
     community = models.ForeignKey(AdminArea, verbose_name=_("社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents_in_community")
     street = models.ForeignKey(AdminArea, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="incidents_in_street")
     responsible_level = models.CharField(_("责任层级"), max_length=10, choices=Level.choices, default=Level.GRID)
+    # The district functional department the case was passed to (services: to_department); its
+    # users see the case and one of them handles it.
+    department = models.ForeignKey("accounts.Department", verbose_name=_("承办部门"), null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="incidents")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人"), on_delete=models.PROTECT, related_name="reported_incidents")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("承办人"), null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="assigned_incidents")

@@ -4,7 +4,8 @@ applied to cases, for pages, API, Open311, statistics and the admin alike:
 - a grid member sees the cases of the grids they are on duty in (at L5 or L4, by grid code);
 - everyone sees their own reports and the cases dispatched to them;
 - staff see the cases of their area (community, street or district, by the case's community and
-  street as located at report time); district admins see everything.
+  street as located at report time); district admins see everything;
+- department users see the cases passed to their department (Incident.department).
 """
 from django.db.models import Q
 
@@ -26,7 +27,7 @@ def visible_incidents(user, qs=None):
     if staff is not None and not staff:  # Q() — everything
         return qs
     q = Q(reporter=user) | Q(assignee=user)
-    for extra in (scope.grid_q("grid5", "grid4"), staff):
+    for extra in (scope.grid_q("grid5", "grid4"), staff, scope.department_q("department")):
         if extra is not None:
             q |= extra
     return qs.filter(q)
@@ -54,3 +55,8 @@ def in_own_community(incident, user):
     scope = scope_of(user)
     return (incident.community_id is not None and scope.has_role(Role.COMMUNITY_STAFF) and scope.area_level == COMMUNITY
             and user.area_id == incident.community_id)
+
+
+def in_case_department(incident, user):
+    """Is the user staff of the department the case was passed to?"""
+    return incident.department_id is not None and scope_of(user).department_id == incident.department_id

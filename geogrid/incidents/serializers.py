@@ -69,18 +69,23 @@ class IncidentListSerializer(IncidentCreatedSerializer):
     location = serializers.SerializerMethodField()
     deadline_status = serializers.SerializerMethodField()
     satisfaction_label = serializers.CharField(source="get_satisfaction_display", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department_name = serializers.SerializerMethodField()
 
     class Meta(IncidentCreatedSerializer.Meta):
         fields = ["id", "number", "category", "category_name", "mode", "mode_label", "state", "state_label", "responsible_level",
                   "responsible_level_label", "description", "address", "location", "input_crs", "grid5", "grid4", "community",
                   "street", "reporter", "assignee", "reported_at", "state_entered_at", "deadline", "deadline_status", "urge_count",
-                  "closed_at", "satisfaction", "satisfaction_label", "evaluation_comment", "evaluated_at"]
+                  "closed_at", "satisfaction", "satisfaction_label", "evaluation_comment", "evaluated_at", "department", "department_name"]
 
     def get_location(self, obj) -> dict:
         return wgs84(obj.geom)
 
     def get_deadline_status(self, obj) -> str | None:
         return deadline_status(obj)
+
+    def get_department_name(self, obj) -> str | None:
+        return obj.department.name if obj.department_id else None
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -183,5 +188,6 @@ class TransitionInputSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(required=False, help_text="派遣：承办人用户 id")
     mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, help_text="立案/派遣/调整办理方式：五办方式")
     duplicate_of = serializers.IntegerField(required=False, help_text="不予立案：重复的原案卷 id")
+    department = serializers.CharField(required=False, help_text="转交职能部门：部门编码或 id（见管理后台“职能部门”）")
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False,
                                            help_text="综合评价：satisfied 满意、basically_satisfied 基本满意、dissatisfied 不满意（首次不满意退回处置）")

@@ -6,6 +6,11 @@ Pages and API call these functions; the rules are here and nowhere else:
 - transition(incident, action, user, note="", **fields) — the one way a case changes state
 - available_actions(incident, user), timeline(incident), deadline_status(incident, now=None)
 - similar_open_incidents(category, point, …) and mark_duplicate(incident, original, user, note)
+- candidate_assignees(incident): who a case may be dispatched to (clean_dispatch accepts only them)
+
+Beyond register → dispatch → handle → verify → close: a 帮助办 or district-level case is passed to a
+functional department (to_department; its users accept it), and a closed case is evaluated
+(evaluate, 综合评价; a first "dissatisfied" sends it back to handling).
 """
 import math
 from collections import defaultdict
@@ -21,16 +26,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from geogrid.accounts.models import Department
+from geogrid.accounts.roles import Role
 from geogrid.audit.services import history, record
 from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
-from geogrid.grids.models import GridMember
+from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.grids.services import grids_at, locate
 from geogrid.workflow import deadlines
 from geogrid.workflow.engine import T, Workflow
 from geogrid.workflow.exceptions import MissingFields, TransitionForbidden
 
 from .models import Incident, IncidentCategory, IncidentCounter, IncidentMode, Satisfaction
-from .permissions import HANDLER_ROLES, LEVELS, STAFF_ROLES, in_member_grid, in_own_community, in_staff_scope, staff_tier
+from .permissions import (HANDLER_ROLES, LEVELS, STAFF_ROLES, in_case_department, in_member_grid, in_own_community, in_staff_scope,
+                          staff_tier)
 from .photos import prepare_photos, save_photos
 
 S = Incident.State
@@ -122,7 +130,21 @@ def clean_dispatch(incident, user, fields):
             raise MissingFields(_("承办人不存在"), fields={"assignee": _("不存在或已停用的用户")})
     if not assignee.is_active or not assignee.has_role(*HANDLER_ROLES):
         raise MissingFields(_("承办人必须是网格员或工作人员"), fields={"assignee": _("没有可承办的角色")})
+    if assignee.pk not in {u.pk for u, _desc in candidate_assignees(incident)}:
+        raise MissingFields(
+            _("%(name)s 不能承办此案卷：承办人须是%(where)s的人员") % {"name": assignee, "where": "、".join(responsible_places(incident))},
+            fields={"assignee": _("其所属区域、网格或部门不包含此案卷")})
     return dict(fields, assignee=assignee, mode=_clean_mode(fields))
+
+
+def clean_department(incident, user, fields):
+    """The department to pass the case to: an active one, given as itself, its id or its code."""
+    given = fields.get("department")
+    value = given.pk if isinstance(given, Department) else str(given or "").strip()
+    found = Department.objects.filter(active=True).filter(Q(pk=int(value)) if str(value).isdigit() else Q(code=value)).first()
+    if found is None:
+        raise MissingFields(_("承办部门不存在或已停用"), fields={"department": _("请选择启用中的职能部门")})
+    return dict(fields, department=found)
 
 
 def clean_reject(incident, user, fields):
@@ -154,9 +176,46 @@ def set_mode(incident, user, fields, now):
 
 
 def do_dispatch(incident, user, fields, now):
+    """To a person. Dispatched to someone outside the department the case was passed to, the case
+    leaves that department (whose users then no longer see it)."""
     data = set_mode(incident, user, fields, now)
     incident.assignee = fields["assignee"]
-    return dict(data, assignee=incident.assignee.pk, assignee_name=str(incident.assignee))
+    data.update(assignee=incident.assignee.pk, assignee_name=str(incident.assignee))
+    if incident.department_id is not None and not in_case_department(incident, incident.assignee):
+        data.update(from_department=incident.department_id, from_department_name=str(incident.department))
+        incident.department = None
+    return data
+
+
+def department_case(incident, now):
+    """Functional departments take the cases handled as 帮助办 and those escalated to the district."""
+    if incident.mode != IncidentMode.HELP and incident.responsible_level != Incident.Level.DISTRICT:
+        return _("只有帮助办或已上报至区级部门的案卷可以转交职能部门")
+    return None
+
+
+def do_to_department(incident, user, fields, now):
+    """The department's users see the case; one of them accepts it (and becomes its assignee)."""
+    data = set_mode(incident, user, fields, now)
+    incident.department = fields["department"]
+    incident.assignee = None
+    return dict(data, department=incident.department.pk, department_name=incident.department.name)
+
+
+def may_accept(incident, user):
+    """The assignee accepts; a case passed to a department without an assignee, any of its users."""
+    if incident.assignee_id == user.pk:
+        return None
+    if incident.assignee_id is None and incident.department_id is not None:
+        return in_case_department(incident, user) or _("只有承办部门的工作人员可以受理")
+    return _("只有承办人可以执行此操作")
+
+
+def do_accept(incident, user, fields, now):
+    if incident.assignee_id is None:  # a department user takes the department's case
+        incident.assignee = user
+        return {"assignee": user.pk, "assignee_name": str(user)}
+    return {}
 
 
 def do_reject(incident, user, fields, now):
@@ -238,7 +297,9 @@ INCIDENT_TRANSITIONS = [
       clean=clean_reject, effect=do_reject),
     T((S.REGISTERED, S.DISPATCHED), "dispatch", S.DISPATCHED, STAFF, label=_("派遣"), requires=("assignee",),
       allowed=staff_at_level, clean=clean_dispatch, effect=do_dispatch),
-    T(S.DISPATCHED, "accept", S.HANDLING, HANDLERS, label=_("受理"), allowed=is_assignee),
+    T((S.REGISTERED, S.DISPATCHED), "to_department", S.DISPATCHED, STAFF, label=_("转交职能部门"), requires=("department",),
+      allowed=staff_at_level, condition=department_case, clean=clean_department, effect=do_to_department),
+    T(S.DISPATCHED, "accept", S.HANDLING, HANDLERS, label=_("受理"), allowed=may_accept, effect=do_accept),
     T(S.HANDLING, "report", S.HANDLED, HANDLERS, label=_("处置反馈"), requires=("note",), allowed=is_assignee),
     T(S.HANDLED, "verify", S.VERIFIED, STAFF, label=_("核查通过"), allowed=staff_at_level),
     T((S.HANDLED, S.VERIFIED), "rework", S.HANDLING, STAFF, label=_("返工"), requires=("note",), allowed=staff_at_level),
@@ -478,32 +539,71 @@ def deadline_counts(qs, now=None, by=None):
 
 
 # --- who a case may be dispatched to ---------------------------------------------------------------
-def candidate_assignees(incident, on=None):
-    """The people a dispatcher picks the assignee of a case from: the 4+N team on duty in the case's
-    grids (matched by code, so a redrawn grid keeps its team), then the staff of its community and
-    street. [(user, description)], each user once, only active users with a handling role."""
-    from geogrid.accounts.roles import Role
+def _cached(incident, name):
+    return Incident._meta.get_field(name).is_cached(incident)
 
+
+def _grid_codes(incident):
+    """Codes of the case's grids (the rows loaded with the case, or read without their polygons)."""
+    if _cached(incident, "grid5") and _cached(incident, "grid4"):
+        return [g.code for g in (incident.grid5, incident.grid4) if g is not None]
+    ids = [pk for pk in (incident.grid5_id, incident.grid4_id) if pk is not None]
+    return list(Grid.objects.filter(pk__in=ids).values_list("code", flat=True)) if ids else []
+
+
+def _district_id(incident):
+    if _cached(incident, "street"):
+        return incident.street.parent_id
+    return AdminArea.objects.filter(pk=incident.street_id).values_list("parent_id", flat=True).first()
+
+
+def responsible_places(incident):
+    """In words, whose people may handle the case: its grids, community, street, district and the
+    department it was passed to (for the refusal of a dispatch)."""
+    ids = [pk for pk in (incident.grid5_id, incident.grid4_id) if pk is not None]
+    grids = list(Grid.objects.filter(pk__in=ids).order_by("-level").values_list("name", flat=True)) if ids else []
+    areas = dict(AdminArea.objects.filter(pk__in=[incident.community_id, incident.street_id, _district_id(incident)])
+                 .values_list("level", "name"))
+    places = grids + [areas[level] for level in ("community", "street", "district") if level in areas]
+    if incident.department_id is not None:
+        places.append(str(incident.department))
+    return places
+
+
+STAFF_BY_LEVEL = {"community": Role.COMMUNITY_STAFF, "street": Role.STREET_DISPATCHER, "district": Role.DISTRICT_ADMIN}
+
+
+def candidate_assignees(incident, on=None):
+    """Who a case may be dispatched to, in the order a dispatcher picks from: the staff of the
+    department it was passed to (if any); the 4+N team on duty in the case's grids (matched by code,
+    so a redrawn grid keeps its team); the staff whose area is the case's community, street or
+    district. [(user, description)], each user once, only active users with a handling role.
+    clean_dispatch accepts exactly these: nobody whose area, grid or department does not cover the case."""
     User = get_user_model()
     on = on or timezone.localdate()
     handlers = User.objects.filter(is_active=True, groups__name__in=[str(r) for r in HANDLER_ROLES]).distinct()
     out, seen = [], set()
-    codes = [g.code for g in (incident.grid5, incident.grid4) if g is not None]
+
+    def add(user, description):
+        if user.pk not in seen:
+            seen.add(user.pk)
+            out.append((user, description))
+
+    if incident.department_id is not None:
+        for u in (handlers.filter(department_id=incident.department_id, groups__name=Role.DEPARTMENT_STAFF.value)
+                  .select_related("department").order_by("full_name", "username")):
+            add(u, f"{u.department.name} {Role.DEPARTMENT_STAFF.label}")
     members = (
-        GridMember.objects.on_duty(on).filter(grid__code__in=codes, user__in=handlers)
-        .select_related("user", "grid").order_by("-grid__level", "grid__code", "user__full_name", "user__username")
+        GridMember.objects.on_duty(on).filter(grid__code__in=_grid_codes(incident), user__in=handlers)
+        .select_related("user", "grid").defer("grid__geom")
     )
     rank = {role: i for i, role in enumerate(GridMember.Role.values)}  # 网格长 first, as in the 4+N order
-    for m in sorted(members, key=lambda m: (-m.grid.level, m.grid.code, rank.get(m.role, 99))):
-        if m.user_id not in seen:
-            seen.add(m.user_id)
-            out.append((m.user, f"{m.grid.name} {m.get_role_display()}"))
-    staff = [(incident.community, Role.COMMUNITY_STAFF), (incident.street, Role.STREET_DISPATCHER)]
-    for area, role in staff:
-        if area is None:
-            continue
-        for u in handlers.filter(area=area, groups__name=str(role)).order_by("full_name", "username"):
-            if u.pk not in seen:
-                seen.add(u.pk)
-                out.append((u, f"{area.name} {role.label}"))
+    for m in sorted(members, key=lambda m: (-m.grid.level, m.grid.code, rank.get(m.role, 99), m.user.full_name, m.user.username)):
+        add(m.user, f"{m.grid.name} {m.get_role_display()}")
+    areas = [pk for pk in (incident.community_id, incident.street_id, _district_id(incident)) if pk is not None]
+    order = {"community": 0, "street": 1, "district": 2}
+    staff = (handlers.filter(area_id__in=areas, groups__name__in=[str(r) for r in STAFF_ROLES])
+             .select_related("area").defer("area__geom"))
+    for u in sorted(staff, key=lambda u: (order.get(u.area.level, 9), u.full_name, u.username)):
+        add(u, f"{u.area.name} {STAFF_BY_LEVEL[u.area.level].label if u.area.level in STAFF_BY_LEVEL else ''}".strip())
     return out

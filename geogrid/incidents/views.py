@@ -171,7 +171,8 @@ def console(request):
 # --- 4. case page and its actions -----------------------------------------------------------------
 def case_queryset(user):
     """A case with everything its page names; of the polygons only its grids' (the page's map)."""
-    qs = Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of")
+    qs = Incident.objects.select_related("category", "grid5", "grid4", "community", "street", "reporter", "assignee", "duplicate_of",
+                                         "department")
     return visible_incidents(user, qs.defer("community__geom", "street__geom"))
 
 

@@ -237,3 +237,47 @@ def test_without_a_change_the_scope_is_kept_per_user_object_and_date(w):
     other = User.objects.get(pk=u.pk)
     assert scope_of(other) is not s and scope_of(other).grid_codes == {G4A}
     assert scope_of(u, on=timezone.localdate() + timedelta(days=1)) is not s
+
+
+# --- (d) department users (issue #8) -------------------------------------------------------------------
+def dept_cases(scope):
+    """Descriptions of the cases passed to the scope's department (None: no department)."""
+    q = scope.department_q("department")
+    return None if q is None else set(Incident.objects.filter(q).values_list("description", flat=True))
+
+
+def test_a_department_user_sees_the_cases_passed_to_their_department(placed):
+    w = placed
+    Incident.objects.filter(description="C3-G4d").update(department=w["dept_um"])
+    Incident.objects.filter(description="C1-G4b").update(department=w["dept_hc"])
+    s = scope_of(w["dp_um"])
+    assert s.has_role(Role.DEPARTMENT_STAFF) and s.department_id == w["dept_um"].pk
+    assert s.tier == TIER_GRID and s.area_level is None and s.grid_codes == frozenset() and not s.everything
+    assert dept_cases(s) == {"C3-G4d"} and dept_cases(scope_of(w["dp_hc"])) == {"C1-G4b"}
+    # The one incident rule is built on it: exactly the department's cases (and their own reports).
+    from geogrid.incidents.permissions import visible_incidents
+
+    assert set(visible_incidents(w["dp_um"]).values_list("description", flat=True)) == {"C3-G4d"}
+    assert set(visible_incidents(w["dp_hc"]).values_list("description", flat=True)) == {"C1-G4b"}
+
+
+def test_a_department_without_the_role_or_the_role_without_a_department_gives_no_department_scope(placed):
+    w = placed
+    Incident.objects.update(department=w["dept_um"])
+    clerk = user("clerk", Role.COMMUNITY_STAFF, area=w["c1"], department=w["dept_um"])  # a department on record, not its staff
+    lost = user("dp_none", Role.DEPARTMENT_STAFF)  # the role, no department yet
+    for u in (clerk, lost, w["m_a"], w["sd1"]):
+        s = scope_of(u)
+        assert s.department_id is None and s.department_q("department") is None and dept_cases(s) is None, u
+    assert cases(scope_of(clerk)) == {"C1-G5a", "C1-G4b"}  # a community clerk still sees the community, nothing more
+
+
+def test_a_new_department_changes_the_kept_scope(placed):
+    w = placed
+    Incident.objects.filter(description="C2-G4c").update(department=w["dept_hc"])
+    u = User.objects.get(pk=w["dp_um"].pk)
+    kept = scope_of(u)
+    assert dept_cases(kept) == set()
+    u.department = w["dept_hc"]  # moved to 住建
+    u.save()
+    assert scope_of(u) is not kept and dept_cases(scope_of(u)) == {"C2-G4c"}

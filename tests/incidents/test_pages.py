@@ -283,7 +283,8 @@ def test_allowed_actions_change_the_state_and_write_the_audit_event(client, w):
     # The dispatch form offers the grid's team first, then the community's and street's staff.
     page = client.get(r["Location"])
     choices = [label for value, label in page.context["action_forms"][0]["form"].fields["assignee"].choices if value]
-    assert choices == ["甲网格长（甲网格 网格长）", "甲网格员（甲网格 专职网格员）", "一社区干事（一社区 社区工作人员）", "一街道调度（一街道 街道调度员）"]
+    assert choices == ["甲网格长（甲网格 网格长）", "甲网格员（甲网格 专职网格员）", "一社区干事（一社区 社区工作人员）", "一街道调度（一街道 街道调度员）",
+                       "区管理员（测试区 区级管理员）"]
     r = client.post(f"/incidents/{case.pk}/actions/dispatch/", {"dispatch-assignee": w["head_a"].pk})
     assert r.status_code == 302
     case.refresh_from_db()
@@ -343,12 +344,13 @@ def test_marking_a_duplicate_links_both_cases(client, w):
 def test_candidate_assignees_are_the_grid_team_then_the_staff_on_duty(w):
     case = report(w, "m_a")
     assert [(u.username, d) for u, d in candidate_assignees(case)] == [
-        ("head_a", "甲网格 网格长"), ("m_a", "甲网格 专职网格员"), ("cs1", "一社区 社区工作人员"), ("sd1", "一街道 街道调度员")]
+        ("head_a", "甲网格 网格长"), ("m_a", "甲网格 专职网格员"), ("cs1", "一社区 社区工作人员"), ("sd1", "一街道 街道调度员"),
+        ("da", "测试区 区级管理员")]
     # An ended membership and a deactivated user drop out.
     GridMember.objects.filter(user=w["m_a"]).update(end_date=timezone.localdate() - timedelta(days=1),
                                                       start_date=timezone.localdate() - timedelta(days=30))
     w["sd1"].is_active = False
     w["sd1"].save()
-    assert [u.username for u, _d in candidate_assignees(case)] == ["head_a", "cs1"]
+    assert [u.username for u, _d in candidate_assignees(case)] == ["head_a", "cs1", "da"]
     d = report(w, "m_d", at=P_G4D)
-    assert [u.username for u, _d in candidate_assignees(d)] == ["m_d", "cs3", "sd2"]
+    assert [u.username for u, _d in candidate_assignees(d)] == ["m_d", "cs3", "sd2", "da"]

@@ -61,9 +61,14 @@ def test_the_assignee_sees_and_handles_a_case_outside_their_grid():
     w, cases = setup()
     inc = cases["a"]
     assert not visible_incidents(w["m_b"]).filter(pk=inc.pk).exists()
+    # m_b helps in G4a's team for a while: dispatched then (dispatch is limited to those who cover
+    # the case), they keep the case after leaving the team.
+    help_out = GridMember.objects.create(user=w["m_b"], grid=w["g4a"], role="volunteer")
     transition(inc, "register", w["cs1"])
     transition(inc, "dispatch", w["cs1"], assignee=w["m_b"])
-    assert visible_incidents(w["m_b"]).filter(pk=inc.pk).exists()
+    GridMember.objects.filter(pk=help_out.pk).update(start_date=timezone.localdate() - timedelta(days=30),
+                                                     end_date=timezone.localdate() - timedelta(days=1))
+    assert visible_incidents(type(w["m_b"]).objects.get(pk=w["m_b"].pk)).filter(pk=inc.pk).exists()
     c = APIClient()
     c.force_login(w["m_b"])
     assert c.post(f"/api/incidents/{inc.pk}/actions/accept/", format="json").status_code == 200

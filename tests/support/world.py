@@ -1,5 +1,6 @@
 """Test data for the incident tests: a district with two streets, three communities, four L4 grids
-and one L5 grid, a user of every role, and the seeded categories.
+and one L5 grid, a user of every role, the seeded categories and functional departments (城管 and
+住建 with a user each).
 
     x: 116.70      116.725       116.75                 116.80
  36.60 +------------+------------+----------------------+
@@ -18,7 +19,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from geogrid.accounts.models import User
+from geogrid.accounts.departments import seed_departments
+from geogrid.accounts.models import Department, User
 from geogrid.accounts.roles import Role
 from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.incidents.models import IncidentCategory
@@ -75,6 +77,12 @@ def world(working_time=False):
     w["sd2"] = user("sd2", Role.STREET_DISPATCHER, area=s2, full_name="二街道调度")
     w["da"] = user("da", Role.DISTRICT_ADMIN, area=d, full_name="区管理员")
     w["pn"] = user("pn", Role.PLACENAME_STAFF, full_name="地名科")
+    # District functional departments (the seed's), each with a handling user.
+    seed_departments(Department)
+    w["dept_um"] = Department.objects.get(code="urban_management")  # 城管
+    w["dept_hc"] = Department.objects.get(code="housing_construction")  # 住建
+    w["dp_um"] = user("dp_um", Role.DEPARTMENT_STAFF, department=w["dept_um"], full_name="城管队员")
+    w["dp_hc"] = user("dp_hc", Role.DEPARTMENT_STAFF, department=w["dept_hc"], full_name="住建科员")
     return w
 
 
