@@ -1,6 +1,7 @@
 """REST API of incidents (DRF; session and token auth). Thin: every rule is in services.py and
 permissions.py; refused transitions come back as 409/403/400 through
 geogrid.workflow.drf.exception_handler."""
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -46,9 +47,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_serializer_class(self):
         return s.IncidentDetailSerializer if self.action in ("retrieve", "transition") else s.IncidentListSerializer
 
-    @extend_schema(summary="上报事件", request={"application/json": s.IncidentCreateSerializer, "multipart/form-data": s.IncidentCreateSerializer},
-                   responses={201: s.IncidentCreatedSerializer, 400: OpenApiResponse(ErrorBody, description="输入有误或点位不在本区"),
-                              403: OpenApiResponse(ErrorBody, description="无上报权限")})
+    @extend_schema(summary=gettext_lazy("上报事件"), request={"application/json": s.IncidentCreateSerializer, "multipart/form-data": s.IncidentCreateSerializer},
+                   responses={201: s.IncidentCreatedSerializer, 400: OpenApiResponse(ErrorBody, description=gettext_lazy("输入有误或点位不在本区")),
+                              403: OpenApiResponse(ErrorBody, description=gettext_lazy("无上报权限"))})
     def create(self, request):
         ser = s.IncidentCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -59,12 +60,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(s.IncidentCreatedSerializer(incident).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="事件类别", responses=s.CategorySerializer(many=True))
+    @extend_schema(summary=gettext_lazy("事件类别"), responses=s.CategorySerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def categories(self, request):
         return Response(s.CategorySerializer(IncidentCategory.objects.filter(active=True), many=True).data)
 
-    @extend_schema(operation_id="incidents_similar_at_point", summary="疑似重复：同类别、附近、近期的未结案件",
+    @extend_schema(operation_id="incidents_similar_at_point", summary=gettext_lazy("疑似重复：同类别、附近、近期的未结案件"),
                    parameters=[OpenApiParameter("category", OpenApiTypes.STR, required=True), OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
                                OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True), OpenApiParameter("crs", OpenApiTypes.STR)],
                    responses={200: s.SimilarSerializer(many=True), 400: ErrorBody})
@@ -79,9 +80,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         found = incidents.similar_open_incidents(q.validated_data["category"], point)[:20]
         return Response(s.SimilarSerializer(found, many=True).data)
 
-    @extend_schema(operation_id="incidents_similar_to_case", summary="同一案卷附近的疑似重复（调度员）",
-                   description="同类别、附近、在本案上报前后时间窗内的未结案件。仍为“已上报”的可不予立案并入本案："
-                               "POST …/{id}/actions/reject/ {note, duplicate_of: 本案 id}。",
+    @extend_schema(operation_id="incidents_similar_to_case", summary=gettext_lazy("同一案卷附近的疑似重复（调度员）"),
+                   description=gettext_lazy("同类别、附近、在本案上报前后时间窗内的未结案件。仍为“已上报”的可不予立案并入本案："
+                                  "POST …/{id}/actions/reject/ {note, duplicate_of: 本案 id}。"),
                    responses=s.SimilarSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="similar", pagination_class=None, filterset_class=None)
     def similar_to(self, request, pk=None):
@@ -89,7 +90,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         found = incidents.similar_open_incidents(incident.category, incident.geom, at=incident.reported_at, exclude=incident)
         return Response(s.SimilarSerializer(visible_incidents(request.user, found)[:20], many=True).data)
 
-    @extend_schema(summary="事件照片（原图或缩略图）", parameters=[OpenApiParameter("size", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["full", "thumb"])],
+    @extend_schema(summary=gettext_lazy("事件照片（原图或缩略图）"), parameters=[OpenApiParameter("size", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["full", "thumb"])],
                    responses={(200, "image/*"): OpenApiTypes.BINARY, 404: ErrorBody})
     @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>\d+)/(?P<size>full|thumb)", filterset_class=None, pagination_class=None)
     def photo(self, request, pk=None, photo_id=None, size=None):
@@ -97,12 +98,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return photo_response(self.get_object(), photo_id, size)
 
     @extend_schema(
-        summary="执行流程操作",
+        summary=gettext_lazy("执行流程操作"),
         parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH,
                                      enum=list(incidents.WORKFLOW.actions), description=", ".join(incidents.WORKFLOW.actions))],
         request=s.TransitionInputSerializer,
         responses={200: s.IncidentDetailSerializer, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody,
-                   409: OpenApiResponse(ErrorBody, description="当前状态不允许此操作（含并发操作的后到者）")},
+                   409: OpenApiResponse(ErrorBody, description=gettext_lazy("当前状态不允许此操作（含并发操作的后到者）"))},
     )
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)", filterset_class=None)
     def transition(self, request, pk=None, action_name=None):
@@ -124,7 +125,7 @@ class PatrolFindingsView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(summary="巡查发现转为事件", request={"application/json": s.IncidentCreateSerializer, "multipart/form-data": s.IncidentCreateSerializer},
+    @extend_schema(summary=gettext_lazy("巡查发现转为事件"), request={"application/json": s.IncidentCreateSerializer, "multipart/form-data": s.IncidentCreateSerializer},
                    responses={201: s.IncidentCreatedSerializer, 400: ErrorBody, 403: ErrorBody})
     def post(self, request, pk):
         patrol = get_object_or_404(visible_patrols(request.user), pk=pk)

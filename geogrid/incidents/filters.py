@@ -20,17 +20,17 @@ class IncidentFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__code")
     mode = django_filters.ChoiceFilter(choices=Incident.Mode.choices)
     responsible_level = django_filters.ChoiceFilter(choices=Incident.Level.choices)
-    grid = django_filters.CharFilter(method="filter_grid", label="网格编码（四级或五级）")
+    grid = django_filters.CharFilter(method="filter_grid", label=_("网格编码（四级或五级）"))
     community = django_filters.CharFilter(field_name="community__code")
     street = django_filters.CharFilter(field_name="street__code")
-    department = django_filters.CharFilter(field_name="department__code", label="承办部门编码")
+    department = django_filters.CharFilter(field_name="department__code", label=_("承办部门编码"))
     number = django_filters.CharFilter(field_name="number")
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
     deadline_status = django_filters.ChoiceFilter(choices=DEADLINE_CHOICES, method="filter_deadline")
-    open = django_filters.BooleanFilter(method="filter_open", label="未结案")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="我上报的")
-    assigned_to_me = django_filters.BooleanFilter(method="filter_assigned", label="派给我的")
+    open = django_filters.BooleanFilter(method="filter_open", label=_("未结案"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("我上报的"))
+    assigned_to_me = django_filters.BooleanFilter(method="filter_assigned", label=_("派给我的"))
 
     class Meta:
         model = Incident

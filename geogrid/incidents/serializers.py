@@ -1,6 +1,7 @@
 """Serializers of the incident API. Input serializers only shape and type the request; the rules
 are in services.py."""
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from .models import Incident, IncidentCategory, IncidentMode, IncidentPhoto, Satisfaction
@@ -25,14 +26,14 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class IncidentCreateSerializer(serializers.Serializer):
-    category = serializers.CharField(help_text="类别编码（见 /api/incidents/categories/）")
+    category = serializers.CharField(help_text=gettext_lazy("类别编码（见 /api/incidents/categories/）"))
     description = serializers.CharField(max_length=2000)
-    lon = serializers.FloatField(help_text="经度")
-    lat = serializers.FloatField(help_text="纬度")
-    crs = serializers.CharField(required=False, allow_blank=True, help_text="EPSG:4490（默认）、EPSG:4326（浏览器定位）、gcj02（高德/腾讯/微信）")
-    mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, allow_blank=True, help_text="五办方式；缺省用类别默认")
+    lon = serializers.FloatField(help_text=gettext_lazy("经度"))
+    lat = serializers.FloatField(help_text=gettext_lazy("纬度"))
+    crs = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy("EPSG:4490（默认）、EPSG:4326（浏览器定位）、gcj02（高德/腾讯/微信）"))
+    mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, allow_blank=True, help_text=gettext_lazy("五办方式；缺省用类别默认"))
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, help_text="最多 3 张（multipart）")
+    photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, help_text=gettext_lazy("最多 3 张（multipart）"))
 
 
 class IncidentCreatedSerializer(serializers.ModelSerializer):
@@ -121,7 +122,7 @@ class TimelineEventSerializer(serializers.Serializer):
     to_label = serializers.CharField()
     note = serializers.CharField()
     data = serializers.DictField()
-    satisfaction_label = serializers.CharField(help_text="综合评价：满意度（其他操作为空）")
+    satisfaction_label = serializers.CharField(help_text=gettext_lazy("综合评价：满意度（其他操作为空）"))
 
 
 class ActionSerializer(serializers.Serializer):
@@ -184,10 +185,10 @@ class SimilarQuerySerializer(serializers.Serializer):
 
 class TransitionInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
-                                 help_text="说明（不予立案、反馈、返工、上报时必填；综合评价时为评价意见，不满意时必填）")
-    assignee = serializers.IntegerField(required=False, help_text="派遣：承办人用户 id")
-    mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, help_text="立案/派遣/调整办理方式：五办方式")
-    duplicate_of = serializers.IntegerField(required=False, help_text="不予立案：重复的原案卷 id")
-    department = serializers.CharField(required=False, help_text="转交职能部门：部门编码或 id（见管理后台“职能部门”）")
+                                 help_text=gettext_lazy("说明（不予立案、反馈、返工、上报时必填；综合评价时为评价意见，不满意时必填）"))
+    assignee = serializers.IntegerField(required=False, help_text=gettext_lazy("派遣：承办人用户 id"))
+    mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, help_text=gettext_lazy("立案/派遣/调整办理方式：五办方式"))
+    duplicate_of = serializers.IntegerField(required=False, help_text=gettext_lazy("不予立案：重复的原案卷 id"))
+    department = serializers.CharField(required=False, help_text=gettext_lazy("转交职能部门：部门编码或 id（见管理后台“职能部门”）"))
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False,
-                                           help_text="综合评价：satisfied 满意、basically_satisfied 基本满意、dissatisfied 不满意（首次不满意退回处置）")
+                                           help_text=gettext_lazy("综合评价：satisfied 满意、basically_satisfied 基本满意、dissatisfied 不满意（首次不满意退回处置）"))

@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 # The workflow actions that tell someone, and what kind of news each is; and the states a case is
 # sent back to handling from (返工, whichever action does it).
-ON_ACTION = {"dispatch": Kind.ASSIGNED, "rework": Kind.REWORK, "urge": Kind.URGED, "close": Kind.CLOSED}
+# A case passed to a functional department is news for its staff, as a dispatch is for the assignee.
+ON_ACTION = {"dispatch": Kind.ASSIGNED, "to_department": Kind.ASSIGNED, "rework": Kind.REWORK, "urge": Kind.URGED, "close": Kind.CLOSED}
 SENT_BACK_FROM = (S.HANDLED, S.VERIFIED, S.CLOSED)
 # Deadline colours the nightly check tells of, with the key prefix that makes each once per stage.
 ON_DEADLINE = [(deadlines.YELLOW, Kind.DUE_SOON, "due"), (deadlines.RED, Kind.OVERDUE, "overdue")]
@@ -69,7 +70,8 @@ def staff_chain(incident):
     """The (role, area id) to look for staff under, from the case's level up; area None: any."""
     levels = [level for level, _role, _attr in STAFF_LEVELS]
     start = levels.index(incident.responsible_level) if incident.responsible_level in levels else 0
-    chain = []
+    # A case passed to a functional department is first its staff's to take up.
+    chain = [(Role.DEPARTMENT_STAFF.value, incident.department_id)] if incident.department_id else []
     for level, role, attr in STAFF_LEVELS[start:]:
         area = getattr(incident, attr) if attr else None
         if attr is None or area is not None:
@@ -82,14 +84,16 @@ def staff_directory(incidents):
     query (community staff of their communities, dispatchers of their streets, district admins)."""
     communities = {i.community_id for i in incidents if i.community_id}
     streets = {i.street_id for i in incidents if i.street_id}
+    departments = {i.department_id for i in incidents if i.department_id}
     Membership = get_user_model().groups.through
     q = (Q(group__name=Role.DISTRICT_ADMIN.value) | Q(group__name=Role.COMMUNITY_STAFF.value, user__area_id__in=communities)
-         | Q(group__name=Role.STREET_DISPATCHER.value, user__area_id__in=streets))
+         | Q(group__name=Role.STREET_DISPATCHER.value, user__area_id__in=streets)
+         | Q(group__name=Role.DEPARTMENT_STAFF.value, user__department_id__in=departments))
     rows = (Membership.objects.filter(q, user__is_active=True).select_related("user", "group")
             .order_by("user__full_name", "user__username", "user_id"))
     directory = defaultdict(list)
     for row in rows:
-        area = None if row.group.name == Role.DISTRICT_ADMIN.value else row.user.area_id
+        area = {Role.DISTRICT_ADMIN.value: None, Role.DEPARTMENT_STAFF.value: row.user.department_id}.get(row.group.name, row.user.area_id)
         directory[(row.group.name, area)].append(row.user)
     return directory
 

@@ -220,3 +220,10 @@ def test_a_failure_to_notify_is_logged_and_the_step_stands(w, monkeypatch, caplo
     inc = walk(w, report(w), ("register", "cs1"), ("dispatch", "cs1", {"assignee": w["head_a"]}))
     assert Incident.objects.get(pk=inc.pk).state == "dispatched" and told() == []
     assert "notifications are broken" in caplog.text
+
+
+def test_a_case_passed_to_a_department_tells_its_staff_who_then_hold_it(w):
+    case = walk(w, report(w, "m_a", mode="help"), ("register", "cs1"))
+    transition(case, "to_department", w["cs1"], "需城管执法", department=w["dept_um"])
+    assert told() == [(w["dp_um"].username, "assigned")]
+    assert holders(Incident.objects.get(pk=case.pk)) == [w["dp_um"]]  # not the community staff: the department's move

@@ -30,8 +30,12 @@ def w():
     w["red"] = report(w, "head_a", at=P_G4A, description="红", now=now - timedelta(hours=3))  # reported: 4 h × 0.5 立即办 → overdue
     w["yellow"] = report(w, "head_a", at=P_G4A, description="黄", now=now - timedelta(minutes=102))  # 85 % of 2 h used
     w["rejected"] = walk(w, report(w, "m_a", at=P_G4A, description="不立案"), ("reject", "cs1", {"note": "不属实"}))
+    # A case of G4b dispatched to m_a while m_a helps out in G4b (dispatch goes to people covering the
+    # case), who then goes back to G4a only: the case stays theirs, and G4b's figures are not m_a's.
+    helping = GridMember.objects.create(user=w["m_a"], grid=w["g4b"], role="volunteer", start_date=now.date() - timedelta(days=30))
     w["b_mine"] = walk(w, report(w, "m_b", at=P_G4B, description="乙网格派给甲网格员"), ("register", "cs1"),
                        ("dispatch", "cs1", {"assignee": w["m_a"].pk}))
+    GridMember.objects.filter(pk=helping.pk).update(end_date=now.date() - timedelta(days=1))
     w["d"] = report(w, "m_d", at=P_G4D, description="丁网格")
     return w
 
@@ -86,10 +90,10 @@ def test_the_big_buttons_follow_the_role_and_the_open_patrol(client, w):
     page = html(client)
     assert ("/patrols/", "继续巡查") in buttons(page) and ("/patrols/", "开始巡查") not in buttons(page)
     assert "甲网格的巡查自" in page and "尚未结束" in page
-    # Staff without a grid get no patrol button; HOME_LINKS still brings 事件统计.
+    # Staff without a grid get no patrol button, but the patrols of their area; and 事件统计.
     page = html(client, w["cs1"])
     assert buttons(page) == [("/incidents/report/", "上报事件"), ("/incidents/mine/", "我的上报"), ("/incidents/", "案卷"),
-                             ("/stats/", "事件统计")]
+                             ("/patrols/all/", "辖区巡查"), ("/stats/", "事件统计")]
 
 
 def test_the_member_map_draws_the_members_grid(client, w):

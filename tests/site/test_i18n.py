@@ -226,7 +226,7 @@ def test_english_pages_have_no_untranslated_chinese_labels(client, w):
     html = get(client, w, "case", "cookie-en")
     c = w["case"]
     data = {"简体中文", c.category.name, c.description, c.street.name, c.community.name, c.grid4.name, str(c.reporter), str(w["cs1"]),
-            str(w["m_b"]), str(w["m_a"]), str(w["head_a"])}
+            str(w["m_b"]), str(w["m_a"]), str(w["head_a"]), str(w["da"])}  # people of the dispatch list too
     body = html.split("<body", 1)[1].split('<script id="incident-config"', 1)[0]
     text = re.sub(r"<[^>]+>", "\n", body)
     leftover = {t.strip() for t in text.splitlines() if CJK.search(t)} - data

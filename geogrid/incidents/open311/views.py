@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -374,8 +375,8 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "query", "name": "api_key"}
 
 
-FMT = OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS), description="json 或 xml")
-API_KEY = OpenApiParameter("api_key", OpenApiTypes.STR, description="API 令牌（或请求头 Authorization: Token …）")
+FMT = OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS), description=gettext_lazy("json 或 xml"))
+API_KEY = OpenApiParameter("api_key", OpenApiTypes.STR, description=gettext_lazy("API 令牌（或请求头 Authorization: Token …）"))
 ErrorList = inline_serializer("Open311Error", {"code": serializers.IntegerField(), "description": serializers.CharField()}, many=True)
 ServiceList = inline_serializer("Open311Service", many=True, fields={
     "service_code": serializers.CharField(), "service_name": serializers.CharField(), "description": serializers.CharField(allow_null=True),
@@ -395,7 +396,7 @@ ReportBody = inline_serializer("Open311Report", {
     "service_code": serializers.CharField(), "lat": serializers.FloatField(), "long": serializers.FloatField(),
     "description": serializers.CharField(), "address_string": serializers.CharField(required=False),
     "attribute[mode]": serializers.ChoiceField(IncidentMode.choices, required=False),
-    "crs": serializers.CharField(required=False, help_text="扩展：gcj02 表示高德/腾讯/微信坐标；默认 WGS84"),
+    "crs": serializers.CharField(required=False, help_text=gettext_lazy("扩展：gcj02 表示高德/腾讯/微信坐标；默认 WGS84")),
     "api_key": serializers.CharField(required=False), "media": serializers.FileField(required=False),
 })
 
@@ -451,7 +452,7 @@ class DiscoveryView(Open311View):
     authentication_classes = []
     root = "discovery"
 
-    @extend_schema(tags=["open311"], operation_id="open311_discovery", summary="Open311 发现文档", parameters=[FMT], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(tags=["open311"], operation_id="open311_discovery", summary=gettext_lazy("Open311 发现文档"), parameters=[FMT], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, fmt):
         return self.respond(discovery(request.build_absolute_uri(reverse("open311_discovery", args=[fmt]).rsplit("/", 1)[0] + "/")))
 
@@ -460,7 +461,7 @@ class ServicesView(Open311View):
     authentication_classes = []
     root = "services"
 
-    @extend_schema(tags=["open311"], operation_id="open311_services", summary="Open311 服务列表（事件类别）", parameters=[FMT], responses={200: ServiceList})
+    @extend_schema(tags=["open311"], operation_id="open311_services", summary=gettext_lazy("Open311 服务列表（事件类别）"), parameters=[FMT], responses={200: ServiceList})
     def get(self, request, fmt):
         return self.respond([service(c) for c in IncidentCategory.objects.filter(active=True)])
 
@@ -469,7 +470,7 @@ class ServiceDefinitionView(Open311View):
     authentication_classes = []
     root = "service_definition"
 
-    @extend_schema(tags=["open311"], operation_id="open311_service_definition", summary="Open311 服务定义（五办属性）", parameters=[FMT],
+    @extend_schema(tags=["open311"], operation_id="open311_service_definition", summary=gettext_lazy("Open311 服务定义（五办属性）"), parameters=[FMT],
                    responses={200: OpenApiTypes.OBJECT, 404: ErrorList})
     def get(self, request, code, fmt):
         category = active_category(code)
@@ -481,16 +482,16 @@ class ServiceDefinitionView(Open311View):
 class RequestsView(Open311View):
     root = "service_requests"
 
-    @extend_schema(tags=["open311"], operation_id="open311_requests_list", summary="Open311 查询案卷（本人可见范围，默认近 90 天，最多 1000 条）", parameters=[
-        FMT, API_KEY, OpenApiParameter("service_request_id", OpenApiTypes.STR, description="案卷编号，逗号分隔（优先于其他条件）"),
+    @extend_schema(tags=["open311"], operation_id="open311_requests_list", summary=gettext_lazy("Open311 查询案卷（本人可见范围，默认近 90 天，最多 1000 条）"), parameters=[
+        FMT, API_KEY, OpenApiParameter("service_request_id", OpenApiTypes.STR, description=gettext_lazy("案卷编号，逗号分隔（优先于其他条件）")),
         OpenApiParameter("service_code", OpenApiTypes.STR), OpenApiParameter("start_date", OpenApiTypes.DATETIME),
-        OpenApiParameter("end_date", OpenApiTypes.DATETIME), OpenApiParameter("status", OpenApiTypes.STR, description="open、closed，逗号分隔"),
+        OpenApiParameter("end_date", OpenApiTypes.DATETIME), OpenApiParameter("status", OpenApiTypes.STR, description=gettext_lazy("open、closed，逗号分隔")),
     ], responses={200: RequestList, 400: ErrorList, 401: ErrorList})
     def get(self, request, fmt):
         self.require_user(request)
         return self.respond([request_item(i, request) for i in find_requests(request.user, request.query_params)])
 
-    @extend_schema(tags=["open311"], operation_id="open311_requests_create", summary="Open311 上报事件", parameters=[FMT, API_KEY],
+    @extend_schema(tags=["open311"], operation_id="open311_requests_create", summary=gettext_lazy("Open311 上报事件"), parameters=[FMT, API_KEY],
                    request={"application/x-www-form-urlencoded": ReportBody, "multipart/form-data": ReportBody, "application/json": ReportBody},
                    responses={201: CreatedBody, 400: ErrorList, 401: ErrorList, 403: ErrorList})
     def post(self, request, fmt):
@@ -501,7 +502,7 @@ class RequestsView(Open311View):
 class RequestView(Open311View):
     root = "service_requests"
 
-    @extend_schema(tags=["open311"], operation_id="open311_request", summary="Open311 单个案卷（按案卷编号）", parameters=[FMT, API_KEY],
+    @extend_schema(tags=["open311"], operation_id="open311_request", summary=gettext_lazy("Open311 单个案卷（按案卷编号）"), parameters=[FMT, API_KEY],
                    responses={200: RequestList, 401: ErrorList, 404: ErrorList})
     def get(self, request, number, fmt):
         self.require_user(request)
