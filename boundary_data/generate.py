@@ -636,6 +636,13 @@ def street_name(u, com):
 
 
 # --- people: 4+N teams, staff, demo users -------------------------------------------------------------
+# The codes of the district's functional departments (区职能部门) as geogrid seeds them
+# (geogrid/accounts/departments.py; the loader refuses a code the database does not have).
+DEPARTMENTS = ["urban_management", "housing_construction", "market_regulation", "police_station", "civil_affairs",
+               "emergency_management"]
+DEMO_DEPARTMENT = "urban_management"  # 城管: demo_department handles its cases
+
+
 def person(rng):
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
@@ -683,12 +690,18 @@ def build_people(rng, u):
         {"username": "demo_admin", "role": "district_admin", "area_code": DISTRICT["code"], "superuser": True},
         {"username": "demo_placename", "role": "placename_staff", "area_code": DISTRICT["code"]},
         {"username": "demo_boundary", "role": "boundary_inspector", "area_code": DISTRICT["code"]},
+        {"username": "demo_department", "role": "department_staff", "area_code": DISTRICT["code"], "department_code": DEMO_DEPARTMENT},
     ]
     in_team = {m["username"]: m for t in teams for m in t["members"]}
     for d in demo:
         same = in_team.get(d["username"], {})
         d["full_name"] = same.get("full_name") or person(rng)
         d["phone"] = same.get("phone") or next(phones)
+    # A handling user for every functional department (demo_department's colleague at 城管), drawn
+    # after the demo logins so that their names and phones stay as they were.
+    for code in DEPARTMENTS:
+        staff.append({"username": f"bm-{code}", "full_name": person(rng), "role": "department_staff", "area_code": DISTRICT["code"],
+                      "department_code": code, "phone": next(phones)})
     return {"demo_grid": demo_grid["code"], "demo": demo, "staff": staff, "teams": teams}
 
 
@@ -723,6 +736,71 @@ def build_incidents(rng, u, people):
             out.append(({"grid_code": g5["code"], "category": cat, "description": rng.choice(INCIDENT_TEXTS[cat]),
                          "target_state": state, "days_ago": days, "reporter": reporter, "handler": staff[g5["community"]],
                          "assignee": reporter}, point_in(rng, g5["geom"])))
+    return out
+
+
+# Cases in the demo grid that the demo logins take part in, so that each of them finds work and
+# news of it: (category, description, reporter, target state, deadline colour of an open case or
+# working days since a closed one, steps). A step is [action, username, fields] and the loader
+# performs them in order at times it counts back from the moment it runs. Three go to functional
+# departments as 帮助办: one handled by demo_department (城管), one waiting for 城管, one for 住建.
+DEMO_STORIES = [
+    ("environment", "小区东侧空地建筑垃圾大量堆放，需调车清运", "demo_member", "handling", "yellow", [
+        ["register", "demo_community", {"mode": "help"}],
+        ["to_department", "demo_street", {"department": "urban_management", "note": "需城管调派车辆清运"}],
+        ["accept", "demo_department", {}]]),
+    ("illegal_construction", "居民楼顶私搭彩钢房，疑似违法建设", "demo_member", "dispatched", "green", [
+        ["register", "demo_community", {}],
+        ["to_department", "demo_street", {"department": "urban_management", "note": "请城管核实查处"}]]),
+    ("damaged_facility", "老旧小区外墙瓷砖脱落，威胁行人安全", "demo_head", "dispatched", "green", [
+        ["register", "demo_community", {}],
+        ["to_department", "demo_street", {"department": "housing_construction", "note": "涉及房屋外立面维修，请住建部门处理"}]]),
+    ("dispute", "楼上住户装修噪音扰民，邻里产生矛盾", "demo_member", "dispatched", "green", [
+        ["register", "demo_community", {}],
+        ["dispatch", "demo_community", {"assignee": "demo_member"}]]),
+    ("person_in_need", "独居老人近两日未出门，需上门探望", "demo_head", "dispatched", "green", [
+        ["register", "demo_community", {}],
+        ["dispatch", "demo_community", {"assignee": "demo_head"}]]),
+    ("environment", "绿化带内垃圾堆积，气味较大", "demo_member", "handled", "yellow", [
+        ["register", "demo_community", {}],
+        ["dispatch", "demo_community", {"assignee": "demo_member"}],
+        ["accept", "demo_member", {}],
+        ["report", "demo_member", {"note": "已联系保洁清理完毕"}]]),
+    ("dispute", "小区停车位纠纷，涉及物业和多户居民", "demo_member", "registered", "red", [
+        ["register", "demo_community", {}],
+        ["dispatch", "demo_community", {"assignee": "demo_member"}],
+        ["accept", "demo_member", {}],
+        ["escalate", "demo_member", {"note": "涉及物业公司和多户业主，网格内调解未果"}],
+        ["escalate", "demo_community", {"note": "需街道牵头协调物业与业主"}],
+        ["urge", "demo_admin", {"note": "请街道尽快协调处理"}]]),
+    ("damaged_facility", "河道护栏大面积锈蚀松动", "demo_member", "registered", "yellow", [
+        ["register", "demo_community", {}],
+        ["dispatch", "demo_community", {"assignee": "demo_member"}],
+        ["accept", "demo_member", {}],
+        ["escalate", "demo_member", {"note": "护栏锈蚀范围大，网格无力处置"}],
+        ["escalate", "demo_community", {"note": "需街道协调维修资金"}],
+        ["escalate", "demo_street", {"note": "涉及河道管理，需区级部门处理"}]]),
+    ("environment", "小区垃圾桶破损，垃圾外溢", "demo_member", "closed", 3.0, [
+        ["register", "demo_community", {}],
+        ["dispatch", "demo_community", {"assignee": "demo_member"}],
+        ["accept", "demo_member", {}],
+        ["report", "demo_member", {"note": "已更换新垃圾桶"}],
+        ["verify", "demo_community", {}],
+        ["close", "demo_community", {}],
+        ["evaluate", "demo_member", {"satisfaction": "satisfied", "note": "更换及时，很满意"}]]),
+]
+
+
+def build_stories(rng, u, people):
+    """The demo stories as cases to report, at points in the level-5 grids of the demo grid."""
+    g5s = [g for g in u.l5 if g["parent"] == people["demo_grid"]]
+    out = []
+    for category, description, reporter, state, when, steps in DEMO_STORIES:
+        g5 = rng.choice(g5s)
+        props = {"grid_code": g5["code"], "category": category, "description": description, "target_state": state,
+                 "reporter": reporter, "steps": steps}
+        props.update({"days_ago": when} if state == "closed" else {"colour": when})
+        out.append((props, point_in(rng, g5["geom"])))
     return out
 
 
@@ -770,7 +848,7 @@ def main(out_dir=HERE, quiet=False):
     line_feats, marker_feats = build_boundaries(random.Random(SEED + 3), u)
     facility_feats = build_facilities(random.Random(SEED + 4), u)
     people = build_people(random.Random(SEED + 5), u)
-    incident_feats = build_incidents(random.Random(SEED + 6), u, people)
+    incident_feats = build_incidents(random.Random(SEED + 6), u, people) + build_stories(random.Random(SEED + 7), u, people)
 
     write_collection(out_dir / "district.geojson", "district", [({"code": DISTRICT["code"], "name": DISTRICT["name"]}, u.district["geom"])])
     write_collection(out_dir / "streets.geojson", "streets", area_features(u.streets, with_parent=False))

@@ -7,7 +7,11 @@ username, 4+N memberships by grid + user + role. A second run finds everything i
 nothing. Demo cases are reported and moved through the workflow core (report_incident /
 transition) at times computed back from the moment loaddemo runs (demo_times: most open cases on
 time, some due soon, a few overdue), once: when the demo district already has cases they are left
-alone.
+alone. Most go the usual way to their target state; the stories of incidents.geojson (cases with
+`steps`) are the demo logins' own work, some of it passed to functional departments. The
+notifications the steps make are kept (whoever takes a step on a case has read what they were told
+of it before), and the nightly check (notify_due) runs once at the moment of loading, so every
+case-handling demo login opens on news of its work.
 """
 import json
 import time
@@ -18,12 +22,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geogrid.accounts.management.groups import create_roles
-from geogrid.accounts.models import User
+from geogrid.accounts.models import Department, User
 from geogrid.accounts.roles import Role
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
 from geogrid.facilities.models import Facility
@@ -32,6 +37,8 @@ from geogrid.grids.importing import import_areas, import_grids
 from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.incidents.models import Incident, IncidentCategory, Satisfaction
 from geogrid.incidents.services import report_incident, stage_hours, transition
+from geogrid.notifications.cases import notify_due
+from geogrid.notifications.models import Notification
 from geogrid.placenames.models import Road, RoadSign
 from geogrid.workflow import worktime
 
@@ -40,6 +47,8 @@ DEMO_PASSWORD = "geogrid2026"
 DISTRICT_CODE = "370190000000"
 # The demo grids are valid from the day the teams took office, so backdated demo cases find them.
 DEMO_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.get_default_timezone())
+# Roles that open /admin/. Not department staff: their work is the case pages (/incidents/), and the
+# admin would only show them the same cases again, read-only.
 STAFF_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_ADMIN, Role.PLACENAME_STAFF, Role.BOUNDARY_INSPECTOR}
 
 # How a demo case gets to its state: (action, who, the state it ends, fields).
@@ -53,6 +62,12 @@ STEPS = [
 ]
 PATHS = {state: [s[0] for s in STEPS[:n]] for state, n in
          [("reported", 0), ("registered", 1), ("dispatched", 2), ("handling", 3), ("handled", 4), ("verified", 5), ("closed", 6)]}
+REJECT_NOTE = "经核实不属于网格事项，已告知上报人"
+# The state each action of a demo case leads to (urge and evaluate leave it: they end no stage).
+TARGETS = {"register": "registered", "reject": "rejected", "dispatch": "dispatched", "to_department": "dispatched",
+           "accept": "handling", "report": "handled", "verify": "verified", "close": "closed", "escalate": "registered"}
+# An urged demo case was urged when this share of its stage's time limit had run (past the deadline).
+URGED_AT = 1.25
 # The demo's open cases, in file order, take these deadline colours in turn (7 on time, 2 due soon,
 # 1 overdue in 10), each with the share of its current stage's time limit used when loaddemo runs.
 COLOUR_CYCLE = ["green", "green", "yellow", "green", "green", "green", "red", "green", "yellow", "green"]
@@ -235,14 +250,20 @@ def _load_people(people, areas):
         for m in t["members"]:
             role = Role.GRID_HEAD if m["role"] == "head" else Role.GRID_MEMBER
             users[m["username"]] = dict(full_name=m["full_name"], phone=m["phone"], area=areas[t["community_code"]], role=role)
+    departments = {d.code: d for d in Department.objects.all()}
     for s in people["staff"] + people["demo"]:
+        code = s.get("department_code")
+        if code and code not in departments:
+            raise DemoDataError(_("teams.json：%(user)s 的职能部门 %(code)s 不存在；请在管理后台“职能部门”中添加此编码的部门")
+                                % {"user": s["username"], "code": code})
         users[s["username"]] = dict(full_name=s["full_name"], phone=s["phone"], area=areas[s["area_code"]], role=Role(s["role"]),
-                                    superuser=bool(s.get("superuser")))
+                                    superuser=bool(s.get("superuser")), department=departments.get(code))
     password = make_password(DEMO_PASSWORD)  # hashed once: the same demo password for every user
     rows = []
     for username, u in users.items():
         rows.append(dict(username=username, full_name=u["full_name"], phone=u["phone"], area=u["area"],
-                         is_staff=u["role"] in STAFF_ROLES or u.get("superuser", False), is_superuser=u.get("superuser", False)))
+                         department=u.get("department"), is_staff=u["role"] in STAFF_ROLES or u.get("superuser", False),
+                         is_superuser=u.get("superuser", False)))
     user_count = upsert(User, "username", rows, on_create={"password": password})
     # Role groups: add the missing memberships only.
     groups = {g.name: g for g in Group.objects.filter(name__in=Role.values)}
@@ -301,49 +322,86 @@ def _before(end, hours, working):
     return lo.replace(microsecond=0)
 
 
-def demo_times(category, target_state, *, index, open_index, days_ago, now):
+def demo_times(category, target_state, *, index, open_index, days_ago, now, actions=None, mode=None, colour=None, late_stage=None):
     """[(action or "open", when)] of a demo case, computed backwards from now on the category's
-    clock: an open case has used USED[colour] of its current stage's limit (its colour from
-    COLOUR_CYCLE by open_index), earlier stages EARLIER of theirs; a closed or rejected case ended
-    days_ago days ago (working days for a working-time category), most of them evaluated since."""
-    case = Incident(category=category, mode=category.default_mode)
+    clock. `actions`: what happens to the case, in order (default: the usual way to target_state,
+    PATHS, or "reject"); `mode`: the 五办 mode it is registered in (default the category's). An
+    open case has used USED[colour] of its current stage's limit (colour given, or from
+    COLOUR_CYCLE by open_index), earlier stages EARLIER of theirs (LATE for the stage that
+    late_stage ends: a closed case now and then had a late stage); a closed or rejected case ended
+    days_ago days ago (working days for a working-time category). After the last stage come an
+    urge (URGED_AT of the stage's limit after it began, past its deadline) or the reporter's
+    evaluation (a few hours after the close); what would still be to come is left out."""
     working = category.working_time
+    if actions is None:
+        actions = ["reject"] if target_state == "rejected" else PATHS[target_state]
+    # The stage (state, mode) each action ends, and the one the case is in at the end.
+    stages, state, current_mode = [], "reported", category.default_mode
+    for action in actions:
+        stages.append((state, current_mode))
+        if action == "register" and mode:
+            current_mode = mode
+        state = TARGETS.get(action, state)
 
-    def limit(state):
-        return stage_hours(case, state) or 1.0
+    def limit(stage):
+        return stage_hours(Incident(category=category, mode=stage[1]), stage[0]) or 1.0
 
-    if target_state == "rejected":
-        end = _before(now, days_ago * (WORKING_DAY_H if working else 24), working)
-        return [("open", _before(end, EARLIER[index % len(EARLIER)] * limit("reported"), working)), ("reject", end)]
-    actions = PATHS[target_state]
-    if target_state == "closed":
-        t = _before(now, days_ago * (WORKING_DAY_H if working else 24), working)
+    ends = [k for k, action in enumerate(actions) if action in TARGETS]
+    # Urge and evaluate come after the last stage, and the steps end in the target state.
+    if state != target_state or any(action not in TARGETS for action in actions[:ends[-1] if ends else 0]):
+        raise ValueError(" → ".join(list(actions) + [target_state]))
+    if state in Incident.OPEN_STATES:
+        colour = colour or COLOUR_CYCLE[open_index % len(COLOUR_CYCLE)]
+        t = _before(now, USED[colour][open_index % len(USED[colour])] * limit((state, current_mode)), working)
     else:
-        colour = COLOUR_CYCLE[open_index % len(COLOUR_CYCLE)]
-        used = USED[colour][open_index % len(USED[colour])]
-        t = _before(now, used * limit(target_state), working)
-    times = []
-    for k, action in reversed(list(enumerate(actions))):
-        times.append((action, t))
-        share = EARLIER[(index + k) % len(EARLIER)]
-        if target_state == "closed" and action == "report" and index % 4 == 0:
-            share = LATE
-        ended = next(s[2] for s in STEPS if s[0] == action)
-        t = _before(t, share * limit(ended), working)
-    times.append(("open", t))
-    times = times[::-1]
-    if target_state == "closed" and index % 4 != 3:
-        evaluated = worktime.add_hours(times[-1][1], 2 + index % 5, working)
-        if evaluated < now:
-            times.append(("evaluate", evaluated))
+        t = _before(now, days_ago * (WORKING_DAY_H if working else 24), working)
+    at = {}
+    for n, k in reversed(list(enumerate(ends))):
+        at[k] = t
+        share = LATE if actions[k] == late_stage else EARLIER[(index + n) % len(EARLIER)]
+        t = _before(t, share * limit(stages[k]), working)
+    times = [("open", t)] + [(actions[k], at[k]) for k in ends]
+    stage_began = times[-1][1]
+    for action in actions[len(ends):]:
+        hours = URGED_AT * limit((state, current_mode)) if action == "urge" else 2 + index % 5
+        when = worktime.add_hours(stage_began, hours, working)
+        if when >= now:
+            break
+        times.append((action, when))
     return times
+
+
+def case_steps(p, index):
+    """[(action, username, fields)] of a demo case: its story's steps, or else the usual way to its
+    target state (STEPS, or a rejection) and, for most closed cases, the reporter's evaluation."""
+    if p.get("steps"):
+        steps = json.loads(p["steps"]) if isinstance(p["steps"], str) else p["steps"]  # GDAL hands nested lists over as JSON
+        return [(action, who, dict(fields or {})) for action, who, fields in steps]
+    state = p["target_state"]
+    if state == "rejected":
+        return [("reject", p["handler"], {"note": REJECT_NOTE})]
+    steps = [(action, p[who], {k: p[v] if k == "assignee" else v for k, v in fields.items()})
+             for action, who, _ended, fields in STEPS[:len(PATHS[state])]]
+    if state == "closed" and index % 4 != 3:  # every fourth closed case is still waiting for it
+        satisfaction, comment = EVALUATIONS[index % len(EVALUATIONS)]
+        steps.append(("evaluate", p["reporter"], {"satisfaction": satisfaction, "note": comment}))
+    return steps
+
+
+def bad_case(feature, what):
+    """The DemoDataError of a demo case the loader cannot make: which feature, what is wrong."""
+    return DemoDataError(_("incidents.geojson 第 %(i)s 个要素有误（%(e)s）；请重新运行 boundary_data/generate.py")
+                         % {"i": feature.index, "e": what})
 
 
 def seed_incidents(data_dir, now=None):
     """Report the demo cases and take each through the workflow core to its target state, at times
     computed back from now (demo_times), so that the demo opens as a working street office would:
     most open cases on time, some due soon, a few overdue, and cases closed (and most of them
-    evaluated by their reporters) over the last weeks.
+    evaluated by their reporters) over the last weeks. The steps tell people as they would
+    (dispatch, to_department, urge, close: geogrid.notifications); whoever takes a step on a case
+    has read what they were told of it before; then the nightly check (notify_due) runs at `now`,
+    telling the holders of the cases due soon or overdue.
     Once only: when the demo district already has cases they are left alone."""
     count = Count()
     features = _rows(data_dir, "incidents.geojson", ["MultiPoint"], lambda f: f)
@@ -351,30 +409,44 @@ def seed_incidents(data_dir, now=None):
         count.unchanged = len(features)
         return count
     now = now or timezone.now()
-    users = {u.username: u for u in User.objects.filter(username__in={f.properties[k] for f in features for k in ("reporter", "handler", "assignee")})}
     categories = {c.code: c for c in IncidentCategory.objects.all()}
-    open_index = 0
+    cases, open_index = [], 0
     for index, f in enumerate(features):
         p = f.properties
-        state = p["target_state"]
-        times = demo_times(categories[p["category"]], state, index=index, open_index=open_index, days_ago=float(p["days_ago"]), now=now)
+        try:
+            steps = case_steps(p, index)
+            state = p["target_state"]
+            mode = next((fields["mode"] for action, _w, fields in steps if action == "register" and fields.get("mode")), None)
+            late = "report" if state == "closed" and not p.get("steps") and index % 4 == 0 else None
+            times = demo_times(categories[p["category"]], state, index=index, open_index=open_index,
+                               days_ago=float(p.get("days_ago") or 0), now=now, actions=[s[0] for s in steps], mode=mode,
+                               colour=p.get("colour") or None, late_stage=late)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise bad_case(f, exc)
         if state in Incident.OPEN_STATES:
             open_index += 1
+        people = {p["reporter"]} | {name for _a, who, fields in steps for name in (who, fields.get("assignee")) if name}
+        cases.append((f, steps, times, people))
+    users = {u.username: u for u in User.objects.filter(username__in=set().union(*(c[3] for c in cases)))}
+    for f, _steps, _times, people in cases:
+        if people - set(users):  # someone teams.json does not have
+            raise bad_case(f, "、".join(sorted(people - set(users))))
+    incident_type = ContentType.objects.get_for_model(Incident)
+    for f, steps, times, _people in cases:
+        p = f.properties
         incident = report_incident(users[p["reporter"]], category=p["category"], description=p["description"],
                                    lon=f.geom.x, lat=f.geom.y, crs="EPSG:4490", now=times[0][1])
-        for action, t in times[1:]:
-            if action == "reject":
-                transition(incident, "reject", users[p["handler"]], "经核实不属于网格事项，已告知上报人", now=t)
-                continue
-            if action == "evaluate":
-                satisfaction, comment = EVALUATIONS[index % len(EVALUATIONS)]
-                transition(incident, "evaluate", users[p["reporter"]], comment, now=t, satisfaction=satisfaction)
-                continue
-            who, fields = next((s[1], s[3]) for s in STEPS if s[0] == action)
-            extra = {k: users[p[v]] if k == "assignee" else v for k, v in fields.items()}
-            note = extra.pop("note", "")
-            transition(incident, action, users[p[who]], note, now=t, **extra)
+        for (action, who, fields), (_action, t) in zip(steps, times[1:]):
+            fields = dict(fields)
+            note = fields.pop("note", "")
+            if "assignee" in fields:
+                fields["assignee"] = users[fields["assignee"]]
+            transition(incident, action, users[who], note, now=t, **fields)
+            # Who takes a step on a case has opened it: what they were told of it is read.
+            Notification.objects.filter(recipient=users[who], content_type=incident_type, object_id=str(incident.pk),
+                                        read_at__isnull=True).update(read_at=t)
         count.created += 1
+    notify_due(now)
     return count
 
 
@@ -393,14 +465,15 @@ def load_demo(data_dir=DATA_DIR, stdout=None, progress=None):
         result.counts[_("民政设施")] = load_facilities(data_dir, areas)
         result.counts[_("用户")], result.counts[_("网格成员（4+N）")] = load_people(data_dir, areas)
         result.counts[_("演示事件")] = seed_incidents(data_dir)
-    for model in (AdminArea, Grid, GridMember, User, Road, RoadSign, BoundaryLine, BoundaryMarker, Facility, Incident):
+    for model in (AdminArea, Grid, GridMember, User, Road, RoadSign, BoundaryLine, BoundaryMarker, Facility, Incident, Notification):
         result.totals[str(model._meta.verbose_name)] = model.objects.count()
     result.elapsed_s = time.monotonic() - started
     return result
 
 
 # Where each demo role starts, so a person trying the printed logins lands on their own tool;
-# staff roles also reach /admin/ (grid members and heads are not staff: their tool is the phone page).
+# staff roles also reach /admin/ (grid members and heads are not staff: their tool is the phone page;
+# nor are department staff: theirs is the case console, where the cases passed to them are).
 START_PAGES = {
     Role.GRID_MEMBER: ["/incidents/report/", "/incidents/mine/"],
     Role.GRID_HEAD: ["/incidents/report/", "/incidents/"],
@@ -409,6 +482,7 @@ START_PAGES = {
     Role.DISTRICT_ADMIN: ["/incidents/", "/stats/"],
     Role.PLACENAME_STAFF: ["/map/"],
     Role.BOUNDARY_INSPECTOR: ["/map/"],
+    Role.DEPARTMENT_STAFF: ["/incidents/", "/notifications/"],
 }
 
 
@@ -422,11 +496,14 @@ def demo_logins(data_dir=DATA_DIR):
     people = json.loads((Path(data_dir) / "teams.json").read_text(encoding="utf-8"))
     names = dict(AdminArea.objects.filter(code__in=[d["area_code"] for d in people["demo"]]).values_list("code", "name"))
     grid_names = dict(Grid.objects.current().filter(code=people["demo_grid"]).values_list("code", "name"))
+    departments = dict(Department.objects.values_list("code", "name"))
     rows = []
     for d in people["demo"]:
         where = names.get(d["area_code"], d["area_code"])
         if d.get("grid_code"):
             where = f"{where} {grid_names.get(d['grid_code'], d['grid_code'])}"
+        if d.get("department_code"):
+            where = f"{where} {departments.get(d['department_code'], d['department_code'])}"
         label = str(Role(d["role"]).label) + (_("（超级用户）") if d.get("superuser") else "")
         rows.append((d["username"], DEMO_PASSWORD, label, where, " ".join(start_pages(d["role"], d.get("superuser", False)))))
     return rows

@@ -1,6 +1,7 @@
 """Issue 2, "Done when": the demo logins that `make run` prints work. Each printed login signs in
 through the site's login form and through /admin/ when it is staff, and every page printed for it
-answers 200; grid members and heads, who are not staff, are told where to go instead of /admin/."""
+answers 200; grid members, heads and department staff, who are not staff, are told where to go
+instead of /admin/."""
 import re
 from io import StringIO
 
@@ -20,7 +21,7 @@ def printed_logins():
 
 def test_every_printed_login_opens_its_printed_pages(demo, db):  # noqa: F811
     logins = printed_logins()
-    assert len(logins) == 7
+    assert len(logins) == 8
     for username, password, pages in logins:
         c = Client()
         r = c.post("/accounts/login/", {"username": username, "password": password})
