@@ -69,3 +69,14 @@ def test_a_year_nobody_entered_falls_back_to_monday_to_friday_and_says_so():
 def test_office_hours_are_a_setting(settings):
     settings.GEOGRID_OFFICE_HOURS = (("09:00", "17:00"),)
     assert worktime.add_hours(at(2026, 11, 23, 8, 0), 8) == at(2026, 11, 23, 17, 0)
+
+
+def test_the_admin_says_which_years_are_covered(client):
+    from geogrid.accounts.models import User
+
+    client.force_login(User.objects.create_superuser("boss", "b@example.cn", "pw-123456"))
+    WorkCalendarDay.objects.create(date=date(2027, 1, 1), kind="holiday", name="元旦")
+    html = client.get("/admin/workflow/workcalendarday/").content.decode()
+    assert "2004–2026（chinese-calendar 库）" in html and "本表录入：2027" in html
+    missing = worktime.uncovered_years()
+    assert ("尚未录入" in html) == bool(missing)
