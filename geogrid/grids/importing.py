@@ -116,6 +116,16 @@ def _tick(progress, i, n):
 
 # --- administrative areas --------------------------------------------------------------------
 
+def _analyze(model, result):
+    """Fresh planner statistics after a load that wrote rows: the first lookups after importing a
+    city's grids would otherwise be planned as for the tables' old size (autovacuum comes later)."""
+    if result.created or result.updated:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {model._meta.db_table}")
+
+
 def area_code(value):
     """A 12-digit statistical division code from a 12-, 9- (township) or 6-digit (county, like
     the `adcode` 370113 of web-map data) code, padded with zeros. ValueError otherwise."""
@@ -212,6 +222,7 @@ def import_areas(path, *, level, input_crs=None, code_field="code", name_field="
                 result.updated += 1
             result.rows.append((code, name, _km2(area.area_m2)))
             _tick(progress, i + 1, n)
+        _analyze(AdminArea, result)
     return result
 
 
@@ -360,6 +371,7 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
                 result.updated += 1
             result.rows.append((code, name, _km2(grid.area_m2)))
             _tick(progress, i + 1, n)
+        _analyze(Grid, result)
     return result
 
 

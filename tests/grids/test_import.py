@@ -326,3 +326,19 @@ def test_grid_import_command_fails_whole_on_a_bad_feature(tmp_path):
     assert Grid.objects.count() == 0
     out, _err = run("import_grids", str(grids4_file(tmp_path)), "--level", "4")
     assert "37019000200101  丙学校" in out and "新建 3" in out
+
+
+def test_an_import_that_writes_rows_refreshes_the_planner_statistics(tmp_path):
+    from django.db import connection
+
+    def analyzed(table):
+        with connection.cursor() as cur:
+            cur.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            return cur.fetchone()[0]
+
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "370190000000", "name": "示例区"},
+         "geometry": {"type": "Polygon", "coordinates": [[[116.7, 36.5], [116.8, 36.5], [116.8, 36.6], [116.7, 36.6], [116.7, 36.5]]]}}]}))
+    import_areas(path, level="district")
+    assert analyzed("grids_adminarea") >= 1  # -1 (never analysed) or 0 before
