@@ -12,7 +12,6 @@ from geogrid.grids.services import active_members
 from geogrid.incidents.models import Incident
 from geogrid.incidents.permissions import visible_incidents
 from geogrid.incidents.services import deadline_counts
-from geogrid.patrols.services import open_patrol  # noqa: F401 (the home page's)
 
 
 def open_cases(user):

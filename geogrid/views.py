@@ -6,6 +6,7 @@ from geogrid import overview
 from geogrid.accounts.roles import GRID_ROLES, HANDLER_ROLES, Role
 from geogrid.grids.services import home_area
 from geogrid.navigation import ADMIN, links_for
+from geogrid.patrols.services import open_patrol
 
 
 def home(request):
@@ -16,7 +17,7 @@ def home(request):
     if not user.is_authenticated:
         return render(request, "home.html", {})
     grids = overview.my_grids(user)
-    patrol = overview.open_patrol(user)
+    patrol = open_patrol(user)
     links = []
     for link in links_for(user):
         if link["key"] == "admin":

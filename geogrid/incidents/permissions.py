@@ -9,7 +9,7 @@ applied to cases, for pages, API, Open311, statistics and the admin alike:
 """
 from django.db.models import Q
 
-from geogrid.accounts.roles import GRID_ROLES, HANDLER_ROLES, STAFF_ROLES, Role  # noqa: F401 (re-exported)
+from geogrid.accounts.roles import Role
 from geogrid.accounts.scope import COMMUNITY, scope_of
 
 from .models import Incident

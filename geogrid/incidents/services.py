@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from geogrid.accounts.models import Department
-from geogrid.accounts.roles import Role
+from geogrid.accounts.roles import HANDLER_ROLES, STAFF_ROLES, Role
 from geogrid.audit.services import history, record
 from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
 from geogrid.grids.models import AdminArea, Grid, GridMember
@@ -37,8 +37,8 @@ from geogrid.workflow.engine import T, Workflow
 from geogrid.workflow.exceptions import MissingFields, TransitionForbidden
 
 from .models import Incident, IncidentCategory, IncidentCounter, IncidentMode, Satisfaction
-from .permissions import (HANDLER_ROLES, LEVELS, STAFF_ROLES, in_case_department, in_member_grid, in_own_community, in_staff_scope,
-                          staff_tier)
+from .permissions import (LEVELS, in_case_department, in_member_grid, in_own_community, in_staff_scope, staff_tier,
+                          visible_incidents)
 from .photos import prepare_photos, save_photos
 
 S = Incident.State
@@ -152,8 +152,6 @@ def clean_reject(incident, user, fields):
     may see: any other is refused like one that does not exist, so the answer tells nothing about cases
     out of scope. The link goes to the case that one was itself merged into (whose number its own page
     already shows), never to this case."""
-    from .permissions import visible_incidents
-
     dup = fields.get("duplicate_of")
     if dup in (None, ""):
         return dict(fields, duplicate_of=None)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from geogrid.accounts.pages import refuse
+from geogrid.accounts.roles import HANDLER_ROLES
 from geogrid.geo.geojson import feature
 from geogrid.grids.services import home_area
 from geogrid.patrols.models import Patrol
@@ -28,7 +29,7 @@ from . import services as incidents
 from .filters import STATE_CHOICES, ConsoleFilter
 from .forms import ActionForm, ReportForm
 from .models import Incident, IncidentCategory
-from .permissions import HANDLER_ROLES, visible_incidents
+from .permissions import visible_incidents
 from .photos import photo_response
 
 REPORTER_ROLES = incidents.REPORTER_ROLES
