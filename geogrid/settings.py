@@ -90,7 +90,8 @@ def _private_cluster():
     host = pgbase.read_text().strip() if pgbase.exists() else str(VAR_DIR / "pg")
     return {
         "ENGINE": "django.contrib.gis.db.backends.postgis",
-        "NAME": "geogrid",
+        # Another database of the same cluster, e.g. the benchmarks' geogrid_scale (generate_scale).
+        "NAME": os.environ.get("GEOGRID_DB_NAME", "geogrid"),
         "USER": "geogrid",
         "HOST": host,
         "PORT": "54329",
