@@ -1,8 +1,9 @@
 """The reference of the HTTP benchmarks: the same SQL as /api/locate, served by a bare WSGI function
 under the same gunicorn and worker count — the limit of an HTTP service in Python on this machine.
-One kept psycopg2 connection per worker; no framework, no middleware, no authentication."""
+One kept psycopg2 connection per worker thread; no framework, no middleware, no authentication."""
 import json
 import os
+import threading
 from urllib.parse import parse_qs
 
 import psycopg2
@@ -18,14 +19,15 @@ SELECT u.full_name, m.role, COALESCE(NULLIF(m.phone, ''), u.phone), g.code FROM 
 JOIN grids_grid g ON m.grid_id = g.id JOIN accounts_user u ON m.user_id = u.id
 WHERE m.grid_id = ANY(%s) AND m.start_date <= CURRENT_DATE AND (m.end_date IS NULL OR m.end_date >= CURRENT_DATE)
 ORDER BY g.level DESC, m.role, u.full_name"""
-_conn = []
+_local = threading.local()
 
 
 def connection():
-    if not _conn:
-        _conn.append(psycopg2.connect(os.environ["BENCH_DSN"]))
-        _conn[0].autocommit = True
-    return _conn[0]
+    """One kept connection per worker thread, as Django keeps one per thread."""
+    if getattr(_local, "conn", None) is None:
+        _local.conn = psycopg2.connect(os.environ["BENCH_DSN"])
+        _local.conn.autocommit = True
+    return _local.conn
 
 
 def locate(cur, lon, lat):

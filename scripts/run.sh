@@ -16,5 +16,9 @@ if [ "${1:-}" = "--dev" ]; then
   GEOGRID_DEBUG=1 exec .venv/bin/python manage.py runserver "$HOST:$PORT"
 fi
 WORKERS=${GEOGRID_WORKERS:-$(nproc)}
+# Threads let a worker take the next request while one waits on the database (a commit waits for
+# the disk); each thread keeps its own connection.
+THREADS=${GEOGRID_THREADS:-4}
 exec .venv/bin/gunicorn geogrid.wsgi:application --bind "$HOST:$PORT" --workers "$WORKERS" \
+  --worker-class gthread --threads "$THREADS" \
   --access-logfile - --timeout 60 --graceful-timeout 10

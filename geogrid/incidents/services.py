@@ -31,7 +31,7 @@ from geogrid.accounts.roles import HANDLER_ROLES, STAFF_ROLES, Role
 from geogrid.audit.services import history, record
 from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
 from geogrid.grids.models import AdminArea, Grid, GridMember
-from geogrid.grids.services import grids_at, locate
+from geogrid.grids.services import locate
 from geogrid.workflow import deadlines
 from geogrid.workflow.engine import T, Workflow
 from geogrid.workflow.exceptions import MissingFields, TransitionForbidden
@@ -340,7 +340,10 @@ def resolve_category(category):
     if isinstance(category, IncidentCategory):
         cat = category
     else:
-        cat = IncidentCategory.objects.filter(Q(code=str(category)) | (Q(pk=int(category)) if str(category).isdigit() else Q(pk=None))).first()
+        key = str(category)
+        cat = IncidentCategory.objects.filter(code=key).first()
+        if cat is None and key.isdigit():  # older clients send the id
+            cat = IncidentCategory.objects.filter(pk=int(key)).first()
     if cat is None or not cat.active:
         raise ValidationError({"category": [_("未知或已停用的事件类别：%(c)s") % {"c": category}]})
     return cat
@@ -358,10 +361,8 @@ def locate_case(point, when):
     objs = found["grid_objects"] if found else {}
     if not objs.get("street"):
         raise ValidationError({"location": [_("该点不在本区范围内（未落入任何街道），请检查坐标和坐标系")]})
-    rows = list(grids_at(point, when))
-    grid5 = next((g for g in rows if g.level == 5), None)
-    grid4 = next((g for g in rows if g.level == 4), None) or (grid5.parent if grid5 else None)
-    return {"street": objs["street"], "community": objs.get("community"), "grid4": grid4, "grid5": grid5}
+    # The one lookup has found the grid rows too (valid at `when`): no second query for them.
+    return {"street": objs["street"], "community": objs.get("community"), "grid4": objs.get("grid4"), "grid5": objs.get("grid5")}
 
 
 def report_incident(user, *, category, description, lon, lat, crs=None, mode=None, photos=(), address="", patrol=None, now=None):
