@@ -154,6 +154,14 @@ class Scope:
             return False
         return self.user.area_id == {COMMUNITY: community_id, STREET: street_id, DISTRICT: district_id}[level]
 
+    def sees_team_contacts(self, grid_codes, community_id=None, street_id=None, district_id=None):
+        """Full phone numbers of a grid team: for the team itself (on duty in one of these grids:
+        the grid and its level-4 parent) and the staff whose area covers the grid. Everyone else,
+        signed in or not, sees them masked (PIPL: minimum necessary; the codes are public)."""
+        if not self.authenticated:
+            return False
+        return bool(self.grid_codes & set(filter(None, grid_codes))) or self.covers(community_id, street_id, district_id)
+
     def covers_community(self, community):
         """covers() for an AdminArea community (its street and district read through parents)."""
         if community is None:

@@ -9,10 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geogrid.accounts.api import AUTH
+from geogrid.accounts.scope import scope_of
 from geogrid.workflow.drf import ErrorBody
 
 from . import serializers as s
 from . import teams
+from .locate import mask_phone
 from .models import Grid
 
 
@@ -63,16 +65,23 @@ class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class GridTeamView(APIView):
-    """The team on duty of a grid (current version), for signed-in users."""
+    """The team on duty of a grid (current version), for signed-in users; full phone numbers for
+    the grid's own team and the staff over it, masked for everyone else (accounts.scope)."""
 
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["teams"], summary=_("网格的 4+N 队伍（在岗）"), description=_("网格（现行版本）在岗的 4+N 队伍，仅限登录用户。"), responses=inline_serializer("GridTeam", {
+    @extend_schema(tags=["teams"], summary=_("网格的 4+N 队伍（在岗）"), description=_("网格（现行版本）在岗的 4+N 队伍，仅限登录用户；本网格队伍和辖区工作人员看到完整电话号码，其他人看到部分隐藏的号码。"), responses=inline_serializer("GridTeam", {
         "grid": serializers.CharField(), "name": serializers.CharField(),
         "members": inline_serializer("GridTeamMember", {"name": serializers.CharField(), "role": serializers.CharField(),
                                                         "role_code": serializers.CharField(), "phone": serializers.CharField(),
                                                         "grid": serializers.CharField()}, many=True)}))
     def get(self, request, code):
-        grid = get_object_or_404(Grid.objects.current(), code=code)
-        return Response({"grid": grid.code, "name": grid.name, "members": teams.grid_team(grid)})
+        grid = get_object_or_404(Grid.objects.current().select_related("parent", "community__parent").defer(
+            "geom", "parent__geom", "community__geom", "community__parent__geom"), code=code)
+        street = grid.community.parent
+        full = scope_of(request.user).sees_team_contacts(
+            [grid.code, grid.parent.code if grid.parent_id else None], grid.community_id, street.pk if street else None,
+            street.parent_id if street else None)
+        members = [m if full else {**m, "phone": mask_phone(m["phone"])} for m in teams.grid_team(grid)]
+        return Response({"grid": grid.code, "name": grid.name, "members": members})

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geogrid.accounts.scope import scope_of
 from geogrid.geo.crs import CRSError, point_to_storage
 
 from .services import locate
@@ -37,14 +38,15 @@ def mask_phone(phone):
 
 class LocateView(APIView):
     """Public: a citizen may look up the grid and the grid member responsible for a place.
-    Full phone numbers only for signed-in users; the public sees them masked."""
+    Full phone numbers only for the grid's own team and the staff over it (accounts.scope);
+    everyone else sees them masked."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="locate",
         summary=_("点位所在的行政区划、网格及网格员"),
-        description=_("公开接口：市民可查询某处所属的网格和负责的网格员；登录用户看到完整电话号码，公众看到的号码部分隐藏。"),
+        description=_("公开接口：市民可查询某处所属的网格和负责的网格员；本网格队伍和辖区工作人员看到完整电话号码，其他人看到的号码部分隐藏。"),
         parameters=[
             OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description=_("经度")),
             OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description=_("纬度")),
@@ -70,9 +72,11 @@ class LocateView(APIView):
         if found is None:
             return Response({"error": _("该点不在本系统的任何区域内（区、街道、社区、网格）")}, status=404)
         body = {key: found[key] for key in PUBLIC_KEYS}
-        signed_in = request.user.is_authenticated
+        objs = found["grid_objects"]
+        full = scope_of(request.user).sees_team_contacts(
+            [(found[k] or {}).get("code") for k in ("grid5", "grid4")], *(getattr(objs[k], "pk", None) for k in ("community", "street", "district")))
         body["members"] = [
-            {"name": m["name"], "role": m["role"], "phone": m["phone"] if signed_in else mask_phone(m["phone"]), "grid": m["grid"]}
+            {"name": m["name"], "role": m["role"], "phone": m["phone"] if full else mask_phone(m["phone"]), "grid": m["grid"]}
             for m in found["members"]
         ]
         return Response(body)

@@ -1,7 +1,7 @@
 """REST API of incidents (DRF; session and token auth). Thin: every rule is in services.py and
 permissions.py; refused transitions come back as 409/403/400 through
 geogrid.workflow.drf.exception_handler."""
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -68,9 +68,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(operation_id="incidents_similar_at_point", summary=gettext_lazy("疑似重复：同类别、附近、近期的未结案件"),
                    parameters=[OpenApiParameter("category", OpenApiTypes.STR, required=True), OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True),
                                OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True), OpenApiParameter("crs", OpenApiTypes.STR)],
-                   responses={200: s.SimilarSerializer(many=True), 400: ErrorBody})
+                   responses={200: s.SimilarSerializer(many=True), 400: ErrorBody, 403: ErrorBody})
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def similar(self, request):
+        # The hint is for someone about to report at that spot (it names cases outside their scope,
+        # without descriptions); accounts that cannot report have no use for it.
+        if not request.user.has_role(*incidents.REPORTER_ROLES):
+            return Response({"error": gettext("只有可以上报事件的网格员和工作人员能查询附近的疑似重复案件")}, status=403)
         q = s.SimilarQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         try:

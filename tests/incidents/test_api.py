@@ -222,3 +222,13 @@ def test_the_schema_lists_the_incident_api():
               "/api/grid-members/", "/api/patrols/"]:
         assert p in paths, p
     assert "409" in paths["/api/incidents/{id}/actions/{action_name}/"]["post"]["responses"]
+
+
+def test_similar_is_refused_to_accounts_that_cannot_report():
+    """A place-name clerk cannot report, so the hint (case numbers and places outside their scope)
+    is not theirs to read."""
+    w = world()
+    report(w, at=P_G4A)
+    for who in ("pn",):
+        r = session_client(w[who]).get("/api/incidents/similar/", {"category": "environment", "lon": P_G4A[0], "lat": P_G4A[1]})
+        assert r.status_code == 403 and "上报" in r.json()["error"], who
