@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "geogrid.requestguard.RequestGuard",  # NUL characters and JSON nested too deep: a 400, not a 500
 ]
 
 ROOT_URLCONF = "geogrid.urls"

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from geogrid.incidents.models import Incident, IncidentCategory
+from geogrid.workflow.worktime import date_out_of_range
 
 from . import services as stats
 
@@ -54,6 +55,11 @@ class StatsForm(forms.Form):
     def clean(self):
         data = super().clean()
         a, b = data.get("date_from"), data.get("date_to")
+        for name, day in (("date_from", a), ("date_to", b)):
+            wrong = date_out_of_range(day)
+            if wrong:
+                self.add_error(name, wrong)
+                return data
         if a and b and a > b:
             raise forms.ValidationError(_("上报日期起（%(a)s）晚于上报日期止（%(b)s），请调换或更正") % {"a": a, "b": b})
         street, community = data.get("street"), data.get("community")

@@ -6,12 +6,13 @@ chinese-calendar library says so (statutory holidays and 调休 of the years it 
 year neither knows, Monday to Friday (and `year_covered` says so, for a warning). Office hours are
 GEOGRID_OFFICE_HOURS in the site's time zone (default 08:30–12:00, 13:30–17:30, Asia/Shanghai).
 """
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 MAX_DAYS = 3 * 366  # no time limit runs longer; a bound against a calendar with no working day
 _table = {"generation": 0, "loaded": None, "days": {}}
@@ -78,7 +79,7 @@ def _periods(start):
     tz = timezone.get_default_timezone()
     day = timezone.localtime(start, tz).date()
     hours = office_hours()
-    for _ in range(MAX_DAYS):
+    for _day in range(MAX_DAYS):
         if is_working_day(day):
             for a, b in hours:
                 yield timezone.make_aware(datetime.combine(day, a), tz), timezone.make_aware(datetime.combine(day, b), tz)
@@ -115,3 +116,19 @@ def hours_between(start, end, working=True):
         if b > a:
             total += b - a
     return total.total_seconds() / 3600
+
+
+# The dates a person may ask about (filters, reports, Open311 windows). Records start long after
+# 2000; past 2099 the working-day calendar knows nothing, and near year 9999 date arithmetic
+# overflows: such a date is a typing slip, answered with a 400 instead of a server error.
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def date_out_of_range(d):
+    """A message if the date (or datetime) lies outside the supported range, else None."""
+    if d is None:
+        return None
+    day = d.date() if isinstance(d, datetime) else d
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return _("日期 %(d)s 超出支持范围（%(a)s 至 %(b)s）") % {"d": day.isoformat(), "a": EARLIEST_DATE.isoformat(), "b": LATEST_DATE.isoformat()}

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from geogrid.incidents.services import report_finding
 from geogrid.patrols.services import end_patrol, start_patrol
-from tests.support.world import P_G4A, P_G5A, category, world
+from tests.support.world import P_G4A, category, world
 
 pytestmark = pytest.mark.django_db
 

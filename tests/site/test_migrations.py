@@ -145,7 +145,7 @@ def _assert_new_world(old):
 
     from geogrid.accounts.models import User
     from geogrid.audit.services import history
-    from geogrid.incidents.models import Incident, IncidentCategory, IncidentCounter, IncidentPhoto
+    from geogrid.incidents.models import Incident, IncidentCategory, IncidentCounter
     from geogrid.patrols.models import Patrol
 
     ContentType.objects.clear_cache()  # another process ran the migration, as far as this cache knows

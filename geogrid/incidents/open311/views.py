@@ -46,6 +46,7 @@ from geogrid.incidents import services as incidents
 from geogrid.incidents.models import Incident, IncidentCategory, IncidentMode
 from geogrid.incidents.permissions import visible_incidents
 from geogrid.workflow.exceptions import WorkflowError
+from geogrid.workflow.worktime import date_out_of_range
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-25T00:00:00+08:00"  # when this endpoint last changed (discovery)
@@ -259,6 +260,9 @@ def parse_when(value, name, end=False):
         dt = None
     if dt is None:
         raise Open311Error(400, _("%(name)s 不是 ISO 8601 时间：%(value)s（如 2026-05-01T08:00:00+08:00）") % {"name": name, "value": value})
+    wrong = date_out_of_range(dt)
+    if wrong:
+        raise Open311Error(400, f"{name}：{wrong}")
     return timezone.make_aware(dt) if timezone.is_naive(dt) else dt
 
 
