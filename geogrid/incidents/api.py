@@ -16,6 +16,7 @@ from geogrid.accounts.api import AUTH
 from geogrid.geo.crs import CRSError, point_to_storage
 from geogrid.patrols.services import visible_patrols
 from geogrid.workflow.drf import ErrorBody
+from geogrid.workflow.idempotency import idempotent
 
 from . import serializers as s
 from . import services as incidents
@@ -50,6 +51,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(summary=gettext_lazy("上报事件"), request={"application/json": s.IncidentCreateSerializer, "multipart/form-data": s.IncidentCreateSerializer},
                    responses={201: s.IncidentCreatedSerializer, 400: OpenApiResponse(ErrorBody, description=gettext_lazy("输入有误或点位不在本区")),
                               403: OpenApiResponse(ErrorBody, description=gettext_lazy("无上报权限"))})
+    @idempotent
     def create(self, request):
         ser = s.IncidentCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -131,6 +133,7 @@ class PatrolFindingsView(APIView):
 
     @extend_schema(summary=gettext_lazy("巡查发现转为事件"), request={"application/json": s.IncidentCreateSerializer, "multipart/form-data": s.IncidentCreateSerializer},
                    responses={201: s.IncidentCreatedSerializer, 400: ErrorBody, 403: ErrorBody})
+    @idempotent
     def post(self, request, pk):
         patrol = get_object_or_404(visible_patrols(request.user), pk=pk)
         ser = s.IncidentCreateSerializer(data=request.data)

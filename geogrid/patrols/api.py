@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from geogrid.accounts.api import AUTH
 from geogrid.grids.models import Grid
 from geogrid.workflow.drf import ErrorBody
+from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY, idempotent
 
 from . import serializers as s
 from . import services as patrols
@@ -34,6 +35,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 .prefetch_related("findings").order_by("-started_at", "-id"))
 
     @extend_schema(summary=_("开始巡查"), request=s.PatrolStartSerializer, responses={201: s.PatrolSerializer, 403: ErrorBody, 409: ErrorBody})
+    @idempotent
     def create(self, request):
         ser = s.PatrolStartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -44,8 +46,9 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         patrol = patrols.start_patrol(request.user, grid, note=ser.validated_data.get("note", ""))
         return Response(s.PatrolSerializer(patrol).data, status=201)
 
-    @extend_schema(summary=_("结束巡查（可附轨迹）"), request=s.PatrolEndSerializer, responses={200: s.PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @extend_schema(summary=_("结束巡查（可附轨迹）"), parameters=[IDEMPOTENCY_KEY], request=s.PatrolEndSerializer, responses={200: s.PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
     @action(detail=True, methods=["post"])
+    @idempotent
     def end(self, request, pk=None):
         patrol = self.get_object()
         ser = s.PatrolEndSerializer(data=request.data)

@@ -16,15 +16,17 @@ WORDS = [
     ("/api/grid-members/{id}/end/", "post", "summary", "终止任职"),
     ("/api/grid-members/", "get", "description", "4+N 队伍任职：列出（本人网格、辖区），任命（POST），终止（POST …/end/）。"),
     ("/api/grids/{code}/team/", "get", "summary", "网格的 4+N 队伍（在岗）"),
-    ("/api/grids/{code}/team/", "get", "description", "网格（现行版本）在岗的 4+N 队伍，仅限登录用户。"),
+    ("/api/grids/{code}/team/", "get", "description",
+     "网格（现行版本）在岗的 4+N 队伍，仅限登录用户；本网格队伍和辖区工作人员看到完整电话号码，其他人看到部分隐藏的号码。"),
     ("/api/locate", "get", "summary", "点位所在的行政区划、网格及网格员"),
     ("/api/locate", "get", "description",
-     "公开接口：市民可查询某处所属的网格和负责的网格员；登录用户看到完整电话号码，公众看到的号码部分隐藏。"),
+     "公开接口：市民可查询某处所属的网格和负责的网格员；本网格队伍和辖区工作人员看到完整电话号码，其他人看到的号码部分隐藏。"),
 ]
 PARAMETERS = [  # (path, method, parameter, msgid of its description)
     ("/api/locate", "get", "lon", "经度"),
     ("/api/locate", "get", "crs", "输入坐标系：EPSG:4490（默认）、EPSG:4326、gcj02（高德/腾讯/微信定位）"),
     ("/api/patrols/", "get", "grid", "四级或五级网格编码；四级网格含其五级网格"),
+    ("/api/incidents/", "post", "Idempotency-Key", "可选。同一用户以同一键重发同一请求时返回首次的应答（不会重复创建）；同一键、不同内容返回 409。"),
 ]
 FIELDS = [  # (component, field, msgid of its help text)
     ("PatrolStart", "grid", "网格编码"),
