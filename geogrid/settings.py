@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "geogrid.facilities",
     "layers",
     "geogrid.demo",  # loads every app above: last
+    "axes",  # failed-login tracking and lockout (accounts.lockout answers)
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "geogrid.requestguard.RequestGuard",  # NUL characters and JSON nested too deep: a 400, not a 500
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into accounts.lockout's answer
 ]
 
 ROOT_URLCONF = "geogrid.urls"
@@ -118,8 +120,21 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Repeated failed logins (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is locked for the cool-off; a success resets the count. The account
+# itself stays usable from elsewhere, so a stranger cannot lock a grid member out of their phone.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("GEOGRID_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("GEOGRID_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "geogrid.accounts.lockout.locked_out"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
