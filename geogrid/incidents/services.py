@@ -381,6 +381,9 @@ def report_incident(user, *, category, description, lon, lat, crs=None, mode=Non
         errors["description"] = [_("请填写事件描述")]
     elif len(description) > 2000:
         errors["description"] = [_("描述不能超过 2000 字")]
+    address = (address or "").strip()
+    if len(address) > 200:  # refused like the API's field, never cut: the caller would not know
+        errors["address"] = [_("地址不能超过 200 字（现有 %(n)s 字）") % {"n": len(address)}]
     if mode not in (None, "") and mode not in IncidentMode.values:
         errors["mode"] = [_("办理方式无效，可选：%(v)s") % {"v": "、".join(IncidentMode.values)}]
     point = None
@@ -397,7 +400,7 @@ def report_incident(user, *, category, description, lon, lat, crs=None, mode=Non
     with transaction.atomic():
         incident = Incident(
             number=next_number(timezone.localtime(now).year), category=cat, mode=mode or cat.default_mode,
-            description=description, address=(address or "")[:200], geom=point, input_crs=input_crs,
+            description=description, address=address, geom=point, input_crs=input_crs,
             reporter=user, reported_at=now, patrol=patrol, state=S.REPORTED, **where,
         )
         WORKFLOW.restart_clock(incident, now)

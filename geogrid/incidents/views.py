@@ -22,6 +22,7 @@ from geogrid.accounts.roles import HANDLER_ROLES
 from geogrid.geo.geojson import feature
 from geogrid.grids.services import home_area
 from geogrid.patrols.models import Patrol
+from geogrid.patrols.services import visible_patrols
 from geogrid.workflow import deadlines, worktime
 from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, WorkflowError
 
@@ -78,6 +79,8 @@ def report(request):
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
+        # A patrol one may not see is "not found", as a missing id is: ids must not be told apart.
+        form.fields["patrol"].queryset = visible_patrols(request.user)
         if form.is_valid():
             d = form.cleaned_data
             fields = dict(category=d["category"], description=d["description"], lon=d["lon"], lat=d["lat"], crs=d["crs"] or None,

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import Patrol
+from .services import MAX_TRACK_POINTS
 
 
 class PatrolSerializer(serializers.ModelSerializer):
@@ -27,8 +28,17 @@ class PatrolStartSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+class TrackField(serializers.ListField):
+    """Counts the points before validating each one: a 70 000-point track is refused at once."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > MAX_TRACK_POINTS:
+            self.fail("max_length", max_length=MAX_TRACK_POINTS)
+        return super().to_internal_value(data)
+
+
 class PatrolEndSerializer(serializers.Serializer):
-    track = serializers.ListField(child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=3),
-                                  required=False, help_text=_("[[经度, 纬度], …]"))
+    track = TrackField(child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=3),
+                       required=False, max_length=MAX_TRACK_POINTS, help_text=_("[[经度, 纬度], …]"))
     crs = serializers.CharField(required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True)

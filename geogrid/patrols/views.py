@@ -121,7 +121,9 @@ def start(request):
 @login_required
 @require_POST
 def end(request, pk):
-    patrol = get_object_or_404(Patrol, pk=pk)
+    # Someone else's patrol that one may not see is "not found", as a missing id is: the answer
+    # must not tell which patrol ids exist.
+    patrol = get_object_or_404(patrols.visible_patrols(request.user), pk=pk)
     raw = request.POST.get("track", "").strip()
     try:
         track = json.loads(raw) if raw else None

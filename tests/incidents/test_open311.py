@@ -206,6 +206,7 @@ def test_media_files_become_photos_and_media_url_is_noted_not_fetched(schemas):
     ({"attribute[mode]": "later"}, 400, "attribute[mode]：办理方式无效"),
     ({"attribute[colour]": "red"}, 400, "attribute[colour]"),
     ({"crs": "bd09"}, 400, "未知坐标系"),
+    ({"address_string": "路" * 5000}, 400, "地址不能超过 200 字（现有 5000 字）"),  # refused, not cut to 200
     ({"api_key": None}, 401, "api_key"),
     ({"api_key": "not-a-token"}, 401, "令牌"),
 ])

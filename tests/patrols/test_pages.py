@@ -105,7 +105,11 @@ def test_unknown_grid_and_one_open_patrol_at_a_time(client, w):
 
 def test_someone_elses_or_an_ended_patrol_cannot_be_ended(client, w):
     patrol = start_patrol(w["m_a"], w["g4a"])
-    client.force_login(w["head_a"])  # same grid, not their patrol
+    client.force_login(w["head_a"])  # same grid, not their patrol, and not theirs to see
+    r = client.post(f"/patrols/{patrol.pk}/end/", {"track": json.dumps(TRACK), "crs": "EPSG:4326"})
+    missing = client.post("/patrols/999999/end/", {"track": json.dumps(TRACK), "crs": "EPSG:4326"})
+    assert r.status_code == missing.status_code == 404  # the answer does not tell which ids exist
+    client.force_login(w["cs1"])  # the community sees the patrol, and may not end it
     r = client.post(f"/patrols/{patrol.pk}/end/", {"track": json.dumps(TRACK), "crs": "EPSG:4326"})
     assert r.status_code == 403 and "只能结束自己的巡查" in text(r)
     patrol.refresh_from_db()
@@ -181,10 +185,13 @@ def test_a_finding_cannot_be_put_on_someone_elses_or_a_missing_patrol(client, w)
     body = {"category": "environment", "description": "借别人的巡查", "lon": P_G4A[0], "lat": P_G4A[1], "patrol": patrol.pk}
     page = text(client.get(f"/incidents/report/?patrol={patrol.pk}"))
     assert "巡查发现" not in page  # the banner is only for one's own patrol
-    r = client.post("/incidents/report/", body)
-    assert r.status_code == 403 and "只能在自己的巡查中上报发现" in text(r)
+    r = client.post("/incidents/report/", body)  # not theirs to see: the same answer as a missing id
+    assert r.status_code == 400 and "巡查记录不存在，请从巡查页面重新进入上报" in text(r)
     r = client.post("/incidents/report/", dict(body, patrol=999999))
     assert r.status_code == 400 and "巡查记录不存在，请从巡查页面重新进入上报" in text(r)
+    client.force_login(w["cs1"])  # the community sees the patrol: told it is not theirs
+    r = client.post("/incidents/report/", body)
+    assert r.status_code == 403 and "只能在自己的巡查中上报发现" in text(r)
     assert Incident.objects.count() == 0
 
 

@@ -108,3 +108,20 @@ def test_visible_patrols_is_the_incident_scope_mapped_onto_the_patrol_grid():
     p = start_patrol(w["m_a"], w["g4a"])  # grid in community C1, street S1
     seen = {name: visible_patrols(w[name]).filter(pk=p.pk).exists() for name in ("m_a", "m_b", "cs1", "cs2", "sd1", "sd2", "da")}
     assert seen == {"m_a": True, "m_b": False, "cs1": True, "cs2": False, "sd1": True, "sd2": False, "da": True}
+
+
+def test_a_track_of_seventy_thousand_points_is_refused_and_changes_nothing():
+    from geogrid.patrols.services import MAX_TRACK_POINTS
+
+    w = world()
+    patrol = start_patrol(w["m_a"], w["g4a"])
+    c = APIClient()
+    c.force_authenticate(w["m_a"])
+    track = [[116.71 + i * 1e-7, 36.52] for i in range(70_000)]
+    r = c.post(f"/api/patrols/{patrol.pk}/end/", {"track": track}, format="json")
+    assert r.status_code == 400 and str(MAX_TRACK_POINTS) in str(r.json())
+    patrol.refresh_from_db()
+    assert patrol.ended_at is None
+    with pytest.raises(ValidationError):  # the service's own rule, for callers other than the API
+        end_patrol(patrol, w["m_a"], track=track[:MAX_TRACK_POINTS + 1])
+    assert end_patrol(patrol, w["m_a"], track=track[:MAX_TRACK_POINTS]).track.num_points == MAX_TRACK_POINTS
