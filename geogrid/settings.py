@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "geogrid.boundaries",
     "geogrid.facilities",
     "layers",
+    "geogrid.ops",  # backup and restore
     "geogrid.demo",  # loads every app above: last
     "axes",  # failed-login tracking and lockout (accounts.lockout answers)
 ]
