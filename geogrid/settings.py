@@ -161,6 +161,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Open311 client keys (incidents.open311.keys): requests per key, counted in each server process.
+    "DEFAULT_THROTTLE_RATES": {"open311_key": os.environ.get("GEOGRID_OPEN311_KEY_RATE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "geogrid API",

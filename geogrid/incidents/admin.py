@@ -2,7 +2,8 @@
 through the workflow (services.transition: the case page and the API): state, deadline, assignee,
 level, mode and category are read-only here, and so is the point, which located the case at report.
 Only the wording (description, address) can be corrected, and that is audited (admin_scope)."""
-from django.contrib import admin
+from django.contrib import admin, messages
+from django import forms
 from django.contrib.gis import forms as gis_forms
 from django.urls import reverse
 from django.utils.html import format_html
@@ -11,7 +12,8 @@ from leaflet.admin import LeafletGeoAdmin
 
 from geogrid.accounts.admin_scope import AuditedAdmin, ScopedAdmin
 
-from .models import Incident, IncidentCategory, IncidentPhoto
+from .models import Incident, IncidentCategory, IncidentPhoto, Open311Key
+from .open311.keys import issue_key, key_problem, revoke_key
 from .permissions import visible_incidents
 
 
@@ -71,3 +73,49 @@ class IncidentAdmin(ScopedAdmin, LeafletGeoAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a case ends by rejection or closure; its timeline stays
+
+
+class Open311KeyForm(forms.ModelForm):
+    class Meta:
+        model = Open311Key
+        fields = ["name", "user"]
+
+    def clean(self):
+        data = super().clean()
+        problem = key_problem(data["user"]) if data.get("user") else None
+        if problem:
+            self.add_error("user", problem)
+        return data
+
+
+@admin.register(Open311Key)
+class Open311KeyAdmin(admin.ModelAdmin):
+    """Issue (the key is shown once, in the message after saving) and revoke Open311 client keys."""
+
+    form = Open311KeyForm
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        return ["name", "user"] if obj is None else ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["user"] if obj is not None else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        key, text = issue_key(obj.user, obj.name, by=request.user)  # the form has checked the user
+        obj.pk = key.pk
+        obj.refresh_from_db()
+        messages.warning(request, _("Open311 密钥（只显示这一次，请复制交给客户端）：%(k)s") % {"k": text})
+
+    @admin.action(description=_("吊销所选密钥"))
+    def revoke(self, request, queryset):
+        for key in queryset:
+            revoke_key(key, by=request.user)
+        messages.success(request, _("已吊销 %(n)s 个密钥") % {"n": queryset.count()})

@@ -203,3 +203,30 @@ class IncidentPhoto(models.Model):
 
     def __str__(self):
         return f"{self.incident.number} #{self.pk}"
+
+
+class Open311Key(models.Model):
+    """An Open311 client's own key (a hotline system, a mini-program): it acts as `user`, who must
+    be allowed to report. Only the prefix and a SHA-256 of the secret are stored (the secret is 32
+    random bytes, so a fast hash is enough); the key is shown once, when it is issued."""
+
+    name = models.CharField(_("客户端名称"), max_length=100, help_text=_("如 12345 热线、微信小程序"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("代表用户"), on_delete=models.PROTECT, related_name="open311_keys")
+    prefix = models.CharField(_("前缀"), max_length=12, unique=True, editable=False)
+    hashed = models.CharField(_("密钥摘要"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("签发时间"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        db_table = "grids_open311key"
+        verbose_name = _("Open311 客户端密钥")
+        verbose_name_plural = _("Open311 客户端密钥")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def active(self):
+        return self.revoked_at is None

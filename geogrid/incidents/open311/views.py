@@ -9,7 +9,8 @@ clients can report and follow cases. A thin adapter: this module knows Open311; 
     GET  /open311/v2/requests.{fmt}             the caller's visible cases, last 90 days, ≤ 1000
     GET  /open311/v2/requests/{number}.{fmt}    one case by its case number (404 when not visible)
 
-fmt is json or xml (both implemented). Authentication: api_key (query or form field) = a DRF token;
+fmt is json or xml (both implemented). Authentication: api_key (query or form field) = an Open311
+client key (keys.py: issued by an administrator, hashed, revocable, rate-limited per key); a user's
 `Authorization: Token …` and a signed-in session work too. Services and discovery are public.
 Extensions: crs=gcj02 (points from Chinese phone maps; default WGS84) and multipart `media` photo
 files. Not supported: address-only reports (lat/long are required), jurisdiction_id (one
@@ -45,6 +46,8 @@ from geogrid.audit.models import AuditEvent
 from geogrid.incidents import services as incidents
 from geogrid.incidents.models import Incident, IncidentCategory, IncidentMode
 from geogrid.incidents.permissions import visible_incidents
+
+from .keys import Open311KeyAuthentication, Open311KeyThrottle
 from geogrid.workflow.exceptions import WorkflowError
 from geogrid.workflow.worktime import date_out_of_range
 
@@ -361,18 +364,8 @@ def error_descriptions(exc, detail=None):
 
 
 # --- views ----------------------------------------------------------------------------------------
-class ApiKeyAuthentication(TokenAuthentication):
-    """Open311's api_key (query string or form/JSON field): a DRF token, like `Authorization: Token`."""
-
-    def authenticate(self, request):
-        key = request.query_params.get("api_key")
-        if not key and request.method == "POST" and hasattr(request.data, "get"):
-            key = request.data.get("api_key")
-        return self.authenticate_credentials(str(key).strip()) if key else None
-
-
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = ApiKeyAuthentication
+    target_class = Open311KeyAuthentication
     name = "open311ApiKey"
 
     def get_security_definition(self, auto_schema):
@@ -380,7 +373,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 FMT = OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS), description=gettext_lazy("json 或 xml"))
-API_KEY = OpenApiParameter("api_key", OpenApiTypes.STR, description=gettext_lazy("API 令牌（或请求头 Authorization: Token …）"))
+API_KEY = OpenApiParameter("api_key", OpenApiTypes.STR, description=gettext_lazy("Open311 客户端密钥（管理员签发）；系统用户也可用请求头 Authorization: Token …"))
 ErrorList = inline_serializer("Open311Error", {"code": serializers.IntegerField(), "description": serializers.CharField()}, many=True)
 ServiceList = inline_serializer("Open311Service", many=True, fields={
     "service_code": serializers.CharField(), "service_name": serializers.CharField(), "description": serializers.CharField(allow_null=True),
@@ -408,7 +401,8 @@ ReportBody = inline_serializer("Open311Report", {
 class Open311View(APIView):
     """Base: api_key/token/session auth; every refusal as an Open311 error list in the URL's format."""
 
-    authentication_classes = [TokenAuthentication, ApiKeyAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, Open311KeyAuthentication, SessionAuthentication]
+    throttle_classes = [Open311KeyThrottle]
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     parser_classes = [FormParser, MultiPartParser, JSONParser]
@@ -431,7 +425,7 @@ class Open311View(APIView):
 
     def require_user(self, request):
         if not request.user.is_authenticated:
-            raise NotAuthenticated(_("需要 api_key（系统用户的 API 令牌），或请求头 Authorization: Token …"))
+            raise NotAuthenticated(_("需要 api_key（管理员签发的 Open311 客户端密钥），或请求头 Authorization: Token …"))
 
     def respond(self, data, status=200):
         return render(data, self.fmt, self.root, status)
@@ -445,7 +439,7 @@ class Open311View(APIView):
             response = super().handle_exception(exc)
             status = response.status_code
             descriptions = error_descriptions(exc, getattr(response, "data", None))
-            headers = {h: response[h] for h in ("WWW-Authenticate", "Allow") if response.has_header(h)}
+            headers = {h: response[h] for h in ("WWW-Authenticate", "Allow", "Retry-After") if response.has_header(h)}
         out = render([{"code": status, "description": d} for d in descriptions], self.fmt, "errors", status)
         for key, value in headers.items():
             out[key] = value
