@@ -219,6 +219,9 @@ GEOGRID_DEADLINE_YELLOW_AT = float(os.environ.get("GEOGRID_DEADLINE_YELLOW_AT", 
 # Duplicate suggestion: open cases of the same category within this radius and time window.
 GEOGRID_DUPLICATE_RADIUS_M = float(os.environ.get("GEOGRID_DUPLICATE_RADIUS_M", "50"))
 GEOGRID_DUPLICATE_WINDOW_H = float(os.environ.get("GEOGRID_DUPLICATE_WINDOW_H", "72"))
+# Open311: anyone (no key) may read the status of any case, without its description, notes, address,
+# photo or reporter and with the place rounded to ~100 m; the full record goes to callers in scope.
+GEOGRID_OPEN311_PUBLIC_STATUS = os.environ.get("GEOGRID_OPEN311_PUBLIC_STATUS", "1") == "1"
 # Photos of a case: at most this many, each at most this size; thumbnails this many pixels wide.
 GEOGRID_PHOTO_MAX_COUNT = 3
 GEOGRID_PHOTO_MAX_BYTES = int(os.environ.get("GEOGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))

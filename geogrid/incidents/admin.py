@@ -12,13 +12,20 @@ from leaflet.admin import LeafletGeoAdmin
 
 from geogrid.accounts.admin_scope import AuditedAdmin, ScopedAdmin
 
-from .models import Incident, IncidentCategory, IncidentPhoto, Open311Key
+from .models import CategoryQuestion, Incident, IncidentCategory, IncidentPhoto, Open311Key
 from .open311.keys import issue_key, key_problem, revoke_key
 from .permissions import visible_incidents
 
 
+class CategoryQuestionInline(admin.TabularInline):
+    model = CategoryQuestion
+    extra = 0
+    fields = ("order", "code", "question", "datatype", "required", "values")
+
+
 @admin.register(IncidentCategory)
 class IncidentCategoryAdmin(AuditedAdmin, admin.ModelAdmin):
+    inlines = [CategoryQuestionInline]
     list_display = ("code", "name", "default_mode", "working_time", "active", "order")
     list_editable = ("active", "order")
     list_filter = ("active", "default_mode", "working_time")

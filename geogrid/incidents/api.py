@@ -58,7 +58,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         d = ser.validated_data
         incident = incidents.report_incident(
             request.user, category=d["category"], description=d["description"], lon=d["lon"], lat=d["lat"], crs=d.get("crs") or None,
-            mode=d.get("mode") or None, address=d.get("address", ""), photos=d.get("photos") or [],
+            mode=d.get("mode") or None, address=d.get("address", ""), photos=d.get("photos") or [], answers=d.get("answers"),
         )
         return Response(s.IncidentCreatedSerializer(incident).data, status=status.HTTP_201_CREATED)
 

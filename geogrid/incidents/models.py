@@ -67,6 +67,59 @@ class IncidentCategory(models.Model):
                 raise ValidationError({"time_limits": _("环节 %(s)s 的时限必须是正数（小时）") % {"s": state}})
 
 
+class CategoryQuestion(models.Model):
+    """A question a report of this category must or may answer (Open311 service attributes: the
+    same datatypes). Answers are kept on the case (Incident.answers, by code)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("单行文本")
+        NUMBER = "number", _("数字")
+        DATETIME = "datetime", _("日期时间")
+        TEXT = "text", _("多行文本")
+        SINGLE = "singlevaluelist", _("单选")
+        MULTI = "multivaluelist", _("多选")
+
+    LISTS = ("singlevaluelist", "multivaluelist")
+
+    category = models.ForeignKey(IncidentCategory, verbose_name=_("事件类别"), on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(_("编码"), max_length=40, help_text=_("Open311 的 attribute[编码]"))
+    question = models.CharField(_("问题"), max_length=200)
+    datatype = models.CharField(_("类型"), max_length=16, choices=Datatype.choices, default=Datatype.STRING)
+    required = models.BooleanField(_("必答"), default=False)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=1)
+    values = models.JSONField(_("选项"), default=list, blank=True, help_text=_('单选、多选的选项：[{"key": "a", "name": "甲"}, …]'))
+
+    class Meta:
+        db_table = "grids_categoryquestion"
+        verbose_name = _("类别问题")
+        verbose_name_plural = _("类别问题")
+        ordering = ["category", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="categoryquestion_code_unique"),
+            # "mode" is the 五办 attribute every category has.
+            models.CheckConstraint(condition=~Q(code="mode"), name="categoryquestion_code_not_mode"),
+            models.CheckConstraint(condition=Q(datatype__in=["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]),
+                                   name="categoryquestion_datatype_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.category} · {self.question}"
+
+    def keys(self):
+        return [str(v.get("key")) for v in self.values if isinstance(v, dict)]
+
+    def clean(self):
+        if self.datatype in self.LISTS:
+            ok = isinstance(self.values, list) and self.values and all(isinstance(v, dict) and v.get("key") not in (None, "") and v.get("name")
+                                                                       for v in self.values)
+            if not ok:
+                raise ValidationError({"values": _("单选、多选须有选项，每项有 key 和 name")})
+            if len(set(self.keys())) != len(self.keys()):
+                raise ValidationError({"values": _("选项的 key 不能重复")})
+        elif self.values:
+            raise ValidationError({"values": _("只有单选、多选有选项")})
+
+
 class IncidentCounter(models.Model):
     """The last case number used in a year (numbers are year + 6-digit sequence, gapless)."""
 
@@ -142,6 +195,8 @@ class Incident(models.Model):
     evaluation_comment = models.TextField(_("评价意见"), blank=True, default="")
     evaluated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     evaluation_reworks = models.PositiveSmallIntegerField(_("因不满意返工次数"), default=0, editable=False)
+    # Answers to the category's questions (CategoryQuestion), by question code.
+    answers = models.JSONField(_("问题回答"), default=dict, blank=True, db_default={})
 
     class Meta:
         db_table = "grids_incident"

@@ -34,6 +34,7 @@ class IncidentCreateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=IncidentMode.choices, required=False, allow_blank=True, help_text=gettext_lazy("五办方式；缺省用类别默认"))
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     photos = serializers.ListField(child=serializers.FileField(allow_empty_file=True), required=False, help_text=gettext_lazy("最多 3 张（multipart）"))
+    answers = serializers.DictField(required=False, help_text=gettext_lazy("类别问题的回答，按问题编码（见 Open311 服务定义）"))
 
 
 class IncidentCreatedSerializer(serializers.ModelSerializer):
@@ -146,7 +147,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     actions = serializers.SerializerMethodField()
 
     class Meta(IncidentListSerializer.Meta):
-        fields = IncidentListSerializer.Meta.fields + ["photos", "duplicate_of", "timeline", "actions"]
+        fields = IncidentListSerializer.Meta.fields + ["answers", "photos", "duplicate_of", "timeline", "actions"]
 
     def get_timeline(self, obj) -> list[dict]:
         return TimelineEventSerializer(timeline(obj), many=True).data

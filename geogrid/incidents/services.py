@@ -36,7 +36,7 @@ from geogrid.workflow import deadlines
 from geogrid.workflow.engine import T, Workflow
 from geogrid.workflow.exceptions import MissingFields, TransitionForbidden
 
-from .models import Incident, IncidentCategory, IncidentCounter, IncidentMode, Satisfaction
+from .models import CategoryQuestion, Incident, IncidentCategory, IncidentCounter, IncidentMode, Satisfaction
 from .permissions import (LEVELS, in_case_department, in_member_grid, in_own_community, in_staff_scope, staff_tier,
                           visible_incidents)
 from .photos import prepare_photos, save_photos
@@ -365,7 +365,79 @@ def locate_case(point, when):
     return {"street": objs["street"], "community": objs.get("community"), "grid4": objs.get("grid4"), "grid5": objs.get("grid5")}
 
 
-def report_incident(user, *, category, description, lon, lat, crs=None, mode=None, photos=(), address="", patrol=None, now=None):
+def clean_answers(category, answers):
+    """(answers cleaned by the category's questions, errors by "answers.<code>"). Unknown codes,
+    missing required answers, a number that is none, a datetime that is not ISO 8601, a choice
+    outside the list: each one error. Lists of choices come as lists; stored as given keys."""
+    from django.utils.dateparse import parse_date, parse_datetime
+
+    answers = dict(answers or {})
+    questions = {q.code: q for q in category.questions.all()} if category is not None else {}
+    out, errors = {}, {}
+    for code in sorted(set(answers) - set(questions)):
+        errors[f"answers.{code}"] = [_("此类别没有这个问题")]
+    D = CategoryQuestion.Datatype
+    for code, q in questions.items():
+        value = answers.get(code)
+        values = [str(v).strip() for v in value] if isinstance(value, (list, tuple)) else ([] if value is None else [str(value).strip()])
+        values = [v for v in values if v]
+        if not values:
+            if q.required:
+                errors[f"answers.{code}"] = [_("必答：%(q)s") % {"q": q.question}]
+            continue
+        if q.datatype != D.MULTI and len(values) > 1:
+            errors[f"answers.{code}"] = [_("只能有一个回答")]
+            continue
+        v = values[0]
+        if q.datatype == D.NUMBER:
+            try:
+                n = float(v)
+                if n != n or n in (float("inf"), float("-inf")):
+                    raise ValueError
+            except ValueError:
+                errors[f"answers.{code}"] = [_("应为数字：%(v)s") % {"v": v}]
+                continue
+            out[code] = int(n) if n.is_integer() else n
+        elif q.datatype == D.DATETIME:
+            try:
+                parsed = parse_datetime(v) or parse_date(v)
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                errors[f"answers.{code}"] = [_("应为 ISO 8601 日期时间：%(v)s") % {"v": v}]
+                continue
+            out[code] = parsed.isoformat()
+        elif q.datatype in (D.SINGLE, D.MULTI):
+            wrong = [x for x in values if x not in q.keys()]
+            if wrong:
+                errors[f"answers.{code}"] = [_("不在选项中：%(v)s（可选 %(ok)s）") % {"v": "、".join(wrong), "ok": "、".join(q.keys())}]
+                continue
+            out[code] = values if q.datatype == D.MULTI else v
+        else:
+            limit = 200 if q.datatype == D.STRING else 2000
+            if len(v) > limit:
+                errors[f"answers.{code}"] = [_("回答不能超过 %(n)s 字") % {"n": limit}]
+                continue
+            out[code] = v
+    return out, errors
+
+
+def answer_rows(incident):
+    """(question, answer text) of a case's answers, in the questions' order; no query without answers."""
+    if not incident.answers:
+        return []
+    rows = []
+    for q in incident.category.questions.all():
+        if q.code in incident.answers:
+            value = incident.answers[q.code]
+            names = {str(v.get("key")): v.get("name") for v in q.values if isinstance(v, dict)}
+            shown = [names.get(str(x), x) for x in (value if isinstance(value, list) else [value])]
+            rows.append((q.question, "、".join(str(x) for x in shown)))
+    return rows
+
+
+def report_incident(user, *, category, description, lon, lat, crs=None, mode=None, photos=(), address="", answers=None, patrol=None,
+                    now=None):
     """Register a new case in state `reported`. Everything is checked before anything is written:
     bad input raises ValidationError (400) or TransitionForbidden (403) and leaves nothing behind."""
     if user is None or not user.is_authenticated or not user.has_role(*REPORTER_ROLES):
@@ -386,6 +458,8 @@ def report_incident(user, *, category, description, lon, lat, crs=None, mode=Non
         errors["address"] = [_("地址不能超过 200 字（现有 %(n)s 字）") % {"n": len(address)}]
     if mode not in (None, "") and mode not in IncidentMode.values:
         errors["mode"] = [_("办理方式无效，可选：%(v)s") % {"v": "、".join(IncidentMode.values)}]
+    answers, problems = clean_answers(cat, answers)
+    errors.update(problems)
     point = None
     try:
         input_crs = crs_name(crs)
@@ -400,7 +474,7 @@ def report_incident(user, *, category, description, lon, lat, crs=None, mode=Non
     with transaction.atomic():
         incident = Incident(
             number=next_number(timezone.localtime(now).year), category=cat, mode=mode or cat.default_mode,
-            description=description, address=address, geom=point, input_crs=input_crs,
+            description=description, address=address, answers=answers, geom=point, input_crs=input_crs,
             reporter=user, reported_at=now, patrol=patrol, state=S.REPORTED, **where,
         )
         WORKFLOW.restart_clock(incident, now)

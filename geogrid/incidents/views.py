@@ -197,6 +197,7 @@ def case_context(request, incident, bound=None):
     """Everything the case page shows; `bound` is a submitted ActionForm to show with its errors."""
     user = request.user
     similar, merged = related_cases(incident, user)
+    answers = incidents.answer_rows(incident)
     actions = incidents.available_actions(incident, user)
     assignees = incidents.candidate_assignees(incident) if any(a["action"] == "dispatch" for a in actions) else []
     forms = []
@@ -213,7 +214,7 @@ def case_context(request, incident, bound=None):
         features.insert(0, feature(grid.geom, kind="grid", name=grid.name, code=grid.code))
     return {
         "incident": incident, "status": status_info(incident), "timeline": incidents.timeline(incident),
-        "photos": list(incident.photos.all()), "similar": similar, "merged": merged, "action_forms": forms,
+        "photos": list(incident.photos.all()), "similar": similar, "merged": merged, "action_forms": forms, "answers": answers,
         "config": {"page": "case", "features": {"type": "FeatureCollection", "features": features}},
     }
 

@@ -127,7 +127,7 @@ def test_services_list_the_active_categories_and_validate(schemas):
     assert set(by_code) == set(IncidentCategory.objects.filter(active=True).values_list("code", flat=True))
     assert "other" not in by_code
     env = by_code["environment"]
-    assert (env["service_name"], env["metadata"], env["type"], env["group"]) == ("环境卫生", False, "realtime", "网格事件")
+    assert (env["service_name"], env["metadata"], env["type"], env["group"]) == ("环境卫生", True, "realtime", "网格事件")
     assert env["keywords"] == "环境卫生,立即办"
 
 
@@ -237,7 +237,9 @@ def test_bad_posts_are_open311_errors_and_store_nothing(schemas, change, status,
 def test_every_problem_of_a_request_is_listed():
     w = world()
     r = post_form(form(w, service_code="nope", lat=None, **{"attribute[x]": "1"}))
-    assert r.status_code == 400 and len(r.json()) == 3
+    assert r.status_code == 400 and len(r.json()) == 2  # no service: its attributes cannot be judged
+    r = post_form(form(w, lat=None, **{"attribute[x]": "1"}))
+    assert r.status_code == 400 and [e["description"].split("：")[0] for e in r.json()] == ["缺少 lat/long", "attribute[x]"]
     nothing_stored()
 
 
@@ -260,19 +262,35 @@ def test_bad_json_unknown_format_and_wrong_method(schemas):
 
 
 # --- reading: scope, status mapping, filters ---------------------------------------------------------
-def test_a_grid_member_cannot_get_another_grids_case(schemas):
+def test_outside_their_scope_callers_read_only_the_public_status(schemas):
+    w = world()
+    case = report(w, "m_a", at=P_G4A, address="幸福路 1 号")
+    number = case.number
+    full_fields = {"description": "垃圾堆放", "address": "幸福路 1 号", "lat": round(case.geom.y, 7)}
+    public = {"description": None, "address": None, "status_notes": None, "media_url": None,
+              "lat": round(case.geom.y, 3), "long": round(case.geom.x, 3)}  # rounded to ~100 m
+    for c in (token_client(w["m_b"]), token_client(w["m_d"]), APIClient()):  # another grid, another street, no key
+        for r in (c.get(f"{BASE}/requests/{number}.json"), c.get(f"{BASE}/requests.json", {"service_request_id": number})):
+            assert r.status_code == 200
+            [item] = valid(schemas, "requests.json", r.json())
+            assert item["service_request_id"] == number and item["status"] == "open" and item["service_code"] == "environment"
+            assert {k: item[k] for k in public} == public
+    for who in ("m_a", "head_a", "cs1", "sd1", "da"):  # reporter, same grid, community, street, district
+        r = token_client(w[who]).get(f"{BASE}/requests/{number}.json")
+        [item] = valid(schemas, "requests.json", r.json())
+        assert {k: item[k] for k in full_fields} == full_fields, who
+    assert APIClient().get(f"{BASE}/requests/0000000000.json").status_code == 404
+
+
+def test_without_the_public_status_view_reads_need_a_key(schemas, settings):
+    settings.GEOGRID_OPEN311_PUBLIC_STATUS = False
     w = world()
     number = report(w, "m_a", at=P_G4A).number
+    r = APIClient().get(f"{BASE}/requests/{number}.json")
+    assert r.status_code == 401 and valid(schemas, "errors", r.json())
     r = token_client(w["m_b"]).get(f"{BASE}/requests/{number}.json")
     assert r.status_code == 404 and valid(schemas, "errors", r.json())[0]["code"] == 404
     assert token_client(w["m_b"]).get(f"{BASE}/requests.json").json() == []
-    assert token_client(w["m_d"]).get(f"{BASE}/requests.json", {"service_request_id": number}).json() == []
-    for who in ("m_a", "head_a", "cs1", "sd1", "da"):  # reporter, same grid, community, street, district
-        r = token_client(w[who]).get(f"{BASE}/requests/{number}.json")
-        assert r.status_code == 200, who
-        assert [i["service_request_id"] for i in valid(schemas, "requests.json", r.json())] == [number]
-    r = APIClient().get(f"{BASE}/requests/{number}.json")
-    assert r.status_code == 401 and valid(schemas, "errors", r.json())
     assert APIClient().get(f"{BASE}/requests.json", {"api_key": key(w["m_a"])}).json()[0]["service_request_id"] == number
 
 
@@ -355,7 +373,7 @@ def test_xml_has_the_open311_elements():
     w = world()
     root = ET.fromstring(APIClient().get(f"{BASE}/services.xml").content)
     assert root.tag == "services" and root.find("service/service_code").text == "safety_hazard"
-    assert root.find("service/metadata").text == "false"
+    assert root.find("service/metadata").text == "true"
     definition = ET.fromstring(APIClient().get(f"{BASE}/services/dispute.xml").content)
     assert [v.text for v in definition.findall("attributes/attribute/values/value/key")][:2] == ["immediate", "help"]
     r = post_form(form(w), fmt="xml")

@@ -21,6 +21,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, OuterRef, Prefetch, Subquery
@@ -82,9 +83,9 @@ def service(category):
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description or None,
-        # The mode attribute is optional (the category's default mode applies), so a client need
-        # not fetch the definition before reporting.
-        "metadata": False,
+        # Every service has attributes (the 五办 mode, and the category's questions): a client
+        # fetches the definition to learn them, as the spec asks when metadata is true.
+        "metadata": True,
         "type": "realtime",
         "keywords": ",".join([category.name, category.get_default_mode_display()]),
         "group": _("网格事件"),
@@ -103,7 +104,16 @@ def service_definition(category):
             "order": 1,
             "description": _("办理方式（五办），不填按类别默认：%(mode)s") % {"mode": category.get_default_mode_display()},
             "values": [{"key": key, "name": str(label)} for key, label in IncidentMode.choices],
-        }],
+        }] + [{
+            "variable": True,
+            "code": q.code,
+            "datatype": q.datatype,
+            "required": q.required,
+            "datatype_description": None,
+            "order": i + 2,
+            "description": q.question,
+            "values": [{"key": str(v["key"]), "name": str(v["name"])} for v in q.values] if q.datatype in q.LISTS else [],
+        } for i, q in enumerate(category.questions.all())],
     }
 
 
@@ -126,9 +136,10 @@ def submitted_attributes(data):
     if isinstance(nested, dict):
         out.update({str(k): v for k, v in nested.items()})
     for key in data.keys():
-        m = re.fullmatch(r"attribute\[([^\]]+)\]", key)
-        if m:
-            out[m.group(1)] = _text(data, key)
+        m = re.fullmatch(r"attribute\[([^\]]+)\](\[\])?", key)
+        if m:  # attribute[code][]=a&attribute[code][]=b: a multivaluelist
+            many = m.group(2) or (hasattr(data, "getlist") and len(data.getlist(key)) > 1)
+            out[m.group(1)] = [str(v).strip() for v in data.getlist(key)] if many and hasattr(data, "getlist") else _text(data, key)
     return out
 
 
@@ -147,11 +158,10 @@ def report_arguments(data, files=None):
     lat, lon = _text(data, "lat"), _text(data, "long")
     if not lat or not lon:
         problems.append(_("缺少 lat/long：请提供 WGS84 经纬度；本系统不支持仅凭 address_string 或 address_id 定位"))
-    attributes = submitted_attributes(data)
-    unknown = sorted(set(attributes) - {MODE})
-    if unknown:
-        problems.append(_("未知属性 %(names)s：可用的属性只有 attribute[mode]（见 services/{service_code}.json）")
-                        % {"names": "、".join(f"attribute[{n}]" for n in unknown)})
+    attributes = submitted_attributes(data)  # the core checks the answers; unknown codes are said here too,
+    if problems and category is not None:     # so that one answer lists every problem of the request
+        known = {MODE, *category.questions.values_list("code", flat=True)}
+        problems += [f"attribute[{n}]：{_('此类别没有这个问题')}" for n in sorted(set(attributes) - known)]
     if problems:
         raise Open311Error(400, *problems)
     return {
@@ -162,6 +172,7 @@ def report_arguments(data, files=None):
         "crs": _text(data, "crs") or DEFAULT_CRS,
         "mode": _text(attributes, MODE) or None,
         "address": _text(data, "address_string"),
+        "answers": {k: v for k, v in attributes.items() if k != MODE},
         "photos": files.getlist("media") if files is not None else [],
     }
 
@@ -240,12 +251,55 @@ def request_item(incident, request=None):
     }
 
 
+def public_status():
+    """Anyone may follow the status of any case (GEOGRID_OPEN311_PUBLIC_STATUS, on by default), as
+    Open311 clients expect to read without a key: public_item's fields only."""
+    return getattr(settings, "GEOGRID_OPEN311_PUBLIC_STATUS", True)
+
+
 def request_queryset(user):
+    """The cases a caller may read: every case when the public status view is on (each shown in
+    full or public form, see items()), else the caller's visible cases."""
     # Only the names of the related areas are needed: leave their polygons in the database.
     qs = (Incident.objects.select_related("category", "grid5", "grid4", "community", "street__parent")
           .defer("grid5__geom", "grid4__geom", "community__geom", "street__geom", "street__parent__geom")
           .prefetch_related(Prefetch("photos", to_attr="photo_list")))
-    return with_audit(visible_incidents(user, qs))
+    return with_audit(qs if public_status() else visible_incidents(user, qs))
+
+
+def public_item(incident):
+    """What everyone may know of a case: its number, status, service, times and the agency, the
+    place rounded to 0.001° (about 100 m) — no description, notes, address, photo or reporter."""
+    closed = incident.state in incidents.TERMINAL
+    return {
+        "service_request_id": incident.number,
+        "status": "closed" if closed else "open",
+        "status_notes": None,
+        "service_name": incident.category.name,
+        "service_code": incident.category.code,
+        "description": None,
+        "agency_responsible": agency(incident),
+        "service_notice": _("当前环节：%(state)s") % {"state": STATE_LABELS.get(incident.state, incident.state)},
+        "requested_datetime": iso(incident.reported_at),
+        "updated_datetime": iso(incident.closed_at or incident.last_event_at or incident.reported_at),
+        "expected_datetime": None,
+        "address": None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": round(incident.geom.y, 3),
+        "long": round(incident.geom.x, 3),
+        "media_url": None,
+    }
+
+
+def items(rows, request):
+    """Open311 items of these cases: in full for the ones in the caller's scope (one query), public
+    for the rest."""
+    rows = list(rows)
+    full = set()
+    if rows and request.user.is_authenticated:
+        full = set(visible_incidents(request.user, Incident.objects.filter(pk__in=[r.pk for r in rows])).values_list("pk", flat=True))
+    return [request_item(r, request) if r.pk in full else public_item(r) for r in rows]
 
 
 def parse_when(value, name, end=False):
@@ -344,14 +398,19 @@ def render(data, fmt, root, status=200):
     return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def field_name(key):
+    """A core error key as the client's field: answers.<code> is attribute[<code>]."""
+    return f"attribute[{key[len('answers.'):]}]" if key.startswith("answers.") else OPEN311_FIELDS.get(key, key)
+
+
 def error_descriptions(exc, detail=None):
     """What was wrong, in the client's field names, one string per problem."""
     if isinstance(exc, ValidationError):
         if hasattr(exc, "message_dict"):
-            return [f"{OPEN311_FIELDS.get(k, k)}：{m}" for k, msgs in exc.message_dict.items() for m in msgs]
+            return [f"{field_name(k)}：{m}" for k, msgs in exc.message_dict.items() for m in msgs]
         return [str(m) for m in exc.messages]
     if isinstance(exc, WorkflowError):
-        return [exc.message] + [f"{OPEN311_FIELDS.get(k, k)}：{m}" for k, m in exc.fields.items()]
+        return [exc.message] + [f"{field_name(k)}：{m}" for k, m in exc.fields.items()]
 
     def flat(d, key=None):
         if isinstance(d, dict):
@@ -480,14 +539,15 @@ class ServiceDefinitionView(Open311View):
 class RequestsView(Open311View):
     root = "service_requests"
 
-    @extend_schema(tags=["open311"], operation_id="open311_requests_list", summary=gettext_lazy("Open311 查询案卷（本人可见范围，默认近 90 天，最多 1000 条）"), parameters=[
+    @extend_schema(tags=["open311"], operation_id="open311_requests_list", summary=gettext_lazy("Open311 查询案卷（默认近 90 天，最多 1000 条；可见范围内的完整，其余只有公开状态）"), parameters=[
         FMT, API_KEY, OpenApiParameter("service_request_id", OpenApiTypes.STR, description=gettext_lazy("案卷编号，逗号分隔（优先于其他条件）")),
         OpenApiParameter("service_code", OpenApiTypes.STR), OpenApiParameter("start_date", OpenApiTypes.DATETIME),
         OpenApiParameter("end_date", OpenApiTypes.DATETIME), OpenApiParameter("status", OpenApiTypes.STR, description=gettext_lazy("open、closed，逗号分隔")),
     ], responses={200: RequestList, 400: ErrorList, 401: ErrorList})
     def get(self, request, fmt):
-        self.require_user(request)
-        return self.respond([request_item(i, request) for i in find_requests(request.user, request.query_params)])
+        if not public_status():
+            self.require_user(request)
+        return self.respond(items(find_requests(request.user, request.query_params), request))
 
     @extend_schema(tags=["open311"], operation_id="open311_requests_create", summary=gettext_lazy("Open311 上报事件"), parameters=[FMT, API_KEY],
                    request={"application/x-www-form-urlencoded": ReportBody, "multipart/form-data": ReportBody, "application/json": ReportBody},
@@ -503,9 +563,10 @@ class RequestView(Open311View):
     @extend_schema(tags=["open311"], operation_id="open311_request", summary=gettext_lazy("Open311 单个案卷（按案卷编号）"), parameters=[FMT, API_KEY],
                    responses={200: RequestList, 401: ErrorList, 404: ErrorList})
     def get(self, request, number, fmt):
-        self.require_user(request)
+        if not public_status():
+            self.require_user(request)
         incident = request_queryset(request.user).filter(number=number).first()
         if incident is None:
             raise Open311Error(404, _("案卷 %(number)s 不存在或不在您的可见范围内") % {"number": number})
         # An array of one, as GeoReport v2 and its clients have it.
-        return self.respond([request_item(incident, request)])
+        return self.respond(items([incident], request))
