@@ -129,7 +129,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Repeated failed logins (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is locked for the cool-off; a success resets the count. The account
 # itself stays usable from elsewhere, so a stranger cannot lock a grid member out of their phone.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["geogrid.accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("GEOGRID_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("GEOGRID_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
