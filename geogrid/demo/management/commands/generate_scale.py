@@ -30,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--name-field", default="name")
         parser.add_argument("--database-name", default="geogrid_scale", help=_("目标数据库（同一集群内，默认 geogrid_scale）"))
         parser.add_argument("--replace", action="store_true", help=_("目标数据库已有数据时删除重建"))
+        parser.add_argument("--keep", action="store_true", help=_("目标数据库已有数据时保留，不再生成（make bench 用）"))
         parser.add_argument("--here", action="store_true", help=_("写入当前数据库（仅供测试，须为空库）"))
 
     def handle(self, *args, **o):
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         if not o["here"]:
             self._use_database(o["database_name"], o["replace"])
         if Grid.objects.exists():
+            if o["keep"]:
+                self.stdout.write(_("数据库 %(db)s 已有规模数据，保留") % {"db": connections["default"].settings_dict["NAME"]})
+                return
             raise CommandError(_("数据库 %(db)s 已有网格；规模数据只写入空库（加 --replace 重建）")
                                % {"db": connections["default"].settings_dict["NAME"]})
         try:
