@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geogrid.accounts.management.groups import create_roles
+from geogrid.accounts.departments import seed_departments
 from geogrid.accounts.models import Department, User
 from geogrid.accounts.roles import Role
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
@@ -36,6 +37,7 @@ from geogrid.geo.features import promote_multi, read_features
 from geogrid.grids.importing import import_areas, import_grids
 from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.incidents.models import Incident, IncidentCategory, Satisfaction
+from geogrid.incidents.seed import seed as seed_categories
 from geogrid.incidents.services import report_incident, stage_hours, transition
 from geogrid.notifications.cases import notify_due
 from geogrid.notifications.models import Notification
@@ -455,6 +457,10 @@ def load_demo(data_dir=DATA_DIR, stdout=None, progress=None):
     started = time.monotonic()
     result = DemoResult()
     with transaction.atomic():
+        # Reference data the migrations seed: put back what a flushed database lost (rows there,
+        # maybe edited, are left alone).
+        seed_categories(IncidentCategory)
+        seed_departments(Department)
         roles = create_roles()
         result.counts[_("角色组")] = Count(roles.groups_created, roles.groups_updated, roles.unchanged)
         load_areas_and_grids(data_dir, result, progress)

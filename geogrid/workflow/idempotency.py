@@ -1,6 +1,6 @@
 """Idempotency keys for write requests (the `Idempotency-Key` header of the IETF draft): a phone
-that sends a report again — after a timeout, a double tap, from a second tab, or from its offline
-queue — gets the first answer back instead of a second case.
+that sends a request again — after a timeout, a double tap, from a second tab, or from its offline
+queue — gets the first answer back instead of the work being done twice.
 
 `@idempotent` on a DRF handler: with the header, the handler runs in one transaction with the
 record of its key (unique per user), so of two concurrent requests with one key the second waits
