@@ -330,3 +330,9 @@ def _write(good, result, actor, source_name):
             record(f, "import_add", actor=actor, note=source_name)
         result.created = len(new)
     result.written = True
+    if result.created:
+        # Fresh planner statistics: the coverage query picks its index by how many facilities there are.
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE facilities_facility")

@@ -1,0 +1,11 @@
+"""The demo district's facilities (boundary_data/facilities.geojson), loaded through the import
+service like any bureau's file: upserted by type + name, the area derived from the position."""
+from pathlib import Path
+
+from .importing import import_facilities
+
+
+def load_demo_facilities(data_dir):
+    """(created, updated, unchanged) of loading the demo facilities; ImportRefused on a bad feature."""
+    result = import_facilities(Path(data_dir) / "facilities.geojson", crs="CGCS2000")
+    return result.created, result.updated, result.unchanged
