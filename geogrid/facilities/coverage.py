@@ -21,11 +21,13 @@ index of facilities (the radius in degrees, widened for latitude), the metric te
 nearest facility by a KNN search (degrees) whose metric distance bounds a second, exact search.
 Community rows (grids summed) come from the same statement. Nothing loops over grids in Python.
 """
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geogrid.accounts.scope import scope_of
 from geogrid.grids.models import AdminArea
@@ -228,3 +230,148 @@ def analyse(ftype, radius_m=None, user=None, area=None, geometry=False):
 def facilities_of(ftype):
     """The open facilities of a type (for the map of an analysis)."""
     return Facility.objects.filter(facility_type=ftype, status=Facility.Status.OPEN).only("id", "name", "address", "geom").order_by("name")
+
+
+# --- presentation: classes, map, tables, exports ------------------------------------------------------
+# Share covered (of households; of area where a grid has none): red → green, grey for no households.
+CLASSES = (
+    # (upper bound of the share, colour, label)
+    (0.0, "#d7191c", gettext_lazy("未覆盖")),
+    (0.5, "#fdae61", gettext_lazy("覆盖不足一半")),
+    (0.9, "#ffffbf", gettext_lazy("覆盖 50%–90%")),
+    (0.999999, "#a6d96a", gettext_lazy("覆盖 90% 以上")),
+    (1.0, "#1a9641", gettext_lazy("全部覆盖")),
+)
+NO_HOUSEHOLDS = ("#bdbdbd", gettext_lazy("无住户"))
+
+
+def legend():
+    return [{"color": c, "label": str(label)} for _b, c, label in CLASSES] + [{"color": NO_HOUSEHOLDS[0], "label": str(NO_HOUSEHOLDS[1])}]
+
+
+def class_of(row):
+    if not row["households"]:
+        return NO_HOUSEHOLDS[0], str(NO_HOUSEHOLDS[1])
+    share = row["share"]
+    if share <= 0:
+        return CLASSES[0][1], str(CLASSES[0][2])
+    for bound, color, label in CLASSES[1:]:
+        if share < bound or bound == 1.0:
+            return color, str(label)
+
+
+def geojson(cov):
+    """The map of an analysis (dict, RFC 7946): grid features with their figures, colour and class,
+    the facilities counted (points), and the legend. Needs analyse(..., geometry=True)."""
+    features = []
+    for r in cov.grids:
+        color, label = class_of(r)
+        props = {k: v for k, v in r.items() if k != "geometry"}
+        props.update(share_pct=round(100 * r["share"], 1), distance_m=None if r["distance_m"] is None else round(r["distance_m"]),
+                     color=color, **{"class": label})
+        features.append({"type": "Feature", "id": r["code"], "geometry": json.loads(r["geometry"]), "properties": props})
+    facilities = [{"type": "Feature", "id": f.pk, "geometry": {"type": "Point", "coordinates": [round(f.geom.x, 6), round(f.geom.y, 6)]},
+                   "properties": {"name": f.name, "address": f.address}} for f in facilities_of(cov.facility_type)]
+    return {"type": "FeatureCollection", "features": features, "legend": legend(), "radius_m": cov.radius_m,
+            "facility_type": {"code": cov.facility_type.code, "name": cov.facility_type.name, "color": cov.facility_type.color,
+                              "icon": cov.facility_type.icon},
+            "facilities": {"type": "FeatureCollection", "features": facilities}}
+
+
+BY_GRID, BY_COMMUNITY = "grid", "community"
+
+
+def columns(by):
+    """[(key, header, kind)] of a table of an analysis: kind text / int / pct / m."""
+    head = {
+        BY_GRID: [("code", _("五级网格编码"), "text"), ("name", _("五级网格名称"), "text"), ("grid4", _("所属四级网格"), "text"),
+                  ("community", _("所属社区"), "text"), ("street", _("所属街道"), "text")],
+        BY_COMMUNITY: [("code", _("社区代码"), "text"), ("name", _("社区名称"), "text"), ("street", _("所属街道"), "text"),
+                       ("grids", _("五级网格数"), "int"), ("grids_unreached", _("完全未覆盖的网格数"), "int")],
+    }[by]
+    figures = [("households", _("户数"), "int"), ("covered_households", _("已覆盖户数"), "int"),
+               ("uncovered_households", _("未覆盖户数"), "int"), ("share", _("覆盖率（%）"), "pct"),
+               ("population", _("人口"), "int"), ("covered_population", _("已覆盖人口"), "int"),
+               ("uncovered_population", _("未覆盖人口"), "int")]
+    nearest = [("nearest", _("最近设施"), "text"), ("distance_m", _("最近距离（米）"), "m")] if by == BY_GRID else []
+    return head + figures + nearest
+
+
+def cell(row, key, kind):
+    v = row.get(key)
+    if v is None:
+        return None
+    if kind == "pct":
+        return round(100 * v, 1)
+    if kind == "m":
+        return round(v)
+    return v
+
+
+def rows_of(cov, by, uncovered_only=False):
+    if by == BY_GRID:
+        return cov.uncovered_grids() if uncovered_only else cov.grids
+    return cov.uncovered_communities() if uncovered_only else cov.communities
+
+
+def describe(cov):
+    """[(label, value)] of what an analysis counted (export headers)."""
+    return [(_("设施类型"), cov.facility_type.name), (_("半径（米，直线距离）"), f"{cov.radius_m:g}"),
+            (_("计算方法"), _("按网格面积占比：网格在半径内的面积比例 × 户数（人口），四舍五入")),
+            (_("计入的设施"), _("运营中的该类设施")),
+            (_("户数合计"), cov.households), (_("已覆盖户数"), cov.covered_households), (_("未覆盖户数"), cov.uncovered_households)]
+
+
+def to_csv(cov, by=BY_COMMUNITY):
+    """A table (every grid or community, uncovered first, by households) as CSV with a BOM for Excel."""
+    import csv
+    import io
+
+    cols = columns(by)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow([str(label) for _k, label, _kind in cols])
+    rows = sorted(rows_of(cov, by), key=lambda r: (-r["uncovered_households"], r["code"]))
+    for r in rows:
+        w.writerow(["" if cell(r, k, kind) is None else cell(r, k, kind) for k, _l, kind in cols])
+    return buf.getvalue()
+
+
+def to_xlsx(cov, scope_label="", now=None):
+    """A workbook (bytes): communities and grids (uncovered first), and a sheet saying what was counted."""
+    import io
+
+    from django.utils import timezone
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for by, title in ((BY_COMMUNITY, _("按社区")), (BY_GRID, _("按五级网格"))):
+        ws = wb.create_sheet(str(title))
+        cols = columns(by)
+        ws.append([str(label) for _k, label, _kind in cols])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r in sorted(rows_of(cov, by), key=lambda r: (-r["uncovered_households"], r["code"])):
+            ws.append([cell(r, k, kind) for k, _l, kind in cols])
+        for i, (_k, label, kind) in enumerate(cols, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(30, 2 * len(str(label)) + 2))
+            if kind == "pct":
+                for (c,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    c.number_format = "0.0"
+        ws.freeze_panes = "C2"
+    info = wb.create_sheet(str(_("说明")))
+    info.append([str(_("服务覆盖分析")), ""])
+    info.append([str(_("生成时间")), timezone.localtime(now or timezone.now()).strftime("%Y-%m-%d %H:%M")])
+    if scope_label:
+        info.append([str(_("分析范围")), scope_label])
+    for label, value in describe(cov):
+        info.append([str(label), value if isinstance(value, int) else str(value)])
+    info.column_dimensions["A"].width = 20
+    info.column_dimensions["B"].width = 60
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

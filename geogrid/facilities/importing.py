@@ -237,7 +237,13 @@ def _check(row, types, crs):
         try:
             out["geom"] = point_to_storage(_text(row["lon"]), _text(row["lat"]), crs)
         except CRSError as exc:
-            reasons.append(str(exc))
+            reason = str(exc)
+            try:
+                if abs(float(_text(row["lat"]))) > 90 >= abs(float(_text(row["lon"]))):
+                    reason += _("（经纬度是否填反？）")
+            except ValueError:
+                pass
+            reasons.append(reason)
     if reasons:
         raise ValueError("；".join(reasons))
     return out
@@ -283,9 +289,8 @@ def import_facilities(source, fmt=None, crs="WGS84", keep_good=False, actor=None
         facility = place(Facility(**values))
         if facility.area is None:
             p = values["geom"]
-            hint = _("，经纬度是否填反？") if abs(p.y) > abs(p.x) else _("，坐标系是否选对？")
-            result.errors.append(RowError(line, _("位置（%(lon).6f, %(lat).6f）不在任何已知行政区内%(hint)s")
-                                          % {"lon": p.x, "lat": p.y, "hint": hint}))
+            result.errors.append(RowError(line, _("位置（%(lon).6f, %(lat).6f）不在任何已知行政区内（坐标系是否选对？）")
+                                          % {"lon": p.x, "lat": p.y}))
             continue
         seen[key] = line
         good.append(facility)

@@ -26,7 +26,8 @@ import math
 
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from geogrid.facilities.models import Facility
+from geogrid.facilities.models import Facility, FacilityType
+from geogrid.facilities.seed import seed
 from geogrid.grids.models import AdminArea, Grid
 
 E0, N0 = 480000.0, 4045000.0
@@ -64,6 +65,7 @@ CODE = {name: f"37019000100101{i:02d}" for i, name in enumerate(GRIDS, start=1)}
 
 
 def town():
+    seed(FacilityType)
     squares = {name: gk_square(x, y) for name, (x, y, *_rest) in GRIDS.items()}
     c1_geom = box_around(*(squares[n] for n in ("Ga", "Gb", "Gc", "Gd", "Ge")))
     c2_geom = box_around(squares["Gg"])

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("facilities/", views.facility_list, name="facility_list"),
+    path("facilities/coverage/", views.coverage_page, name="coverage"),
+    path("facilities/coverage/map.geojson", views.coverage_geojson, name="coverage_geojson"),
+    path("facilities/coverage/export.csv", views.coverage_csv, name="coverage_csv"),
+    path("facilities/coverage/export.xlsx", views.coverage_xlsx, name="coverage_xlsx"),
+]
