@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from geogrid.audit.services import record
 from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
+from layers.versions import bump_model
 
 from .models import Facility, FacilityType, Ownership, Status
 from .services import place
@@ -331,6 +332,8 @@ def _write(good, result, actor, source_name):
             record(old, "import_change", actor=actor, note=source_name, fields=changed)
             result.updated += 1
         Facility.objects.bulk_create(new, batch_size=500)
+        if new:
+            bump_model(Facility)  # bulk_create sends no signals: the map's tiles must still change
         for f in new:
             record(f, "import_add", actor=actor, note=source_name)
         result.created = len(new)

@@ -99,3 +99,18 @@ def test_layer_publishes_the_type_name_and_leaves_closed_facilities_out(types, c
     names = [f["properties"]["name"] for f in client.get("/layers/facilities.geojson").json()["features"]]
     assert names == ["测试日间照料中心"]
     assert client.get("/layers/facilities.geojson").json()["features"][0]["properties"]["facility_type_display"] == "日间照料中心"
+
+
+def test_the_map_tiles_change_with_a_type_name_and_an_import(types):
+    from layers.versions import version
+
+    from geogrid.facilities.importing import import_facilities
+
+    v0 = version("facilities")
+    t = FacilityType.objects.get(code="day_care")
+    t.name = "日间照料站"
+    t.save()
+    v1 = version("facilities")
+    assert v1 != v0
+    import_facilities("设施类型,名称,经度,纬度\n助餐点,新助餐点,116.745,36.545\n".encode(), name="f.csv")
+    assert version("facilities") != v1

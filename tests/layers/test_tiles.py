@@ -42,7 +42,7 @@ def envelope(z, x, y, buffer=True):
 
 
 def facility_at(name, lon, lat, area):
-    return Facility.objects.create(name=name, facility_type="day_care", address="某路", geom=Point(lon, lat, srid=4490), area=area)
+    return Facility.objects.create(name=name, facility_type_id="day_care", address="某路", geom=Point(lon, lat, srid=4490), area=area)
 
 
 def test_a_tile_holds_exactly_the_features_of_its_envelope_with_their_attributes(client):
@@ -170,7 +170,7 @@ def test_a_tile_costs_the_same_queries_for_3_and_300_features(client):
         return len(q)
 
     few = count(f"/tiles/facilities/{Z}/{X}/{Y}.pbf")
-    Facility.objects.bulk_create([Facility(name=f"设施{i}", facility_type="day_care", address="某路", area=c,
+    Facility.objects.bulk_create([Facility(name=f"设施{i}", facility_type_id="day_care", address="某路", area=c,
                                            geom=Point(w + (e - w) * (i % 20) / 20, s + (n - s) * (i // 20) / 15, srid=4490))
                                   for i in range(300)])
     versions.bump_model(Facility)
