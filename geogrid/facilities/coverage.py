@@ -375,3 +375,42 @@ def to_xlsx(cov, scope_label="", now=None):
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def circles(cov, facilities):
+    """The service circles of the facilities as GeoJSON polygons (64-gons in the facility's
+    Gauss-Krüger zone, as the analysis draws them), for the report map."""
+    from geogrid.geo.crs import STORAGE_SRID, gk3_epsg
+
+    features = []
+    for f in facilities:
+        p = f.geom.clone()
+        p.transform(gk3_epsg(p.x))
+        disc = p.buffer(cov.radius_m, SEGMENTS)
+        disc.transform(STORAGE_SRID)
+        features.append({"type": "Feature", "geometry": json.loads(disc.json), "properties": {"name": f.name}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def folium_html(cov, scope_label="", tiles=None, attribution=""):
+    """The analysis as a standalone HTML report map (layers.maps: folium, nothing from outside):
+    grids coloured by class, the facilities and their circles, a legend. Needs geometry=True."""
+    from layers.maps import MapLayer, render_map
+
+    fc = geojson(cov)
+    ftype = cov.facility_type
+    facilities = list(facilities_of(ftype))
+    grid_fields = [("code", _("编码")), ("community", _("所属社区")), ("households", _("户数")),
+                   ("covered_households", _("已覆盖户数")), ("uncovered_households", _("未覆盖户数")), ("share_pct", _("覆盖率（%）")),
+                   ("nearest", _("最近设施")), ("distance_m", _("最近距离（米）"))]
+    grids = {"type": "FeatureCollection", "features": fc["features"]}
+    title = _("%(type)s %(r)s 米服务覆盖（%(scope)s）：未覆盖 %(u)s 户 / 共 %(h)s 户") % {
+        "type": ftype.name, "r": f"{cov.radius_m:g}", "scope": scope_label or _("全区"), "u": cov.uncovered_households, "h": cov.households}
+    layers = [
+        MapLayer(grids, title=_("五级网格覆盖率"), color_by="class", colors={c["label"]: c["color"] for c in fc["legend"]},
+                 style={"color": "#666666", "weight": 0.6, "fillOpacity": 0.75}, fields=grid_fields, tooltip="name"),
+        MapLayer(circles(cov, facilities), title=_("服务半径 %(r)s 米") % {"r": f"{cov.radius_m:g}"},
+                 style={"color": ftype.color, "weight": 1, "fill": False, "dashArray": "4 4"}, fields=[("name", _("名称"))]),
+        MapLayer(fc["facilities"], title=ftype.name, style={"color": ftype.color, "radius": 6}, fields=[("name", _("名称")), ("address", _("地址"))]),
+    ]
+    return render_map(layers, title=title, tiles=tiles, attribution=attribution)

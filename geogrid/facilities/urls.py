@@ -8,4 +8,5 @@ urlpatterns = [
     path("facilities/coverage/map.geojson", views.coverage_geojson, name="coverage_geojson"),
     path("facilities/coverage/export.csv", views.coverage_csv, name="coverage_csv"),
     path("facilities/coverage/export.xlsx", views.coverage_xlsx, name="coverage_xlsx"),
+    path("facilities/coverage/map.html", views.coverage_map, name="coverage_map"),
 ]

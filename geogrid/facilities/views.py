@@ -5,11 +5,13 @@
 /facilities/coverage/map.geojson    the choropleth's grids, facilities and legend
 /facilities/coverage/export.csv     ?by=community|grid, every row, uncovered first
 /facilities/coverage/export.xlsx    both tables and what was counted
+/facilities/coverage/map.html       the map as a standalone folium HTML report (layers.maps)
 Bad input → 400 with the reason; no staff role → 403.
 """
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
@@ -138,7 +140,7 @@ def _export(view):
         if not may_read_facilities(request.user):
             return JsonResponse({"error": _("民政设施和服务覆盖分析仅供社区工作人员、街道调度员和区级管理员查看")}, status=403,
                                 json_dumps_params={"ensure_ascii": False})
-        form, cov, error, status = _analysis(request, geometry=view.__name__ == "coverage_geojson")
+        form, cov, error, status = _analysis(request, geometry=view.__name__ in ("coverage_geojson", "coverage_map"))
         if cov is None:
             return JsonResponse({"error": error}, status=status, json_dumps_params={"ensure_ascii": False})
         return view(request, cov)
@@ -167,6 +169,14 @@ def coverage_csv(request, cov):
     by = coverage.BY_GRID if request.GET.get("by") == coverage.BY_GRID else coverage.BY_COMMUNITY
     label = _("按五级网格") if by == coverage.BY_GRID else _("按社区")
     return _attachment(coverage.to_csv(cov, by).encode("utf-8"), "text/csv; charset=utf-8", f"{_stem(cov)}-{label}", "csv")
+
+
+@_export
+def coverage_map(request, cov):
+    """The analysis as a standalone folium HTML map (no outside assets; the configured basemap if any)."""
+    html = coverage.folium_html(cov, scope_label(request.user), tiles=settings.GEOGRID_BASEMAP_URL or None,
+                                attribution=settings.GEOGRID_BASEMAP_ATTRIBUTION)
+    return _attachment(html.encode("utf-8"), "text/html; charset=utf-8", _stem(cov), "html")
 
 
 @_export

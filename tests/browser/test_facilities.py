@@ -48,3 +48,34 @@ def test_coverage_page_draws_the_analysis(live_server, page):
     assert not errors, errors
     assert_local(requests, live_server)
     assert any("/facilities/coverage/map.geojson" in u for u in requests)
+
+
+def test_exported_coverage_map_works_from_disk_without_network(live_server, page, tmp_path):
+    w = town()
+    user("da", "district_admin", area=w["district"])
+    login(page, live_server, "da")
+    page.goto(live_server.url + "/facilities/coverage/?type=meal_point&radius=1000")
+    with page.expect_download() as dl:
+        page.click("#coverage-report-map")
+    path = tmp_path / "coverage.html"
+    dl.value.save_as(path)
+
+    requests, errors = watch(page)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(path.as_uri())
+    map_expr = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
+    page.wait_for_selector(".leaflet-overlay-pane canvas", timeout=15000)
+    drawn = page.evaluate(f"(() => {{ let n = 0; {map_expr}.eachLayer(l => {{ if (l.feature) n++; }}); return n; }})()")
+    assert drawn == 6 + 3 + 3  # grids, circles, meal points
+    legend = page.locator(".gg-legend").inner_text()
+    assert "五级网格覆盖率" in legend and "未覆盖" in legend and "全部覆盖" in legend and "助餐点" in legend
+    assert "未覆盖 465 户" in page.locator(".gg-title").inner_text()
+    gg = gk_point(300, 5700)
+    page.mouse.click(*map_point(page, map_expr, gg.x, gg.y))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert CODE["Gg"] in popup.inner_text() and "4000" in popup.inner_text()
+    page.wait_for_timeout(300)
+    screenshot(page, "facilities_coverage_report")
+    assert not errors, errors
+    assert all(u.startswith("file:") for u in requests), requests

@@ -128,3 +128,17 @@ def test_query_counts_do_not_grow_with_data(client, w):
     Facility.objects.bulk_create([Facility(facility_type_id=t, name=f"加设施{i}", geom=gk_point(8500 + 1000 * i, 2500), area=w["c1"])
                                   for i in range(30) for t in ("meal_point", "day_care")])
     assert counts(client, urls) == small
+
+
+def test_report_map_is_a_standalone_html_file(client, w):
+    from layers.maps import NOT_FETCHED, outside_urls
+
+    client.force_login(w["da"])
+    r = client.get("/facilities/coverage/map.html?type=meal_point&radius=1000")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment") and ".html" in r["Content-Disposition"]
+    html = r.content.decode()
+    assert [u for u in outside_urls(html) if u not in NOT_FETCHED] == []
+    assert "助餐点 1000 米服务覆盖（全区）：未覆盖 465 户 / 共 2020 户" in html
+    for label in ("未覆盖", "全部覆盖", "无住户", "服务半径 1000 米"):
+        assert label in html
+    assert html.count('"type": "Feature"') >= 6 + 3 + 3 or html.count('"type":"Feature"') >= 12
