@@ -56,15 +56,18 @@ WITH g AS MATERIALIZED (
   WHERE g.level = 5 AND g.valid_to IS NULL
     AND (%(communities)s::bigint[] IS NULL OR g.community_id = ANY(%(communities)s::bigint[]))
 ),
--- facilities within the radius of each grid: the GiST index on facilities finds the candidates in a
--- box, the metric test (in the grid's zone) keeps those within the radius
+-- facilities within the radius of each grid, with their distance: the GiST index on facilities finds
+-- the candidates in a box, the metric test (in the grid's zone) keeps those within the radius
 near AS MATERIALIZED (
-  SELECT g.id, ST_Transform(f.geom, ST_SRID(g.gk)) AS fz
+  SELECT g.id, f.id AS fid, f.name, fz, ST_Distance(fz, g.gk) AS d
   FROM g JOIN facilities_facility f ON f.geom && {_box('%(radius)s')}
-  WHERE {_FACILITY} AND ST_DWithin(ST_Transform(f.geom, ST_SRID(g.gk)), g.gk, %(radius)s)
+  CROSS JOIN LATERAL (SELECT ST_Transform(f.geom, ST_SRID(g.gk)) AS fz) t
+  WHERE {_FACILITY} AND ST_DWithin(fz, g.gk, %(radius)s)
 ),
 reach AS (
-  SELECT n.id, bool_or(ST_DFullyWithin(g.gk, n.fz, %(radius)s)) AS whole, array_agg(n.fz) AS fzs
+  SELECT n.id, bool_or(ST_DFullyWithin(g.gk, n.fz, %(radius)s)) AS whole, array_agg(n.fz) AS fzs,
+         (array_agg(n.fid ORDER BY n.d, n.fid))[1] AS nearest_id, (array_agg(n.name ORDER BY n.d, n.fid))[1] AS nearest_name,
+         min(n.d) AS d
   FROM near n JOIN g ON g.id = n.id GROUP BY n.id
 ),
 per_grid AS MATERIALIZED (
@@ -73,20 +76,22 @@ per_grid AS MATERIALIZED (
       WHEN r.id IS NULL THEN 0.0
       WHEN r.whole THEN 1.0   -- wholly within one disc: exact, no polygon
       WHEN ST_Area(g.gk) = 0 THEN 0.0
+      WHEN cardinality(r.fzs) = 1 THEN LEAST(1.0, ST_Area(ST_Intersection(g.gk, ST_Buffer(r.fzs[1], %(radius)s, {SEGMENTS}))) / ST_Area(g.gk))
       ELSE LEAST(1.0, ST_Area(ST_Intersection(g.gk, ST_Union(ARRAY(
              SELECT ST_Buffer(x, %(radius)s, {SEGMENTS}) FROM unnest(r.fzs) x)))) / ST_Area(g.gk))
     END AS share,
-    nn.id AS nearest_id, nn.name AS nearest_name, nn.d AS distance
+    COALESCE(r.nearest_id, nn.id) AS nearest_id, COALESCE(r.nearest_name, nn.name) AS nearest_name, COALESCE(r.d, nn.d) AS distance
   FROM g
   LEFT JOIN reach r ON r.id = g.id
-  -- the nearest facility: the nearest in degrees (KNN on the GiST index) bounds the metric distance,
-  -- then the exact nearest in metres among those within that bound
+  -- the nearest facility of a grid no disc reaches (a reached grid's is the nearest in `near`): the
+  -- nearest in degrees (KNN on the GiST index) bounds the metric distance, then the exact nearest
+  -- in metres among those within that bound. The r.id IS NULL gate skips both for reached grids.
   LEFT JOIN LATERAL (
     SELECT ST_Distance(ST_Transform(f.geom, ST_SRID(g.gk)), g.gk) AS d FROM facilities_facility f
-    WHERE {_FACILITY} ORDER BY f.geom <-> g.geom LIMIT 1) k1 ON true
+    WHERE r.id IS NULL AND {_FACILITY} ORDER BY f.geom <-> g.geom LIMIT 1) k1 ON true
   LEFT JOIN LATERAL (
     SELECT f.id, f.name, ST_Distance(ST_Transform(f.geom, ST_SRID(g.gk)), g.gk) AS d FROM facilities_facility f
-    WHERE {_FACILITY} AND f.geom && {_box('k1.d + 1')}
+    WHERE r.id IS NULL AND {_FACILITY} AND f.geom && {_box('k1.d + 1')}
     ORDER BY 3, f.id LIMIT 1) nn ON true
 ),
 rows AS (
