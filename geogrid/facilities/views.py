@@ -1,6 +1,7 @@
 """Facility pages (staff): the list with filters, and the coverage analysis with its exports.
 
 /facilities/                        list (filters: type, status, ownership, street, community, text)
+/facilities/import/                 upload a CSV/XLSX/GeoJSON file (district admins)
 /facilities/coverage/               form, figures, choropleth, uncovered communities and grids
 /facilities/coverage/map.geojson    the choropleth's grids, facilities and legend
 /facilities/coverage/export.csv     ?by=community|grid, every row, uncovered first
@@ -29,6 +30,7 @@ from geogrid.grids.models import AdminArea
 
 from . import coverage
 from .filters import FacilityFilter
+from .importing import ImportRefused, UnreadableFile, import_facilities
 from .models import FacilityType
 from .services import areas_in_scope, may_read_facilities, visible_facilities
 
@@ -59,6 +61,51 @@ def facility_list(request):
     query.pop("page", None)
     return render(request, "facilities/list.html", {"filter": f, "page": page, "query": query.urlencode(),
                                                      "errors": f.errors if f.is_bound else {}}, status=status)
+
+
+# --- import -----------------------------------------------------------------------------------------
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("文件（CSV、XLSX 或 GeoJSON）"))
+    crs = forms.ChoiceField(label=gettext_lazy("坐标系"), initial="WGS84",
+                            choices=[("WGS84", "WGS84"), ("CGCS2000", "CGCS2000"), ("GCJ-02", gettext_lazy("GCJ-02（高德、腾讯、微信）"))])
+    keep_good = forms.BooleanField(label=gettext_lazy("有错误行时仍导入正确的行"), required=False,
+                                   help_text=gettext_lazy("不勾选时：只要有一行有错，全部不导入"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("文件超过 %(n)s MB") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        return f
+
+
+@login_required
+def facility_import(request):
+    """Upload a facility file: every bad row reported with its line; all-or-nothing unless the user
+    ticks keep_good. Needs the permission to add facilities (district admins)."""
+    if not request.user.has_perm("facilities.add_facility"):
+        return refuse(request, _("导入民政设施需要区级管理员权限"))
+    result, refused, error, status = None, None, "", 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            f = form.cleaned_data["file"]
+            try:
+                result = import_facilities(f.read(), name=f.name, crs=form.cleaned_data["crs"],
+                                           keep_good=form.cleaned_data["keep_good"], actor=request.user)
+            except UnreadableFile as exc:
+                error, status = str(exc), 400
+            except ImportRefused as exc:
+                refused, error, status = exc.result, str(exc), 400
+        else:
+            status = 400
+    else:
+        form = ImportForm()
+    row_errors = (refused or result).errors if (refused or result) else []
+    return render(request, "facilities/import.html", {"form": form, "result": result, "row_errors": row_errors, "error": error},
+                  status=status)
 
 
 # --- coverage ---------------------------------------------------------------------------------------

@@ -142,3 +142,32 @@ def test_report_map_is_a_standalone_html_file(client, w):
     for label in ("未覆盖", "全部覆盖", "无住户", "服务半径 1000 米"):
         assert label in html
     assert html.count('"type": "Feature"') >= 6 + 3 + 3 or html.count('"type":"Feature"') >= 12
+
+
+def test_import_page_reports_bad_rows_and_keeps_good_ones_when_asked(client, w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.facilities.town import gk_point
+
+    p = gk_point(200, 200)
+    body = f"设施类型,名称,经度,纬度\n助餐点,上传助餐点,{p.x},{p.y}\n动物园,坏行,{p.x},{p.y}\n".encode("utf-8-sig")
+    client.force_login(w["cs1"])  # community staff: no permission to add facilities
+    assert client.get("/facilities/import/").status_code == 403
+    client.force_login(w["da"])
+    from django.contrib.auth.models import Permission
+
+    w["da"].user_permissions.add(Permission.objects.get(codename="add_facility"))
+    assert client.get("/facilities/import/").status_code == 200
+    r = client.post("/facilities/import/", {"file": SimpleUploadedFile("f.csv", body), "crs": "CGCS2000"})
+    html = r.content.decode()
+    assert r.status_code == 400 and "未写入任何数据" in html and '<td class="num">3</td><td>未知设施类型“动物园”</td>' in html
+    assert not Facility.objects.filter(name="上传助餐点").exists()
+    r = client.post("/facilities/import/", {"file": SimpleUploadedFile("f.csv", body), "crs": "CGCS2000", "keep_good": "on"})
+    assert r.status_code == 200 and "新增 1" in r.content.decode() and "未知设施类型“动物园”" in r.content.decode()
+    f = Facility.objects.get(name="上传助餐点")
+    assert f.area == w["c1"]
+    from geogrid.audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="import_add", object_id=str(f.pk)).actor == w["da"]
+    r = client.post("/facilities/import/", {"file": SimpleUploadedFile("f.txt", b"x"), "crs": "CGCS2000"})
+    assert r.status_code == 400 and "不支持的文件格式" in r.content.decode()
