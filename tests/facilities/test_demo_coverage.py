@@ -10,10 +10,10 @@ from geogrid.facilities.coverage import analyse
 from geogrid.facilities.models import Facility
 from tests.support.demo import demo  # noqa: F401  (module-scoped fixture: the demo loaded once)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
-def test_meal_points_within_1_km_on_the_demo(demo, db):
+def test_meal_points_within_1_km_on_the_demo(db):
     cov = analyse("meal_point", 1000)
     assert (len(cov.grids), cov.households, cov.covered_households, cov.uncovered_households) == (1163, 69829, 56627, 13202)
     ranked = cov.uncovered_communities()
@@ -25,7 +25,7 @@ def test_meal_points_within_1_km_on_the_demo(demo, db):
     assert len(planned) == 3 and not planned & {r["nearest"] for r in cov.grids}
 
 
-def test_the_command_prints_the_ranking(demo, db):
+def test_the_command_prints_the_ranking(db):
     out = io.StringIO()
     call_command("coverage", "--type", "meal_point", "--radius", "1000", stdout=out, stderr=io.StringIO())
     lines = out.getvalue().splitlines()
@@ -33,7 +33,7 @@ def test_the_command_prints_the_ranking(demo, db):
     assert lines[3].split("\t")[:5] == ["1", "370190103202", "下寨村", "桃峪镇", "1105"]
 
 
-def test_the_street_dispatcher_sees_their_street(demo, db, client):
+def test_the_street_dispatcher_sees_their_street(db, client):
     client.force_login(User.objects.get(username="demo_street"))
     r = client.get("/facilities/coverage/?type=meal_point")
     html = r.content.decode()

@@ -63,6 +63,9 @@ def test_coverage_page_answers_the_question(client, w):
     rows = html.split('id="coverage-communities"')[1].split("</table>")[0]
     assert rows.index("方一社区") < rows.index("方二社区")
     assert client.get("/facilities/coverage/").status_code == 200  # meal points and the setting's radius by default
+    html = client.get("/facilities/coverage/?type=meal_point&radius=1000&area=370190002000").content.decode()  # one street
+    assert "1000 米内没有助餐点的住户：120 户（共 120 户），分布在 1 个社区（村）。" in html
+    assert '<option value="370190002000" selected>北街道</option>' in html
 
 
 @pytest.mark.parametrize("query", ["type=zoo", "type=meal_point&radius=-1", "type=meal_point&radius=x", "type=meal_point&area=999"])
