@@ -108,3 +108,24 @@ def test_sql_zone_is_the_crs_helpers_zone(lon):
     with connection.cursor() as cur:
         cur.execute("SELECT 4534 + (LEAST(GREATEST(3 * round(%s::float8 / 3), 75), 135)::int - 75) / 3", [lon])
         assert cur.fetchone()[0] == gk3_epsg(lon)
+
+
+def test_the_coverage_command():
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    town()
+    out = io.StringIO()
+    call_command("coverage", "--type", "meal_point", "--radius", "1000", stdout=out, stderr=io.StringIO())
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "助餐点 1000 米服务覆盖（按面积占比计算）：五级网格 6 个，户数 2020，已覆盖 1555（77.0%），未覆盖 465"
+    assert [line.split("\t")[2] for line in lines[3:]] == ["方一社区", "方二社区"]
+    out = io.StringIO()
+    call_command("coverage", "--type", "meal_point", "--area", "370190002000", "--grids", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "五级网格 1 个" in text and "未覆盖的五级网格 1 个" in text and CODE["Gg"] in text and "4000" in text
+    with pytest.raises(CommandError, match="未知设施类型“zoo”"):
+        call_command("coverage", "--type", "zoo")
+    with pytest.raises(CommandError, match="没有代码为 370190009000 的街道或社区"):
+        call_command("coverage", "--type", "meal_point", "--area", "370190009000")
