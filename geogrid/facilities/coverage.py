@@ -16,10 +16,12 @@ geometry, and within a zone the projection's scale error is below 0.03 % (0.3 m 
 discs are polygons of 64 sides (area 0.16 % short of the circle): grids wholly inside a disc are
 tested exactly (ST_DFullyWithin) and count 100 %, only the grids a circle cuts use the polygon.
 
-Everything is ONE SQL statement (COVERAGE_SQL): per grid, a bounding-box prefilter on the GiST
-index of facilities (the radius in degrees, widened for latitude), the metric test, and the
-nearest facility by a KNN search (degrees) whose metric distance bounds a second, exact search.
-Community rows (grids summed) come from the same statement. Nothing loops over grids in Python.
+Everything spatial is ONE SQL statement (COVERAGE_SQL): per grid, a bounding-box prefilter on the
+GiST index of facilities (the radius in degrees, widened for latitude) and the metric test; the
+nearest facility of a reached grid is its nearest candidate, that of a grid no disc reaches comes
+from a KNN search (degrees) whose metric distance bounds a second, exact search. Community rows
+(grids summed) come from the same statement; nothing loops over grids in Python. (Before it, a
+user's scope is read as the ids of their communities: one small query on admin areas.)
 """
 import json
 from dataclasses import dataclass
@@ -200,9 +202,13 @@ def communities_for(user=None, area=None):
         if tree:
             qs = AdminArea.objects.filter(tree, level=AdminArea.Level.COMMUNITY)
     if area is not None:
-        qs = (qs if qs is not None else AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY))
-        qs = qs.filter(pk=area.pk) if area.level == AdminArea.Level.COMMUNITY else qs.filter(parent=area) \
-            if area.level == AdminArea.Level.STREET else qs.filter(parent__parent=area)
+        qs = qs if qs is not None else AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY)
+        if area.level == AdminArea.Level.COMMUNITY:
+            qs = qs.filter(pk=area.pk)
+        elif area.level == AdminArea.Level.STREET:
+            qs = qs.filter(parent=area)
+        else:
+            qs = qs.filter(parent__parent=area)
     return None if qs is None else list(qs.values_list("pk", flat=True))
 
 
