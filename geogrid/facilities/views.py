@@ -1,6 +1,7 @@
 """Facility pages (staff): the list with filters, and the coverage analysis with its exports.
 
 /facilities/                        list (filters: type, status, ownership, street, community, text)
+/facilities/export.csv              the list under its filter, in the import's columns
 /facilities/import/                 upload a CSV/XLSX/GeoJSON file (district admins)
 /facilities/coverage/               form, figures, choropleth, uncovered communities and grids
 /facilities/coverage/map.geojson    the choropleth's grids, facilities and legend
@@ -30,7 +31,7 @@ from geogrid.grids.models import AdminArea
 
 from . import coverage
 from .filters import FacilityFilter
-from .importing import ImportRefused, UnreadableFile, import_facilities
+from .importing import ImportRefused, UnreadableFile, export_csv, import_facilities
 from .models import FacilityType
 from .services import areas_in_scope, may_read_facilities, visible_facilities
 
@@ -61,6 +62,21 @@ def facility_list(request):
     query.pop("page", None)
     return render(request, "facilities/list.html", {"filter": f, "page": page, "query": query.urlencode(),
                                                      "errors": f.errors if f.is_bound else {}}, status=status)
+
+
+@login_required
+@require_GET
+def facility_csv(request):
+    """The list under its filter as CSV in the import's own columns (CGCS2000 lon/lat), so an edited
+    copy can be imported again."""
+    if not may_read_facilities(request.user):
+        return JsonResponse({"error": _("民政设施和服务覆盖分析仅供社区工作人员、街道调度员和区级管理员查看")}, status=403,
+                            json_dumps_params={"ensure_ascii": False})
+    qs = visible_facilities(request.user).select_related("facility_type", "area").defer("area__geom")
+    f = FacilityFilter(request.GET or None, queryset=qs.order_by("facility_type__order", "facility_type", "name"), user=request.user)
+    if f.is_bound and not f.is_valid():
+        return JsonResponse({"error": "；".join("；".join(e) for e in f.errors.values())}, status=400, json_dumps_params={"ensure_ascii": False})
+    return _attachment(export_csv(f.qs).encode("utf-8"), "text/csv; charset=utf-8", _("民政设施"), "csv")
 
 
 # --- import -----------------------------------------------------------------------------------------

@@ -174,3 +174,20 @@ def test_import_page_reports_bad_rows_and_keeps_good_ones_when_asked(client, w):
     assert AuditEvent.objects.get(action="import_add", object_id=str(f.pk)).actor == w["da"]
     r = client.post("/facilities/import/", {"file": SimpleUploadedFile("f.txt", b"x"), "crs": "CGCS2000"})
     assert r.status_code == 400 and "不支持的文件格式" in r.content.decode()
+
+
+def test_the_exported_list_imports_back_unchanged(client, w):
+    from geogrid.facilities.importing import import_facilities
+
+    client.force_login(w["da"])
+    r = client.get("/facilities/export.csv?facility_type=meal_point")
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment")
+    text = r.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["设施类型", "名称", "地址", "经度"] and len(rows) == 1 + 4
+    assert ["助餐点", "停业助餐点"] == rows[[x[1] for x in rows].index("停业助餐点")][:2]
+    result = import_facilities(r.content, name="back.csv", crs="CGCS2000")
+    assert (result.created, result.updated, result.unchanged, result.refused) == (0, 0, 4, 0)
+    assert client.get("/facilities/export.csv?status=zoo").status_code == 400
+    client.force_login(w["m"])
+    assert client.get("/facilities/export.csv").status_code == 403

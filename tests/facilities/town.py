@@ -68,7 +68,7 @@ def town():
     seed(FacilityType)
     squares = {name: gk_square(x, y) for name, (x, y, *_rest) in GRIDS.items()}
     c1_geom = box_around(*(squares[n] for n in ("Ga", "Gb", "Gc", "Gd", "Ge")))
-    c2_geom = box_around(squares["Gg"])
+    c2_geom = box_around(gk_square(0, 4000, 2000))  # Gg and the closed meal point south of it
     d = AdminArea.objects.create(code="370190000000", name="方格区", level="district", geom=box_around(c1_geom, c2_geom))
     s1 = AdminArea.objects.create(code="370190001000", name="东街道", level="street", parent=d, geom=c1_geom)
     s2 = AdminArea.objects.create(code="370190002000", name="北街道", level="street", parent=d, geom=c2_geom)
