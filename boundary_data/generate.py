@@ -598,14 +598,42 @@ def point_in(rng, poly):
             return p
 
 
+MEAL_RADIUS_M = 900.0  # a placed meal point serves the grids whose centres lie this close (the analysis asks 1 km)
+
+
+def meal_sites(u, com, k):
+    """Up to k meal-point sites in a community, placed greedily as a bureau would: each at the
+    centre of the level-5 grid whose circle reaches the most households not yet served."""
+    grids = [(g["households"], to_m(g["geom"]).representative_point()) for g in u.l5 if g["community"] == com["code"]]
+    sites, left = [], list(grids)
+    for _ in range(k):
+        if not left:
+            break
+        best = max(left, key=lambda c: (sum(h for h, p in left if p.distance(c[1]) <= MEAL_RADIUS_M), c[0], -c[1].x))
+        sites.append(best[1])
+        left = [(h, p) for h, p in left if p.distance(best[1]) > MEAL_RADIUS_M]
+    return [round6(to_deg(p)) for p in sites]
+
+
+def ownership_of(operator):
+    if operator.endswith(("民政局", "人民政府", "委员会")):
+        return "public"
+    return "public_private" if "中心" in operator else "private"
+
+
 def build_facilities(rng, u):
+    """Civil-affairs facilities. Meal points are placed so that the coverage analysis has an answer
+    worth reading: most urban communities are served throughout, three (every seventh, from the
+    sixth) have only one point at their busiest spot, and a third of the villages (every third,
+    from the third) have none yet — three of those have one being built (status planned)."""
     out = []
     seat_com = next(c for c in u.communities if c["geom"].contains(Point(*xy_to_lonlat(*SEAT_XY))))
 
-    def add(ftype, name, com, capacity, operator):
+    def add(ftype, name, com, capacity, operator, at=None, status="open"):
         out.append(({"facility_type": ftype, "name": name, "address": f"{street_name(u, com)}{com['name']}",
-                     "capacity": capacity, "operator": operator, "phone": f"0531-8{rng.randint(1000000, 9999999)}",
-                     "area_code": com["code"]}, point_in(rng, com["geom"])))
+                     "capacity": capacity, "operator": operator, "ownership": ownership_of(operator), "status": status,
+                     "phone": f"0531-8{rng.randint(1000000, 9999999)}", "area_code": com["code"]},
+                    at if at is not None else point_in(rng, com["geom"])))
 
     add("marriage_registry", "泉峪区婚姻登记处", seat_com, 60, "泉峪区民政局")
     add("elderly_centre", "泉峪区养老服务指导中心", seat_com, 120, "泉峪区民政局")
@@ -619,14 +647,25 @@ def build_facilities(rng, u):
     for k, label in enumerate(["颐养院", "康养中心", "福寿苑", "安养院", "松鹤园"]):
         com = u.communities[(k * 7 + 3) % len(u.communities)]
         add("nursing_home", f"泉峪{label}", com, rng.randint(80, 300), rng.choice(OPERATORS[:4]))
+    urban = [c for c in u.communities if not c["town"]]
+    villages = [c for c in u.communities if c["town"]]
     for com in u.communities:
         if com["town"]:
             add("rural_happiness", f"{com['name']}农村幸福院", com, rng.randint(10, 30), f"{com['name']}村民委员会")
-            add("meal_point", f"{com['name']}助餐点", com, rng.randint(20, 50), f"{com['name']}村民委员会")
+            i = villages.index(com)
+            if i % 3 != 2:
+                (site,) = meal_sites(u, com, 1)
+                add("meal_point", f"{com['name']}助餐点", com, rng.randint(20, 50), f"{com['name']}村民委员会", at=site)
+            elif i % 6 == 2:  # being built: does not count until it opens
+                (site,) = meal_sites(u, com, 1)
+                add("meal_point", f"{com['name']}助餐点", com, rng.randint(20, 50), f"{com['name']}村民委员会", at=site,
+                    status="planned")
         else:
-            add("day_care", f"{com['name']}日间照料中心", com, rng.randint(20, 60), rng.choice(OPERATORS))
-            for m in range(rng.randint(2, 4)):
-                add("meal_point", f"{com['name']}长者助餐点（{cn_number(m + 1)}）", com, rng.randint(30, 120), rng.choice(OPERATORS))
+            add("day_care", f"{com['name']}日间照料中心", com, rng.randint(20, 60), rng.choice(OPERATORS),
+                status="suspended" if urban.index(com) == 4 else "open")
+            k = 1 if urban.index(com) % 7 == 5 else rng.randint(2, 4)
+            for m, site in enumerate(meal_sites(u, com, k)):
+                add("meal_point", f"{com['name']}长者助餐点（{cn_number(m + 1)}）", com, rng.randint(30, 120), rng.choice(OPERATORS), at=site)
         add("child_welfare", f"{com['name']}儿童之家", com, rng.randint(20, 60), f"{com['name']}{'村民委员会' if com['town'] else '居民委员会'}")
     return out
 

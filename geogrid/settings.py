@@ -250,3 +250,5 @@ DEFAULT_FROM_EMAIL = os.environ.get("GEOGRID_EMAIL_FROM", "geogrid@localhost")
 # --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
 # Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.
 GEOGRID_TOPOLOGY_SLIVER_M2 = float(os.environ.get("GEOGRID_TOPOLOGY_SLIVER_M2", "1"))
+# Service coverage (facilities): the default straight-line radius in metres (a meal point within 1 km).
+GEOGRID_COVERAGE_RADIUS_M = float(os.environ.get("GEOGRID_COVERAGE_RADIUS_M", "1000"))

@@ -10,3 +10,7 @@ class LayersConfig(AppConfig):
     def ready(self):
         # Each app declares its published layers in its own layers.py.
         autodiscover_modules("layers")
+        from .registry import registry
+        from .versions import watch
+
+        watch(registry)  # tiles and caches follow changes of the published models

@@ -65,9 +65,10 @@ def _quote(name):
     return connection.ops.quote_name(name)
 
 
-def geojson(layer, bbox=None):
-    """An RFC 7946 FeatureCollection (text) of the layer, optionally only features meeting bbox."""
-    qs = layer.get_queryset()
+def geojson(layer, bbox=None, queryset=None):
+    """An RFC 7946 FeatureCollection (text) of the layer, optionally only features meeting bbox.
+    `queryset` (of the layer's model) replaces the layer's rows, e.g. a filtered selection."""
+    qs = layer.get_queryset() if queryset is None else queryset
     if bbox is not None:
         bbox.srid = STORAGE_SRID  # CGCS2000 and WGS84 coincide at this accuracy (see geo/crs.py)
         qs = qs.filter(**{f"{layer.geom_field}__intersects": bbox})
@@ -92,14 +93,56 @@ def geojson(layer, bbox=None):
         return cur.fetchone()[0]
 
 
+EARTH_CIRCUMFERENCE = 2 * math.pi * 6378137  # EPSG:3857 world width in metres
+
+
+def tile_lonlat_bounds(z, x, y):
+    """(west, south, east, north) in degrees of tile z/x/y (XYZ scheme, as Leaflet asks)."""
+    n = 1 << z
+
+    def lat(row):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+
+
+def layer_extent(layer):
+    """(west, south, east, north) of all the layer's rows, or None when it has none: one query."""
+    qs = layer.get_queryset().order_by().values(layer.geom_field)
+    qs.query.subquery = True  # the geometry stays a geometry (see _columns_sql)
+    inner, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.{_quote(layer.geom_field)}) e "
+                    f"FROM ({inner}) t) x", params)
+        row = cur.fetchone()
+    return None if row is None or row[0] is None else row
+
+
+def tile_misses(extent, z, x, y):
+    """True when tile z/x/y (with its buffer) cannot hold a feature of a layer of this extent."""
+    if extent is None:
+        return True
+    w, s, e, n = tile_lonlat_bounds(z, x, y)
+    pad_x, pad_y = (e - w) * TILE_BUFFER / TILE_EXTENT, (n - s) * TILE_BUFFER / TILE_EXTENT
+    return extent[0] > e + pad_x or extent[2] < w - pad_x or extent[1] > n + pad_y or extent[3] < s - pad_y
+
+
 def tile(layer, z, x, y):
-    """The Mapbox vector tile (bytes, possibly empty) of the layer at z/x/y, in EPSG:3857."""
+    """The Mapbox vector tile (bytes, possibly empty) of the layer at z/x/y, in EPSG:3857.
+
+    Lines and polygons are simplified to one unit of the tile grid (4096 per tile side) before
+    clipping: nothing visible is lost at that zoom, and a district outline at z8 is a few dozen
+    vertices instead of thousands. Per-zoom thinning of rows is the layer's get_tile_queryset.
+    """
     check_tile(z, x, y)
     if z < layer.min_zoom:
         return b""
     inner, params, keys = _columns_sql(layer, layer.get_tile_queryset(z, x, y))
     props = ", ".join(f"t.p{i} AS {_quote(key)}" for i, key in enumerate(keys))
     margin = TILE_BUFFER / TILE_EXTENT
+    merc = f"ST_Transform(t.{_GEOM}, 3857)"
+    if layer.geometry_type != "point":
+        merc = f"ST_Simplify({merc}, {EARTH_CIRCUMFERENCE / (TILE_EXTENT << z)!r}, true)"
     # The row filter runs on the stored 4490 geometry with its GiST index: the tile envelope (plus
     # the buffer) is brought to 4490 once, instead of transforming every row to 3857 first.
     sql = f"""
@@ -109,7 +152,7 @@ def tile(layer, z, x, y):
         )
         SELECT ST_AsMVT(mvt, %s, {TILE_EXTENT}, 'geom', 'fid')
         FROM (
-            SELECT ST_AsMVTGeom(ST_Transform(t.{_GEOM}, 3857), env.merc, {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
+            SELECT ST_AsMVTGeom({merc}, env.merc, {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
                    t.{_ID} AS fid{", " + props if props else ""}
             FROM ({inner}) t, env
             WHERE t.{_GEOM} && env.stored

@@ -4,13 +4,14 @@ Public and read-only for now: these are the bureau's base data (areas, grids, ro
 boundaries, facilities). Scope them per user here when that changes.
 """
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_GET
 
-from . import publish
+from . import publish, versions
 from .registry import LayerError, registry
 
 
@@ -47,16 +48,47 @@ def layer_geojson(request, name):
     return HttpResponse(publish.geojson(layer, bbox), content_type="application/geo+json")
 
 
+TILE_MAX_AGE = 60  # seconds a browser reuses a tile unasked; after that a revalidation is a 304
+
+
+def _etag_matches(request, etag):
+    # GZipMiddleware weakens ETags (W/"…") on the way out: compare the opaque part.
+    tokens = [t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")]
+    return etag in tokens or "*" in tokens
+
+
 @require_GET
 def layer_tile(request, name, z, x, y):
+    """A vector tile: a primary-key lookup of the layer's version, then the tile from the cache or
+    one PostGIS statement (none when the tile lies outside the layer's extent or below its zoom).
+    The ETag is the version: a revalidation costs that one lookup and answers 304."""
     layer = _layer_or_404(name)
     try:
-        data = publish.tile(layer, z, x, y)
+        publish.check_tile(z, x, y)
     except publish.PublishError as exc:
         return _bad_request(str(exc))
-    if not data:
-        return HttpResponse(status=204)
-    return HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
+    lang = get_language() or settings.LANGUAGE_CODE  # choice labels in tiles follow the language
+    version = versions.version(layer.name)
+    etag = f'"{layer.name}.{version}.{lang}.{z}.{x}.{y}"'
+    if _etag_matches(request, etag):
+        response = HttpResponseNotModified()
+    else:
+        cache = versions.tile_cache()
+        key = f"tile:{layer.name}:{version}:{lang}:{z}:{x}:{y}"
+        data = cache.get(key)
+        if data is None:
+            extent_key = f"extent:{layer.name}:{version}"
+            extent = cache.get(extent_key, False)
+            if extent is False:
+                extent = publish.layer_extent(layer)
+                cache.set(extent_key, extent)
+            data = b"" if z < layer.min_zoom or publish.tile_misses(extent, z, x, y) else publish.tile(layer, z, x, y)
+            cache.set(key, data)
+        response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile") if data else HttpResponse(status=204)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"max-age={TILE_MAX_AGE}"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
 
 
 @require_GET

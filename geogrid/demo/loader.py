@@ -32,6 +32,7 @@ from geogrid.accounts.departments import seed_departments
 from geogrid.accounts.models import Department, User
 from geogrid.accounts.roles import Role
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
+from geogrid.facilities.demo import load_demo_facilities
 from geogrid.facilities.models import Facility
 from geogrid.geo.features import promote_multi, read_features
 from geogrid.grids.importing import import_areas, import_grids
@@ -231,11 +232,7 @@ def load_boundaries(data_dir, areas):
 
 
 def load_facilities(data_dir, areas):
-    def row(f):
-        p = f.properties
-        return dict(facility_type=p["facility_type"], name=p["name"], address=_text(p["address"]), geom=f.geom,
-                    capacity=p["capacity"], operator=_text(p["operator"]), phone=_text(p["phone"]), area=areas.get(p["area_code"]))
-    return upsert(Facility, ("facility_type", "name"), _rows(data_dir, "facilities.geojson", ["MultiPoint"], row))
+    return Count(*load_demo_facilities(data_dir))  # through the facilities import service
 
 
 def load_people(data_dir, areas):

@@ -120,9 +120,11 @@ def test_a_street_or_community_without_parent_is_refused():
      "boundarymarker_material_valid"),
     (lambda w: Road.objects.create(code="R9", name="丙路", status="named", category="highway",
                                    geom=MultiLineString(LineString((116.7, 36.5), (116.8, 36.5)), srid=4490)), "road_category_valid"),
-    (lambda w: Facility.objects.create(facility_type="zoo", name="x", geom=Point(116.7, 36.55, srid=4490)), "facility_type_valid"),
+    # Facility types are data (a foreign key, tests/facilities/test_models.py); the status is a choice.
+    (lambda w: Facility.objects.create(facility_type_id="day_care", status="zoo", name="x", geom=Point(116.7, 36.55, srid=4490)),
+     "facility_status_valid"),
 ], ids=["area-level", "area-code", "grid-level", "grid-kind", "grid-dedicated-type", "grid-code", "line-level", "marker-type",
-        "marker-material", "road-category", "facility-type"])
+        "marker-material", "road-category", "facility-status"])
 def test_values_outside_the_choices_are_refused(world, make, constraint):
     refused(lambda: make(world), constraint)
 

@@ -90,10 +90,10 @@ def test_the_big_buttons_follow_the_role_and_the_open_patrol(client, w):
     page = html(client)
     assert ("/patrols/", "继续巡查") in buttons(page) and ("/patrols/", "开始巡查") not in buttons(page)
     assert "甲网格的巡查自" in page and "尚未结束" in page
-    # Staff without a grid get no patrol button, but the patrols of their area; and 事件统计.
+    # Staff without a grid get no patrol button, but the patrols of their area; and 事件统计, 民政设施.
     page = html(client, w["cs1"])
     assert buttons(page) == [("/incidents/report/", "上报事件"), ("/incidents/mine/", "我的上报"), ("/incidents/", "案卷"),
-                             ("/patrols/all/", "辖区巡查"), ("/stats/", "事件统计")]
+                             ("/patrols/all/", "辖区巡查"), ("/stats/", "事件统计"), ("/facilities/", "民政设施")]
 
 
 def test_the_member_map_draws_the_members_grid(client, w):

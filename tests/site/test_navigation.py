@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 TOP_BAR = {
     "m_a": ["report", "patrols", "mine", "console"],
     "head_a": ["report", "patrols", "mine", "console"],
-    "cs1": ["report", "mine", "console", "patrols_staff", "stats"],
-    "sd1": ["report", "mine", "console", "patrols_staff", "stats"],
-    "da": ["report", "mine", "console", "patrols_staff", "stats"],
+    "cs1": ["report", "mine", "console", "patrols_staff", "stats", "facilities"],
+    "sd1": ["report", "mine", "console", "patrols_staff", "stats", "facilities"],
+    "da": ["report", "mine", "console", "patrols_staff", "stats", "facilities"],
     "pn": ["mine"],
 }
 

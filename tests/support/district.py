@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from geogrid.accounts.models import User
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
-from geogrid.facilities.models import Facility
+from geogrid.facilities.models import Facility, FacilityType
+from geogrid.facilities.seed import seed as seed_facility_types
 from geogrid.grids.models import AdminArea, Grid, GridMember
 from geogrid.placenames.models import Road, RoadSign
 from tests.support import box
@@ -38,6 +39,7 @@ def small_district():
     line = BoundaryLine.objects.create(code="B001", name="测试区—邻区界线", side_a_code="370112000000", side_a_name="测试区",
                                        side_b_code="370113000000", side_b_name="邻区", area_a=d, geom=mline((116.70, 36.50), (116.70, 36.60)))
     BoundaryMarker.objects.create(number="B001001Q", line=line, geom=Point(116.70, 36.58, srid=4490), year_installed=2003)
-    Facility.objects.create(facility_type="day_care", name="测试日间照料中心", address="测试路1号", geom=Point(116.75, 36.55, srid=4490),
+    seed_facility_types(FacilityType)  # data (a migration seeds them; a transactional test's flush removes them)
+    Facility.objects.create(facility_type_id="day_care", name="测试日间照料中心", address="测试路1号", geom=Point(116.75, 36.55, srid=4490),
                             capacity=40, area=c)
     return {"district": d, "street": s, "community": c, "grid_a": a, "grid_b": b, "grid_a5": a5, "road": road, "line": line}

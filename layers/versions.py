@@ -1,0 +1,87 @@
+"""Per-layer change counters and the server-side tile cache keyed by them.
+
+Every registered layer depends on its model and on the models its published properties pass
+through (a grid's "community__name": a renamed community changes the grid tiles). post_save and
+post_delete of any of them bump the counter of each layer that depends on it, inside the writing
+transaction. Writers that bypass model signals (QuerySet.update, bulk_create, raw SQL, COPY) call
+bump_model(Model) after writing. A tile is cached under (layer, version, language, z, x, y): a new
+version simply misses, stale tiles age out of the cache.
+"""
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+
+_depends = {}  # model -> {layer names}
+_cache = None
+
+
+def tile_cache():
+    """settings.GEOGRID_TILE_CACHE names a cache alias (e.g. a shared Redis or file cache); by
+    default each process keeps its own in-memory cache of a few thousand tiles."""
+    global _cache
+    if _cache is None:
+        alias = getattr(settings, "GEOGRID_TILE_CACHE", None)
+        _cache = caches[alias] if alias else LocMemCache("geogrid-tiles", {"OPTIONS": {"MAX_ENTRIES": 4000}, "TIMEOUT": 3600})
+    return _cache
+
+
+def _models_of(layer):
+    found = {layer.model}
+    for path in layer.properties:
+        model = layer.model
+        for part in path.split("__")[:-1]:
+            model = model._meta.get_field(part).related_model
+            found.add(model)
+    return found
+
+
+def watch(registry):
+    """Connect the change signals of every model a registered layer depends on (idempotent)."""
+    for layer in registry:
+        for model in _models_of(layer):
+            names = _depends.setdefault(model, set())
+            if not names:
+                post_save.connect(_changed, sender=model, dispatch_uid=f"layers-version-save-{model._meta.label}")
+                post_delete.connect(_changed, sender=model, dispatch_uid=f"layers-version-delete-{model._meta.label}")
+            names.add(layer.name)
+
+
+def _changed(sender, **kwargs):
+    bump_model(sender)
+
+
+def bump_model(model):
+    """Mark every layer that depends on `model` as changed (call after bulk writes)."""
+    names = sorted(_depends.get(model, ()))
+    if names:
+        bump(*names)
+
+
+# A counter starts at a random number, not 0: after a database is restored, flushed or rebuilt
+# (tests roll back every change), a process's cached tile of "version 0" must not match again.
+_START = "(random() * 4503599627370496)::bigint"
+
+
+def bump(*names):
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO layers_layerversion (name, version, changed_at)
+            SELECT unnest(%s::text[]), {_START}, now()
+            ON CONFLICT (name) DO UPDATE SET version = layers_layerversion.version + 1, changed_at = now()
+        """, [list(names)])
+
+
+def version(name):
+    """The layer's change counter: one primary-key lookup (the first time, the row is made)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT version FROM layers_layerversion WHERE name = %s", [name])
+        row = cur.fetchone()
+        if row is None:
+            cur.execute(f"""
+                INSERT INTO layers_layerversion (name, version, changed_at) VALUES (%s, {_START}, now())
+                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING version
+            """, [name])
+            row = cur.fetchone()
+    return row[0]
