@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "geogrid.placenames",
     "geogrid.boundaries",
     "geogrid.facilities",
+    "geogrid.care",
     "layers",
     "geogrid.demo",  # loads every app above: last
 ]
@@ -227,3 +228,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("GEOGRID_EMAIL_FROM", "geogrid@localhost")
 # --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
 # Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.
 GEOGRID_TOPOLOGY_SLIVER_M2 = float(os.environ.get("GEOGRID_TOPOLOGY_SLIVER_M2", "1"))
+
+# Care visits (geogrid.care): the incident category a need found on a visit becomes, and how many
+# days ahead "my visits this week" looks.
+GEOGRID_CARE_NEED_CATEGORY = "person_in_need"
+GEOGRID_CARE_DUE_AHEAD_DAYS = 7
