@@ -59,3 +59,22 @@ def test_a_member_records_a_visit_and_the_map_colour_changes(live_server, phone_
     assert page.evaluate(f"window.geogridCare.statusOf({sub1})") == "green"
     assert not errors, errors
     assert_local(requests, live_server)
+
+
+def test_staff_see_due_visits_per_grid_and_member_and_the_statistics(live_server, page):
+    w = care_world()
+    requests, errors = watch(page)
+    login(page, live_server, "cs1")
+    page.click("nav a[data-link='care_due']")
+    page.wait_for_selector("#care-map[data-ready='1']")
+    assert page.evaluate(f"window.geogridCare.statusOf({w['sub1'].pk})") == "red"
+    row = page.locator("#care-by-grid tr[data-grid='3701120010010101']").inner_text()
+    assert "甲一小网格" in row and row.split()[-1] == "1"  # one overdue
+    assert "王秀英" in page.locator("#care-due-table").inner_text()
+    screenshot(page, "care_due_staff_desktop")
+    page.click("nav a[data-link='care_stats']")
+    page.wait_for_selector("#care-stats-table")
+    assert page.locator("#care-totals [data-figure='subjects']").inner_text() == "3"
+    screenshot(page, "care_stats_desktop")
+    assert not errors, errors
+    assert_local(requests, live_server)
