@@ -144,3 +144,29 @@ class CareVisit(models.Model):
 
     def __str__(self):
         return f"{self.subject} {timezone.localtime(self.visited_at):%Y-%m-%d}"
+
+
+def visit_photo_path(instance, filename):
+    return f"care/{timezone.localdate():%Y/%m}/{filename}"
+
+
+class CareVisitPhoto(models.Model):
+    """A photo of a visit (optional, at most GEOGRID_PHOTO_MAX_COUNT), checked and stripped of its
+    metadata like a case photo; it leaves the server only through the care scope (views.visit_photo)."""
+
+    visit = models.ForeignKey(CareVisit, verbose_name=_("走访记录"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("照片"), upload_to=visit_photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("缩略图"), upload_to=visit_photo_path)
+    width = models.PositiveIntegerField(_("宽"), default=0)
+    height = models.PositiveIntegerField(_("高"), default=0)
+    content_type = models.CharField(_("类型"), max_length=20)
+    size = models.PositiveIntegerField(_("字节数"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+        ordering = ["visit", "id"]
+
+    def __str__(self):
+        return f"{self.visit} #{self.pk}"

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Min, Q
 from django.db.models.functions import Coalesce
@@ -29,11 +30,12 @@ from geogrid.accounts.scope import COMMUNITY, scope_of
 from geogrid.audit.services import record
 from geogrid.grids.services import grids_at
 from geogrid.incidents.models import Incident, IncidentMode
+from geogrid.incidents.photos import prepare_photos
 from geogrid.incidents.services import report_incident
 from geogrid.workflow import deadlines
 from geogrid.workflow.exceptions import TransitionForbidden
 
-from .models import CareCategory, CareSubject, CareVisit
+from .models import CareCategory, CareSubject, CareVisit, CareVisitPhoto
 from .privacy import mask_name
 
 NEED_MODES = (IncidentMode.VISIT, IncidentMode.HELP)  # 上门办 / 帮助办
@@ -196,6 +198,7 @@ def record_visit(user, subject, *, visited_at=None, seen, situation, needs="", n
         errors["subject"] = [_("该关爱对象已不在册")]
     if errors:
         raise ValidationError(errors)
+    prepared = prepare_photos(photos)  # checked before anything is written
     household = subject.household
     with transaction.atomic():
         subject = CareSubject.objects.select_for_update().get(pk=subject.pk)
@@ -204,7 +207,8 @@ def record_visit(user, subject, *, visited_at=None, seen, situation, needs="", n
         due = (previous or subject.since) + subject.interval_days * DAY
         visit = CareVisit.objects.create(subject=subject, visitor=user, grid=household.grid, visited_at=when, seen=seen,
                                          situation=situation, needs=needs, due_at=due, on_time=when <= due, recorded_at=now)
-        if needs:
+        save_visit_photos(visit, prepared)
+        if needs:  # the case gets the photos too: they show what is needed
             categories = "、".join(c.name for c in subject.categories.all())
             description = _("走访发现需求（%(who)s，%(cats)s）：%(needs)s") % {"who": mask_name(subject.name), "cats": categories, "needs": needs}
             visit.incident = report_incident(user, category=need_category(), description=description[:2000], lon=household.geom.x,
@@ -215,8 +219,17 @@ def record_visit(user, subject, *, visited_at=None, seen, situation, needs="", n
             subject.last_visited_at = when
             CareSubject.objects.filter(pk=subject.pk).update(last_visited_at=when)
         record(visit, "care_visit", actor=user, at=now, subject=subject.pk, seen=seen, on_time=visit.on_time,
-               incident=visit.incident.number if visit.incident else None)
+               incident=visit.incident.number if visit.incident else None, photos=len(prepared))
     return visit
+
+
+def save_visit_photos(visit, prepared):
+    for p in prepared:
+        photo = CareVisitPhoto(visit=visit, content_type=p.content_type, size=len(p.content), sha256=p.sha256)
+        photo.image.save(p.name, ContentFile(p.content), save=False)
+        photo.thumbnail.save(p.name.rsplit(".", 1)[0] + "_thumb.jpg", ContentFile(p.thumbnail), save=False)
+        photo.width, photo.height = p.width, p.height
+        photo.save()
 
 
 # --- personal data ---------------------------------------------------------------------------------------

@@ -14,5 +14,6 @@ urlpatterns = [
     path("care/due/", views.due_page, name="care_due"),
     path("care/stats/", views.stats_page, name="care_stats"),
     path("care/export.csv", views.export_csv, name="care_export"),
+    path("care/visits/<int:visit>/photos/<int:photo>/<str:size>/", views.visit_photo, name="care_visit_photo"),
     path("api/care/due/", CareDueView.as_view(), name="care-due"),
 ] + router.urls

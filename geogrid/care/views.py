@@ -16,7 +16,7 @@ from collections import OrderedDict
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from geogrid.workflow.exceptions import WorkflowError
 
 from . import services as care
 from .api import subject_rows
-from .models import CareSubject, CareVisit
+from .models import CareSubject, CareVisit, CareVisitPhoto
 from .privacy import mask_id_number, mask_phone
 
 RANK = {deadlines.GREEN: 0, deadlines.YELLOW: 1, deadlines.RED: 2, None: -1}
@@ -108,7 +108,8 @@ def subject_page(request, pk):
             return refuse(request, exc.message, status=exc.status_code)
     now = timezone.now()
     annotate([subject], now)
-    visits = list(CareVisit.objects.filter(subject=subject).select_related("visitor", "incident").order_by("-visited_at", "-id")[:HISTORY])
+    visits = list(CareVisit.objects.filter(subject=subject).select_related("visitor", "incident").prefetch_related("photos")
+                  .order_by("-visited_at", "-id")[:HISTORY])
     return render(request, "care/subject.html", {
         "subject": subject, "reveal": reveal, "may_reveal": care.may_reveal(request.user, subject), "visits": visits,
         "id_shown": subject.id_number if reveal else subject.masked_id, "phone_shown": subject.phone if reveal else subject.masked_phone,
@@ -157,3 +158,22 @@ def export_csv(request):
                       "、".join(c.name for c in s.categories.all()), str(s.responsible or ""),
                       timezone.localtime(s.last_visited_at).strftime("%Y-%m-%d %H:%M") if s.last_visited_at else ""])
     return response
+
+
+@login_required
+@require_GET
+def visit_photo(request, visit, photo, size):
+    """A visit's photo (or its thumbnail), for those who may see the subject: the one way out."""
+    if size not in ("full", "thumb"):
+        raise Http404(size)
+    p = CareVisitPhoto.objects.filter(pk=photo, visit_id=visit, visit__subject__in=care.visible_subjects(request.user)).first()
+    if p is None:
+        raise Http404(_("照片不存在"))
+    field = p.thumbnail if size == "thumb" else p.image
+    try:
+        fh = field.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("照片文件不存在"))
+    resp = FileResponse(fh, content_type="image/jpeg" if size == "thumb" else p.content_type)
+    resp["Cache-Control"] = "private, max-age=86400"
+    return resp

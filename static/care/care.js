@@ -89,11 +89,18 @@
     };
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    fetch(config.api.visits, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body),
-    }).then(function (r) {
+    // JSON, or multipart when photos are chosen: either way one request to the API.
+    var files = form.photos ? form.photos.files : [];
+    var headers = { Accept: "application/json", "X-CSRFToken": csrf() }, payload;
+    if (files && files.length) {
+      payload = new FormData();
+      Object.keys(body).forEach(function (k) { payload.append(k, body[k]); });
+      for (var i = 0; i < files.length; i++) payload.append("photos", files[i]);
+    } else {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    fetch(config.api.visits, { method: "POST", credentials: "same-origin", headers: headers, body: payload }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
     }).then(function (res) {
       button.disabled = false;
@@ -122,6 +129,7 @@
       }
       form.situation.value = "";
       form.needs.value = "";
+      if (form.photos) form.photos.value = "";
     }).catch(function (err) {
       button.disabled = false;
       result.textContent = fmt(T.failed, String(err && err.message));

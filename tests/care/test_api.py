@@ -163,3 +163,29 @@ def test_the_schema_has_the_care_api(w):
         assert p in paths, p
     assert any(p["name"] == "reveal" for p in paths["/api/care/subjects/{id}/"]["get"]["parameters"])
     assert "201" in paths["/api/care/visits/"]["post"]["responses"]
+
+
+def test_a_visit_with_a_photo_kept_in_the_care_scope(w, settings, tmp_path):
+    from geogrid.care.models import CareVisitPhoto
+    from tests.support.world import jpeg_upload
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    r = client(w, "m_a").post("/api/care/visits/", {"subject": w["sub1"].pk, "seen": "true", "situation": "屋顶漏水",
+                                                     "photos": [jpeg_upload()]})
+    assert r.status_code == 201, r.content
+    photo = CareVisitPhoto.objects.get()
+    assert photo.visit_id == r.json()["id"] and photo.width == 640
+    url = f"/care/visits/{photo.visit_id}/photos/{photo.pk}/thumb/"
+    assert client(w, "m_a").get(url).status_code == 200
+    assert client(w, "cs1").get(f"/care/subjects/{w['sub1'].pk}/").content.decode().count(url) == 1
+    assert client(w, "m_b").get(url).status_code == 404 and client(w, "da").get(url).status_code == 404
+    # With a need, the case gets the photo too; a file that is no image is refused and nothing is written.
+    r = client(w, "m_a").post("/api/care/visits/", {"subject": w["sub1"].pk, "seen": "true", "situation": "x", "needs": "修屋顶",
+                                                     "photos": [jpeg_upload()]})
+    assert r.status_code == 201 and Incident.objects.get().photos.count() == 1
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    r = client(w, "m_a").post("/api/care/visits/", {"subject": w["sub1"].pk, "seen": "true", "situation": "x", "photos": [bad]})
+    assert r.status_code == 400 and "photos" in r.json()["fields"]
+    assert CareVisit.objects.count() == 2 and CareVisitPhoto.objects.count() == 2
