@@ -50,7 +50,7 @@ def load_care_demo(community_code, demo_grid, demo_username, now=None):
     now = now or timezone.now()
     rnd = random.Random(15)
     cats = {c.code: c for c in CareCategory.objects.all()}
-    grids = list(Grid.objects.current().filter(level=5, community__code=community_code).select_related("parent").order_by("code"))
+    grids = list(Grid.objects.current().filter(level=5, community__code=community_code, kind=Grid.Kind.ORDINARY).select_related("parent").order_by("code"))
     members = {}
     for m in GridMember.objects.on_duty().filter(grid__code__in={g.parent.code for g in grids}, role__in=["fulltime", "building"]) \
             .select_related("user", "grid").order_by("grid__code", "role", "id"):

@@ -135,10 +135,17 @@ def due_page(request):
                                               "legend": legend(), "may_export": care.may_export(user)})
 
 
+STATS_DAYS = 30  # the visits counted: the last 30 days unless ?days= says otherwise
+
+
 @require_GET
 def stats_page(request):
-    figures = care.statistics()
-    return render(request, "care/stats.html", {"s": figures})
+    raw = request.GET.get("days", str(STATS_DAYS))
+    if not raw.isdigit() or not 1 <= int(raw) <= 366:
+        return refuse(request, _("统计天数应为 1–366 的整数"), status=400)
+    now = timezone.now()
+    figures = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now)
+    return render(request, "care/stats.html", {"s": figures, "days": int(raw)})
 
 
 @login_required

@@ -45,6 +45,7 @@
     state.map = map;
     var gm = window.geogridGridMap;
     if (config.area) gm.draw(map, config.area);
+    gm.roads(map);  // the streets a member knows, under the households
     var group = L.featureGroup().addTo(map);
     ((config.households || {}).features || []).forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;

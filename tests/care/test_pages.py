@@ -133,3 +133,12 @@ def test_fixed_number_of_queries_with_less_and_more_data(w):
     big = count_queries(w)
     print(small)
     assert small == big
+
+
+def test_statistics_over_a_chosen_period(w):
+    now = timezone.now()
+    care.record_visit(w["m_a"], w["sub1"], visited_at=now - timedelta(days=9), seen=True, situation="正常", now=now)
+    assert Client().get("/care/stats/?days=7").context["s"]["total"]["visits"] == 0
+    assert Client().get("/care/stats/?days=10").context["s"]["total"]["visits"] == 1
+    for bad in ("0", "x", "400"):
+        assert Client().get(f"/care/stats/?days={bad}").status_code == 400
