@@ -4,6 +4,7 @@ numbers are masked in lists, and shown in full on the form only to the roles all
 them (CARE_REVEAL_ROLES); visits are read here (recorded on the phone page or the API)."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from geogrid.accounts.admin_scope import AuditedAdmin, ReadOnlyAdmin, ScopedAdmin
@@ -16,8 +17,7 @@ from .privacy import clean_id_number, clean_phone, mask_id_number, mask_phone
 
 
 def grid_scope(request, path):
-    q = scope_of(request.user).responsible_q(path)
-    return q
+    return scope_of(request.user).responsible_q(path)
 
 
 @admin.register(CareCategory)
@@ -88,13 +88,24 @@ class CareSubjectAdmin(ScopedAdmin, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
 
-        class Checked(form):
-            def clean_id_number(self):
-                return clean_id_number(self.cleaned_data.get("id_number"))
+        def field_check(check, name):
+            def clean(self):
+                try:
+                    return check(self.cleaned_data.get(name))
+                except ValidationError as exc:  # the checks name their field; a form field wants its messages
+                    raise ValidationError(exc.message_dict[name])
+            return clean
 
-            def clean_phone(self):
-                return clean_phone(self.cleaned_data.get("phone"))
-        return Checked
+        def clean(self):
+            data = form.clean(self)
+            try:
+                care.check_responsible(data.get("responsible"), data.get("household"))
+            except ValidationError as exc:
+                self.add_error("responsible", exc.message_dict["responsible"])
+            return data
+
+        return type("CareSubjectForm", (form,), {"clean_id_number": field_check(clean_id_number, "id_number"),
+                                                 "clean_phone": field_check(clean_phone, "phone"), "clean": clean})
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

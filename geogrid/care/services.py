@@ -85,6 +85,16 @@ def may_visit(user, subject):
     return scope.authenticated and (_team_of(scope, subject) or (scope.has_role(Role.COMMUNITY_STAFF) and _own_community(scope, subject)))
 
 
+def check_responsible(responsible, household):
+    """The responsible member must be on the team of the household's grid (or its level-4 parent)."""
+    if responsible is None or household is None:
+        return
+    grid = household.grid
+    codes = scope_of(responsible).grid_codes
+    if grid.code not in codes and (grid.parent_id is None or grid.parent.code not in codes):
+        raise ValidationError({"responsible": [_("责任网格员须是该户所在网格（或其上级四级网格）的在岗成员")]})
+
+
 def may_export(user):
     return scope_of(user).has_role(*CARE_EXPORT_ROLES) and scope_of(user).responsible_q("household__grid") is not None
 
