@@ -23,8 +23,15 @@
     }, null);
   }
 
-  function style(status) {
-    return { radius: 8, color: "#333", weight: 1, fillColor: COLOURS[status] || "#999", fillOpacity: 0.95 };
+  // Red deepens with the days overdue (the list says how many): a week, a month.
+  function fill(status, days) {
+    if (status === "red" && days > 30) return "#7f0000";
+    if (status === "red" && days > 7) return "#b30000";
+    return COLOURS[status] || "#999";
+  }
+
+  function style(status, days) {
+    return { radius: 8, color: "#333", weight: 1, fillColor: fill(status, days), fillOpacity: 0.95 };
   }
 
   function tooltip(h) {
@@ -36,7 +43,7 @@
   function paint(id) {
     var h = state.households[id], m = state.markers[id], w = worst(h.subjects);
     h.status = w.status;
-    m.setStyle(style(w.status));
+    m.setStyle(style(w.status, w.days));
     m.setTooltipContent(tooltip(h));
     m.getElement && m.getElement() && m.getElement().setAttribute("data-status", w.status);
   }
@@ -51,7 +58,7 @@
       var p = f.properties, c = f.geometry.coordinates;
       state.households[p.id] = { address: p.address, subjects: p.subjects, status: p.status };
       p.subjects.forEach(function (s) { state.bySubject[s.id] = p.id; });
-      var m = L.circleMarker([c[1], c[0]], style(p.status)).bindTooltip(tooltip(state.households[p.id]));
+      var m = L.circleMarker([c[1], c[0]], style(p.status, p.days)).bindTooltip(tooltip(state.households[p.id]));
       m.addTo(group);
       state.markers[p.id] = m;
       if (m.getElement && m.getElement()) m.getElement().setAttribute("data-status", p.status);
