@@ -485,8 +485,8 @@ def load_care(data_dir):
 # staff roles also reach /admin/ (grid members and heads are not staff: their tool is the phone page;
 # nor are department staff: theirs is the case console, where the cases passed to them are).
 START_PAGES = {
-    Role.GRID_MEMBER: ["/incidents/report/", "/incidents/mine/"],
-    Role.GRID_HEAD: ["/incidents/report/", "/incidents/"],
+    Role.GRID_MEMBER: ["/incidents/report/", "/incidents/mine/", "/care/"],
+    Role.GRID_HEAD: ["/incidents/report/", "/incidents/", "/care/"],
     Role.COMMUNITY_STAFF: ["/incidents/", "/stats/"],
     Role.STREET_DISPATCHER: ["/incidents/", "/stats/"],
     Role.DISTRICT_ADMIN: ["/incidents/", "/stats/"],
