@@ -3,6 +3,8 @@
 GET /api/care/subjects/ (masked, scoped), GET /api/care/subjects/{id}/?reveal=1 (the full record,
 audited; 403 for a role not allowed), POST /api/care/visits/ (→ 201; a need → an incident number),
 GET /api/care/due/ (my due and overdue visits). Out of scope answers 404 like a missing record."""
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -11,17 +13,20 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, viewsets
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.views import APIView
 from rest_framework.response import Response
 
 from geogrid.accounts.api import AUTH
 from geogrid.accounts.scope import TIER_GRID, scope_of
+from geogrid.workflow import deadlines
 from geogrid.workflow.drf import ErrorBody
 
 from . import serializers as s
 from . import services as care
 from .models import CareSubject
 
+STATUSES = (deadlines.GREEN, deadlines.YELLOW, deadlines.RED)
 REVEAL = OpenApiParameter("reveal", OpenApiTypes.BOOL, description=gettext_lazy("1：完整身份证号和电话（须有权限，记入审计日志）"))
 
 
@@ -34,7 +39,7 @@ def truthy(value):
     return str(value).lower() in ("1", "true", "yes")
 
 
-@extend_schema(tags=["care"])
+@extend_schema(tags=["care"], description=gettext_lazy("关爱对象：仅限本人负责的网格（网格队伍及其社区、街道工作人员）；身份证号和电话脱敏显示，?reveal=1 查看完整信息须有权限并记入审计日志。"))
 class CareSubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """关爱对象: those of the grids the caller is responsible for, numbers masked."""
 
@@ -49,10 +54,17 @@ class CareSubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         grid = self.request.query_params.get("grid")
         if grid:
             qs = qs.filter(household__grid__code=grid)
+        status = self.request.query_params.get("status")
+        if status:
+            if status not in STATUSES:
+                raise ValidationError({"status": [gettext_lazy("可选：green、yellow、red")]})
+            qs = care.with_schedule(qs).filter(care.colour_q(status, timezone.now()))
         return subject_rows(qs).order_by("household__grid__code", "name", "id")
 
     @extend_schema(summary=gettext_lazy("关爱对象列表（脱敏）"),
-                   parameters=[OpenApiParameter("grid", OpenApiTypes.STR, description=gettext_lazy("五级网格编码"))])
+                   parameters=[OpenApiParameter("grid", OpenApiTypes.STR, description=gettext_lazy("五级网格编码")),
+                               OpenApiParameter("status", OpenApiTypes.STR, enum=list(STATUSES),
+                                                description=gettext_lazy("走访状态：green 正常、yellow 临期、red 超期"))])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -67,7 +79,7 @@ class CareSubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(s.CareSubjectSerializer(subject, context={"reveal": reveal}).data)
 
 
-@extend_schema(tags=["care"])
+@extend_schema(tags=["care"], description=gettext_lazy("登记走访：本网格队伍或本社区工作人员；发现的需求一步转为事件（上门办/帮助办），返回事件编号；输入有误时不写入任何记录。"))
 class CareVisitViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
     """走访记录: a visit of a subject in one's grid; a need found becomes an incident (上门办/帮助办)."""
 
@@ -95,6 +107,7 @@ class CareVisitViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["care"], summary=gettext_lazy("我的待走访（本周到期与已超期）"),
+               description=gettext_lazy("本人负责（或网格内未指定责任人）的关爱对象中，指定天数内到期或已超期的，超期最久的在前；工作人员为其辖区。"),
                parameters=[OpenApiParameter("days", OpenApiTypes.INT, description=gettext_lazy("向前看的天数，默认 7"))])
 class CareDueView(ListAPIView):
     """My due and overdue visits: the subjects I am responsible for (or nobody is, in my grids) due
@@ -106,6 +119,8 @@ class CareDueView(ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no user to scope by
+            return CareSubject.objects.none()
         raw = self.request.query_params.get("days", care.due_ahead_days())
         try:
             days = int(raw)
@@ -115,3 +130,23 @@ class CareDueView(ListAPIView):
             raise ValidationError({"days": [gettext_lazy("应为 0–366 的整数")]})
         mine = scope_of(self.request.user).tier == TIER_GRID
         return subject_rows(care.due_subjects(self.request.user, ahead_days=days, mine=mine))
+
+
+@extend_schema(tags=["care"], summary=gettext_lazy("关爱统计（汇总数字，公开）"),
+               parameters=[OpenApiParameter("days", OpenApiTypes.INT, description=gettext_lazy("统计最近天数，默认 30"))],
+               responses={200: OpenApiTypes.OBJECT, 400: ErrorBody})
+class CareStatsView(APIView):
+    """Aggregate figures of the district for everyone (no personal data): subjects per category and
+    grid, coverage, visits on time, needs found and resolved."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raw = request.query_params.get("days", "30")
+        if not raw.isdigit() or not 1 <= int(raw) <= 366:
+            raise ValidationError({"days": [gettext_lazy("应为 1–366 的整数")]})
+        now = timezone.now()
+        s = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now)
+        return Response({"start": s["start"], "end": s["end"], "categories": s["categories"], "total": s["total"],
+                         "per_category": s["per_category"],
+                         "grids": [dict(r, per_category=dict(zip(s["categories"], r["per_category"]))) for r in s["rows"]]})

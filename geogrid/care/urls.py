@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .api import CareDueView, CareSubjectViewSet, CareVisitViewSet
+from .api import CareDueView, CareStatsView, CareSubjectViewSet, CareVisitViewSet
 
 router = SimpleRouter()
 router.register("api/care/subjects", CareSubjectViewSet, basename="care-subject")
@@ -16,4 +16,5 @@ urlpatterns = [
     path("care/export.csv", views.export_csv, name="care_export"),
     path("care/visits/<int:visit>/photos/<int:photo>/<str:size>/", views.visit_photo, name="care_visit_photo"),
     path("api/care/due/", CareDueView.as_view(), name="care-due"),
+    path("api/care/stats/", CareStatsView.as_view(), name="care-stats-api"),
 ] + router.urls

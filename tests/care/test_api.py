@@ -189,3 +189,18 @@ def test_a_visit_with_a_photo_kept_in_the_care_scope(w, settings, tmp_path):
     r = client(w, "m_a").post("/api/care/visits/", {"subject": w["sub1"].pk, "seen": "true", "situation": "x", "photos": [bad]})
     assert r.status_code == 400 and "photos" in r.json()["fields"]
     assert CareVisit.objects.count() == 2 and CareVisitPhoto.objects.count() == 2
+
+
+def test_subjects_by_status_and_public_statistics(w):
+    c = client(w, "cs1")
+    assert [s["name"] for s in c.get("/api/care/subjects/?status=red").json()["results"]] == ["王秀英"]
+    assert [s["name"] for s in c.get("/api/care/subjects/?status=green").json()["results"]] == ["李建国"]
+    assert c.get("/api/care/subjects/?status=purple").status_code == 400
+    r = Client().get("/api/care/stats/")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"]["subjects"] == 3 and body["total"]["overdue"] == 1
+    g5a = next(g for g in body["grids"] if g["code"] == "3701120010010101")
+    assert g5a["per_category"]["独居/空巢老人"] == 1 and g5a["subjects"] == 2
+    assert "王秀英" not in r.content.decode() and "甲路" not in r.content.decode()
+    assert Client().get("/api/care/stats/?days=0").status_code == 400
