@@ -72,11 +72,10 @@ def _own_community(scope, subject):
 def may_reveal(user, subject):
     """The full record: the grid's team (网格员/网格长) and the staff of its community."""
     scope = scope_of(user)
-    if not scope.authenticated:
+    if not scope.has_role(*CARE_REVEAL_ROLES):
         return False
-    if scope.has_role(*GRID_ROLES) and _team_of(scope, subject):
-        return True
-    return scope.has_role(Role.COMMUNITY_STAFF) and Role.COMMUNITY_STAFF in CARE_REVEAL_ROLES and _own_community(scope, subject)
+    return ((scope.has_role(*GRID_ROLES) and _team_of(scope, subject))
+            or (scope.has_role(Role.COMMUNITY_STAFF) and _own_community(scope, subject)))
 
 
 def may_visit(user, subject):
