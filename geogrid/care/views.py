@@ -97,7 +97,8 @@ def my_visits(request):
 @login_required
 @require_GET
 def subject_page(request, pk):
-    subject = subject_rows(care.visible_subjects(request.user)).filter(pk=pk).first()
+    subject = (subject_rows(care.visible_subjects(request.user)).select_related("household__building__head__user")
+               .filter(pk=pk).first())
     if subject is None:
         raise Http404(_("没有找到该记录，或您无权查看"))
     reveal = request.GET.get("reveal") == "1"

@@ -52,7 +52,13 @@ def test_my_visits_is_refused_to_those_responsible_for_no_grid(w):
 
 
 def test_a_subjects_page_masked_and_revealed(w):
+    from geogrid.grids.models import GridMember
+    from tests.support.world import user
+
+    head = GridMember.objects.create(user=user("bh", full_name="楼道长老刘"), grid=w["g4a"], role="building", phone="13700001111")
+    Building.objects.filter(pk=w["b1"].pk).update(head=head)
     url = f"/care/subjects/{w['sub1'].pk}/"
+    assert "楼道长老刘 13700001111" in client(w, "m_a").get(url).content.decode()  # whom to call in the building
     html = client(w, "m_a").get(url).content.decode()
     assert "138****5678" in html and "13812345678" not in html and 'id="care-reveal"' in html
     assert AuditEvent.objects.filter(action="care_reveal").count() == 0
@@ -143,3 +149,10 @@ def test_statistics_over_a_chosen_period(w):
     assert Client().get("/care/stats/?days=10").context["s"]["total"]["visits"] == 1
     for bad in ("0", "x", "400"):
         assert Client().get(f"/care/stats/?days={bad}").status_code == 400
+
+
+@pytest.mark.parametrize("who, url", [("m_a", "/care/"), ("cs1", "/care/due/"), (None, "/care/stats/"), ("m_a", "SUBJECT")])
+def test_the_pages_render_in_english_too(w, who, url):
+    url = f"/care/subjects/{w['sub1'].pk}/" if url == "SUBJECT" else url
+    r = client(w, who).get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200 and '<html lang="en"' in r.content.decode()
