@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Min, Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -32,6 +33,8 @@ from geogrid.grids.services import grids_at
 from geogrid.incidents.models import Incident, IncidentMode
 from geogrid.incidents.photos import prepare_photos
 from geogrid.incidents.services import report_incident
+from geogrid.notifications.models import Notification
+from geogrid.notifications.services import Item, notify_all
 from geogrid.workflow import deadlines
 from geogrid.workflow.exceptions import TransitionForbidden
 
@@ -319,6 +322,27 @@ def statistics(now=None, start=None, end=None):
             "total": {"subjects": subjects, "overdue": overdue, "coverage": percent(subjects - overdue, subjects),
                       "visits": total["n"], "on_time": percent(total["on_time"], total["n"]),
                       "needs": total["needs"], "resolved": total["resolved"]}}
+
+
+def notify_due_visits(now=None):
+    """The nightly check of visits (manage.py notify_care_due): each responsible member is told of
+    their subjects whose visit turned yellow (临期) or red (超期), once per subject, due date and
+    colour, so running it twice tells nobody twice. Names are masked: a notification may be mailed.
+    A fixed number of queries."""
+    now = now or timezone.now()
+    qs = (with_schedule(CareSubject.objects.filter(active=True, responsible__isnull=False, responsible__is_active=True))
+          .filter(warn_at__lte=now).select_related("responsible"))
+    items, counts = [], {"due_soon": 0, "overdue": 0}
+    for subject in qs:
+        red = subject.due_at < now
+        kind = Notification.Kind.OVERDUE if red else Notification.Kind.DUE_SOON
+        counts["overdue" if red else "due_soon"] += 1
+        title = (_("走访超期：%(who)s 应于 %(due)s 走访") if red else _("走访临期：%(who)s 应于 %(due)s 前走访")) % {
+            "who": mask_name(subject.name), "due": timezone.localtime(subject.due_at).strftime("%m-%d")}
+        items.append(Item(subject.responsible, kind, subject, title, url=reverse("care_subject", args=[subject.pk]),
+                          key=f"care:{subject.pk}:{subject.due_at.isoformat()}:{kind}"))
+    made = notify_all(items, now=now)
+    return dict(counts, new=len(made), told_before=len(items) - len(made))
 
 
 def percent(part, whole):

@@ -191,3 +191,31 @@ def test_reveal_and_export_are_audited_and_limited_by_role(w):
     export = AuditEvent.objects.get(action="care_export")
     assert export.actor == w["cs1"] and export.data["count"] == 2
     assert Role.COMMUNITY_STAFF.value in w["cs1"].groups.values_list("name", flat=True)
+
+
+def test_the_nightly_check_tells_responsible_members_once(w):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from geogrid.notifications.models import Notification
+
+    t0 = w["t0"]
+    got = care.notify_due_visits(now=t0 + 6 * DAY)  # 王秀英 yellow (m_a); 李建国 nobody's; 赵德明 green
+    assert got == {"due_soon": 1, "overdue": 0, "new": 1, "told_before": 0}
+    n = Notification.objects.get()
+    assert (n.recipient, n.kind, n.url) == (w["m_a"], "due_soon", f"/care/subjects/{w['sub1'].pk}/")
+    assert "王**" in n.title and "王秀英" not in n.title
+    assert care.notify_due_visits(now=t0 + 6 * DAY)["new"] == 0  # twice tells nobody twice
+    from django.test import Client
+
+    c = Client()
+    c.force_login(w["m_a"])
+    assert "王**" in c.get("/notifications/").content.decode()
+    assert c.get(f"/notifications/{n.pk}/").url == n.url
+    assert care.notify_due_visits(now=t0 + 8 * DAY) == {"due_soon": 0, "overdue": 1, "new": 1, "told_before": 0}
+    care.record_visit(w["m_a"], w["sub1"], visited_at=t0 + 9 * DAY, seen=True, situation="正常", now=t0 + 9 * DAY)
+    assert care.notify_due_visits(now=t0 + 9 * DAY)["overdue"] == 0
+    out = StringIO()
+    call_command("notify_care_due", stdout=out)
+    assert "临期走访 0 人，超期走访 0 人" in out.getvalue()  # now (t0 + 10 days) 王秀英 was visited yesterday
