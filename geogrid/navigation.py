@@ -36,6 +36,9 @@ LINKS = [
     Link("patrols_staff", _("辖区巡查"), "patrols_staff", STAFF_ROLES),
     Link("stats", _("事件统计"), "stats", STAFF_ROLES),
     Link("facilities", _("民政设施"), "facility_list", STAFF_ROLES),
+    Link("care", _("本周走访"), "care", GRID_ROLES),
+    Link("care_due", _("走访督办"), "care_due", STAFF_ROLES + (Role.GRID_HEAD,)),
+    Link("care_stats", _("关爱统计"), "care_stats", STAFF_ROLES),
     Link("admin", _("管理后台"), "admin:index", staff_only=True),
     # What place-name staff and boundary inspectors open until their own workflow pages exist.
     Link("roads", _("道路"), "admin:placenames_road_changelist", (Role.PLACENAME_STAFF,), ADMIN, True),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "geogrid.placenames",
     "geogrid.boundaries",
     "geogrid.facilities",
+    "geogrid.care",
     "layers",
     "geogrid.ops",  # backup and restore
     "geogrid.demo",  # loads every app above: last
@@ -252,3 +253,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("GEOGRID_EMAIL_FROM", "geogrid@localhost")
 GEOGRID_TOPOLOGY_SLIVER_M2 = float(os.environ.get("GEOGRID_TOPOLOGY_SLIVER_M2", "1"))
 # Service coverage (facilities): the default straight-line radius in metres (a meal point within 1 km).
 GEOGRID_COVERAGE_RADIUS_M = float(os.environ.get("GEOGRID_COVERAGE_RADIUS_M", "1000"))
+
+# Care visits (geogrid.care): the incident category a need found on a visit becomes, and how many
+# days ahead "my visits this week" looks.
+GEOGRID_CARE_NEED_CATEGORY = "person_in_need"
+GEOGRID_CARE_DUE_AHEAD_DAYS = 7

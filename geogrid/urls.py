@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("geogrid.stats.urls")),
     path("", include("geogrid.notifications.urls")),
     path("", include("geogrid.facilities.urls")),
+    path("", include("geogrid.care.urls")),
     path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -20,6 +20,10 @@ STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_DISPATCHER, Role.DISTRICT_ADMIN
 # Users of a district functional department (User.department): they handle the cases passed to it.
 DEPARTMENT_ROLES = (Role.DEPARTMENT_STAFF,)
 HANDLER_ROLES = GRID_ROLES + STAFF_ROLES + DEPARTMENT_ROLES  # may report, be dispatched to, accept and report back
+# Care visits (personal data, PIPL): who may open a care subject's full record (?reveal=1, audited)
+# and who may export the personal data of their scope (audited); everyone else sees masked numbers.
+CARE_REVEAL_ROLES = GRID_ROLES + (Role.COMMUNITY_STAFF,)
+CARE_EXPORT_ROLES = (Role.COMMUNITY_STAFF,)
 
 # Which model permissions each role's group gets (app_label.codename prefixes or full codenames).
 # View permissions everywhere for staff roles; change rights where the role does the work.
@@ -28,11 +32,11 @@ ROLE_PERMISSIONS = {
     Role.GRID_HEAD: ["grids.view_grid", "grids.view_adminarea", "grids.view_gridmember"],
     # accounts.view_user: to pick the person when adding a team member (the user admin is scoped).
     Role.COMMUNITY_STAFF: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*",
-                           "accounts.view_user"],
+                           "accounts.view_user", "care.view_*", "care.add_*", "care.change_*"],
     Role.STREET_DISPATCHER: ["grids.view_*", "grids.change_gridmember", "grids.add_gridmember", "incidents.view_*", "patrols.view_*",
-                             "accounts.view_user"],
+                             "accounts.view_user", "care.view_*"],
     Role.DISTRICT_ADMIN: ["grids.*", "incidents.*", "patrols.*", "placenames.view_*", "boundaries.view_*", "facilities.*",
-                          "accounts.view_user", "accounts.*_department", "workflow.*"],
+                          "accounts.view_user", "accounts.*_department", "workflow.*", "care.*_carecategory"],
     Role.PLACENAME_STAFF: ["placenames.*", "grids.view_adminarea"],
     Role.BOUNDARY_INSPECTOR: ["boundaries.*", "grids.view_adminarea"],
     # The cases passed to their department (the incident admin is scoped like the pages).

@@ -12,6 +12,8 @@ statistics, Open311, exports and the admin. An app says only how its records rea
 - a department user (部门工作人员 with User.department) sees what was passed to their department
   (the app says which rows: an incident's department);
 - everyone sees what they did themselves (the app adds that: reporter, assignee, patroller).
+- personal data of a grid (care subjects) only to the people responsible for it (responsible_q):
+  its team (or its level-4 parent's) and the community/street staff above it, not the district.
 
 A user's roles, area and grids are read once per user object — once per request — and kept on
 it; any change to memberships, groups or users makes every kept scope stale (a generation counter).
@@ -137,6 +139,20 @@ class Scope:
         q = Q()
         for path in paths:
             q |= Q(**{f"{path}__code__in": self.grid_codes})
+        return q
+
+    def responsible_q(self, grid_path):
+        """Q of the rows of the grids the user is responsible for (care visits, personal data):
+        on the team of the grid (`grid_path`, a Grid FK, usually level 5) or of its level-4 parent,
+        by code; or community staff / street dispatcher whose area holds the grid's community.
+        The district tier is not responsible for a grid (it reads aggregate counts). None: no grid."""
+        q = None
+        team = self.grid_q(grid_path, f"{grid_path}__parent")
+        if team is not None:
+            q = team
+        if self.area_level in (COMMUNITY, STREET) and not self.everything:
+            staff = self.area_q(f"{grid_path}__community")
+            q = staff if q is None else q | staff
         return q
 
     def department_q(self, path):

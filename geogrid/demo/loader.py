@@ -32,6 +32,7 @@ from geogrid.accounts.departments import seed_departments
 from geogrid.accounts.models import Department, User
 from geogrid.accounts.roles import Role
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
+from geogrid.care.demo import load_care_demo
 from geogrid.facilities.demo import load_demo_facilities
 from geogrid.facilities.models import Facility
 from geogrid.geo.features import promote_multi, read_features
@@ -468,18 +469,27 @@ def load_demo(data_dir=DATA_DIR, stdout=None, progress=None):
         result.counts[_("民政设施")] = load_facilities(data_dir, areas)
         result.counts[_("用户")], result.counts[_("网格成员（4+N）")] = load_people(data_dir, areas)
         result.counts[_("演示事件")] = seed_incidents(data_dir)
+        result.counts[_("关爱对象")] = load_care(data_dir)
     for model in (AdminArea, Grid, GridMember, User, Road, RoadSign, BoundaryLine, BoundaryMarker, Facility, Incident, Notification):
         result.totals[str(model._meta.verbose_name)] = model.objects.count()
     result.elapsed_s = time.monotonic() - started
     return result
 
 
+def load_care(data_dir):
+    """Synthetic care subjects in the level-5 grids of the demo grid's community (geogrid.care.demo)."""
+    people = json.loads((Path(data_dir) / "teams.json").read_text(encoding="utf-8"))
+    member = next(d for d in people["demo"] if d["role"] == Role.GRID_MEMBER)
+    created, unchanged = load_care_demo(member["area_code"], people["demo_grid"], member["username"])
+    return Count(created=created, unchanged=unchanged)
+
+
 # Where each demo role starts, so a person trying the printed logins lands on their own tool;
 # staff roles also reach /admin/ (grid members and heads are not staff: their tool is the phone page;
 # nor are department staff: theirs is the case console, where the cases passed to them are).
 START_PAGES = {
-    Role.GRID_MEMBER: ["/incidents/report/", "/incidents/mine/"],
-    Role.GRID_HEAD: ["/incidents/report/", "/incidents/"],
+    Role.GRID_MEMBER: ["/incidents/report/", "/incidents/mine/", "/care/"],
+    Role.GRID_HEAD: ["/incidents/report/", "/incidents/", "/care/"],
     Role.COMMUNITY_STAFF: ["/incidents/", "/stats/"],
     Role.STREET_DISPATCHER: ["/incidents/", "/stats/"],
     Role.DISTRICT_ADMIN: ["/incidents/", "/stats/"],

@@ -33,9 +33,9 @@ def test_map_draws_every_layer_with_control_legend_and_popups(live_server, page)
         assert title in legend.inner_text(), title
 
     counts = page.evaluate("Object.fromEntries(Object.entries(window.geogridMap.layers).map(([k, e]) => [k, e.count]))")
-    # Drawn at once: everything but the level-5 grids and the road signs, which wait until switched on.
+    # Drawn at once: everything but the level-5 grids, the road signs and the care buildings, which wait until switched on.
     assert counts == {"admin_district": 1, "admin_street": 1, "admin_community": 1, "grids_l4": 2, "grids_l5": 0, "roads": 1,
-                      "road_signs": 0, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1}
+                      "road_signs": 0, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1, "care_buildings": 0}
     # The map opened on the district (116.70–116.80E, 36.50–36.60N).
     b = page.evaluate("(() => { const b = window.geogridMap.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
     assert b[0] <= 116.70 and b[1] <= 36.50 and b[2] >= 116.80 and b[3] >= 36.60

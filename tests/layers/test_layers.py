@@ -14,7 +14,7 @@ from tests.support import box
 from tests.support.district import small_district
 
 ALL_LAYERS = ["admin_district", "admin_street", "admin_community", "grids_l4", "grids_l5", "roads", "road_signs",
-              "boundary_lines", "boundary_markers", "facilities"]
+              "boundary_lines", "boundary_markers", "facilities", "care_buildings"]
 GEOJSON_TYPE = {"polygon": "MultiPolygon", "line": "MultiLineString", "point": "Point"}
 
 
@@ -102,7 +102,8 @@ def test_geojson_of_every_layer_is_rfc7946_with_properties(client):
         assert_rfc7946(fc, layer.geometry_type)
         counts[layer.name] = len(fc["features"])
     assert counts == {"admin_district": 1, "admin_street": 1, "admin_community": 1, "grids_l4": 2, "grids_l5": 1, "roads": 1,
-                      "road_signs": 1, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1}
+                      "road_signs": 1, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1,
+                      "care_buildings": 0}  # tests/care/test_layer.py has its buildings
 
     grids = {f["properties"]["code"]: f["properties"] for f in get_geojson(client, "grids_l4")["features"]}
     assert "37011200100103" not in grids  # closed version

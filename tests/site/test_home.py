@@ -85,7 +85,7 @@ def test_a_grid_member_sees_my_grid_with_exact_figures(client, w):
 def test_the_big_buttons_follow_the_role_and_the_open_patrol(client, w):
     page = html(client, w["m_a"])
     assert buttons(page) == [("/incidents/report/", "上报事件"), ("/patrols/", "开始巡查"), ("/incidents/mine/", "我的上报"),
-                             ("/incidents/", "案卷")]
+                             ("/incidents/", "案卷"), ("/care/", "本周走访")]
     start_patrol(w["m_a"], w["g4a"])
     page = html(client)
     assert ("/patrols/", "继续巡查") in buttons(page) and ("/patrols/", "开始巡查") not in buttons(page)
@@ -93,7 +93,8 @@ def test_the_big_buttons_follow_the_role_and_the_open_patrol(client, w):
     # Staff without a grid get no patrol button, but the patrols of their area; and 事件统计, 民政设施.
     page = html(client, w["cs1"])
     assert buttons(page) == [("/incidents/report/", "上报事件"), ("/incidents/mine/", "我的上报"), ("/incidents/", "案卷"),
-                             ("/patrols/all/", "辖区巡查"), ("/stats/", "事件统计"), ("/facilities/", "民政设施")]
+                             ("/patrols/all/", "辖区巡查"), ("/stats/", "事件统计"), ("/facilities/", "民政设施"), ("/care/due/", "走访督办"),
+                             ("/care/stats/", "关爱统计")]
 
 
 def test_the_member_map_draws_the_members_grid(client, w):

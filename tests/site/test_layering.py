@@ -19,6 +19,7 @@ BELOW = {
     "incidents": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
     "stats": FOUNDATION | {"accounts", "layers", "grids", "patrols", "incidents"},
     "notifications": FOUNDATION | {"accounts", "layers", "grids", "patrols", "incidents"},
+    "care": FOUNDATION | {"accounts", "layers", "grids", "patrols", "incidents", "notifications"},
 }
 TOP = {"demo", "views", "overview", "navigation", "urls", "settings", "wsgi", "asgi"}  # may read every app
 

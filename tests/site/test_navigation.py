@@ -10,11 +10,11 @@ from tests.support.world import world
 pytestmark = pytest.mark.django_db
 
 TOP_BAR = {
-    "m_a": ["report", "patrols", "mine", "console"],
-    "head_a": ["report", "patrols", "mine", "console"],
-    "cs1": ["report", "mine", "console", "patrols_staff", "stats", "facilities"],
-    "sd1": ["report", "mine", "console", "patrols_staff", "stats", "facilities"],
-    "da": ["report", "mine", "console", "patrols_staff", "stats", "facilities"],
+    "m_a": ["report", "patrols", "mine", "console", "care"],
+    "head_a": ["report", "patrols", "mine", "console", "care", "care_due"],
+    "cs1": ["report", "mine", "console", "patrols_staff", "stats", "facilities", "care_due", "care_stats"],
+    "sd1": ["report", "mine", "console", "patrols_staff", "stats", "facilities", "care_due", "care_stats"],
+    "da": ["report", "mine", "console", "patrols_staff", "stats", "facilities", "care_due", "care_stats"],
     "pn": ["mine"],
 }
 
@@ -53,7 +53,7 @@ def test_the_home_buttons_are_the_top_links_with_the_patrol_named_for_its_state(
     client.force_login(w["m_a"])
     html = client.get("/").content.decode()
     buttons = re.search(r'<nav class="home-actions".*?</nav>', html, re.S).group(0)
-    assert [label for label in re.findall(r">([^<>]+)</a>", buttons)] == ["上报事件", "开始巡查", "我的上报", "案卷"]
+    assert [label for label in re.findall(r">([^<>]+)</a>", buttons)] == ["上报事件", "开始巡查", "我的上报", "案卷", "本周走访"]
 
 
 def test_every_link_names_a_page_that_exists():
