@@ -227,3 +227,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("GEOGRID_EMAIL_FROM", "geogrid@localhost")
 # --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
 # Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.
 GEOGRID_TOPOLOGY_SLIVER_M2 = float(os.environ.get("GEOGRID_TOPOLOGY_SLIVER_M2", "1"))
+
+# --- Place names (geogrid.placenames) ----------------------------------------------------------
+# Public notice (公示) period in days: the national text sets none, local rules do. Filing (备案) and
+# announcement (公告) are due 15 days after approval (地名管理条例 Art. 13, 14). Ordinals as Arabic
+# numerals (经五路 → Jing 5 Lu) unless SPELLED_NUMBERS (→ Jingwu Lu). BUILT_UP_AREA: AdminArea codes
+# of the built-up area duplicates are checked in; empty = every road stored (the whole city).
+GEOGRID_PLACENAME_NOTICE_DAYS = int(os.environ.get("GEOGRID_PLACENAME_NOTICE_DAYS", "30"))
+GEOGRID_PLACENAME_FILING_DAYS = 15
+GEOGRID_PLACENAME_ANNOUNCE_DAYS = 15
+GEOGRID_PLACENAME_SPELLED_NUMBERS = env_bool("GEOGRID_PLACENAME_SPELLED_NUMBERS", False)
+GEOGRID_PLACENAME_BUILT_UP_AREA = [c for c in os.environ.get("GEOGRID_PLACENAME_BUILT_UP_AREA", "").split(",") if c]
