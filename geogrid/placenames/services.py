@@ -379,7 +379,10 @@ def give_road_its_name(app):
 
 
 def transition(app, action, user, note="", *, now=None, **fields):
-    """Perform a workflow action (workflow.TRANSITIONS): 404/403/409/400 as the core says."""
+    """Perform a workflow action (workflow.TRANSITIONS): 404/403/409/400 as the core says. Before a
+    submission the name check runs again (other names may have been proposed meanwhile)."""
+    if action == "submit" and app.state == S.DRAFT and may_edit(user):
+        refresh_check(app)
     app = WORKFLOW.perform(app, action, user, note, now=now, **fields)
     if action == "withdraw" and app.road_id:
         Road.objects.filter(pk=app.road_id, status=Road.Status.PROPOSED, name="").update(status=Road.Status.UNNAMED)

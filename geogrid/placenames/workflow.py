@@ -65,12 +65,11 @@ def _not_future(day, name):
 
 # --- hooks ------------------------------------------------------------------------------------------
 def check_passes(app, now):
-    """The name check runs again at submission: any error blocks it (409)."""
-    from .services import refresh_check
-
-    result = refresh_check(app)
+    """Errors of the name check block submission (409); services.transition runs the check again
+    just before, so this reads its fresh result."""
     if app.check_errors:
-        return _("名称检查未通过：%(p)s") % {"p": "；".join(p["message"] for p in result["problems"] if p["severity"] == "error")}
+        problems = (app.check_result or {}).get("problems", [])
+        return _("名称检查未通过：%(p)s") % {"p": "；".join(p["message"] for p in problems if p["severity"] == "error")}
     return None
 
 

@@ -1,0 +1,23 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+from .api import ApplicationViewSet, BatchViewSet, CheckView, ReadingView
+
+router = SimpleRouter()
+router.register("api/placenames/batches", BatchViewSet, basename="placename-batch")
+router.register("api/placenames/applications", ApplicationViewSet, basename="placename-application")
+
+urlpatterns = [
+    path("placenames/", views.batches, name="placenames"),
+    path("placenames/queue/", views.queue, name="placename_queue"),
+    path("placenames/batches/<int:pk>/", views.batch, name="placename_batch"),
+    path("placenames/batches/<int:pk>/applications/", views.new_application, name="placename_new_application"),
+    path("placenames/applications/<int:pk>/", views.application, name="placename_application"),
+    path("placenames/applications/<int:pk>/actions/<slug:action>/", views.act, name="placename_action"),
+    path("placenames/applications/<int:pk>/recheck/", views.recheck, name="placename_recheck"),
+    path("placenames/applications/<int:pk>/reading/", views.fix_reading, name="placename_fix_reading"),
+    path("placenames/applications/<int:pk>/announcement/", views.announcement, name="placename_announcement"),
+    path("api/placenames/check", CheckView.as_view(), name="placename-check"),
+    path("api/placenames/readings", ReadingView.as_view(), name="placename-readings"),
+] + router.urls

@@ -1,0 +1,69 @@
+/* Place-name pages: the small maps (work queue, application, announcement) and the live name check
+ * of the batch page's new-application form. Features come from the server in #placename-config. */
+(function () {
+  "use strict";
+
+  var el = document.getElementById("placename-config");
+  var config = el ? JSON.parse(el.textContent) : {};
+  var STYLES = {
+    unnamed: { color: "#c62828", weight: 5, dashArray: "8 6" },
+    proposed: { color: "#ef6c00", weight: 5, dashArray: "8 6" },
+    application: { color: "#1565c0", weight: 6, opacity: 0.8 },
+  };
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  window.geogridPlacenameMapInit = function (map) {
+    var layer = L.geoJSON(config.features || { type: "FeatureCollection", features: [] }, {
+      style: function (f) {
+        var p = f.properties || {};
+        return STYLES[p.kind === "road" ? p.status : p.kind] || STYLES.application;
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties || {};
+        l.bindTooltip(esc(p.name || "") + (p.code ? "（" + esc(p.code) + "）" : ""));
+      },
+    }).addTo(map);
+    var b = layer.getBounds();
+    if (b.isValid()) map.fitBounds(b, { padding: [16, 16], maxZoom: 16, animate: false });
+    var state = { map: map, layer: layer, count: layer.getLayers().length };
+    // The named roads around, with their names (the road's new name shows here once announced).
+    if (window.geogridGridMap && config.page !== "announcement-bare") state.roads = window.geogridGridMap.roads(map);
+    window.geogridPlacename = state;
+    map.getContainer().setAttribute("data-ready", "1");
+  };
+
+  // --- live check of a proposed name (batch page) ----------------------------------------------------------
+  var input = document.getElementById("app-name");
+  var box = document.getElementById("name-check");
+  if (input && box && config.checkUrl) {
+    var timer = null, asked = 0;
+    var show = function (r) {
+      var html = '<p class="pinyin">' + esc(r.pinyin) + ' · <span class="sign">' + esc(r.sign_text) + "</span></p>";
+      if (r.problems.length) {
+        html += "<ul>" + r.problems.map(function (p) {
+          return '<li class="sev-' + esc(p.severity) + '" data-code="' + esc(p.code) + '">' + esc(p.message) + "</li>";
+        }).join("") + "</ul>";
+      }
+      box.innerHTML = html;
+      box.setAttribute("data-errors", r.errors);
+      box.setAttribute("data-warnings", r.warnings);
+    };
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var name = input.value.trim();
+      if (!name) { box.innerHTML = ""; return; }
+      timer = setTimeout(function () {
+        var ask = ++asked;
+        fetch(config.checkUrl + "?name=" + encodeURIComponent(name), { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (r) { if (r && ask === asked) show(r); })
+          .catch(function () { /* the server checks again on saving */ });
+      }, 250);
+    });
+  }
+})();
