@@ -4,8 +4,7 @@ draft → submit → submitted → review (综合评估) → reviewed → expert
 → consult (征求意见) → consulted → start_notice (公示) → notice → approve (批准) → approved
 → file (备案) → filed → announce (公告) → announced. A rejected step goes back to draft (return);
 an open application may be withdrawn. Submission is refused while the name check finds an error;
-approval while the notice period runs. Deadlines: the notice stage ends on its end date; filing
-and announcement are due GEOGRID_PLACENAME_FILING_DAYS / _ANNOUNCE_DAYS after approval (地名管理条例
+approval while the notice period runs. Deadlines: filing and announcement are due GEOGRID_PLACENAME_FILING_DAYS / _ANNOUNCE_DAYS after approval (地名管理条例
 Art. 13, 14: 15 days each), counted in calendar days.
 """
 import datetime
@@ -36,7 +35,8 @@ def end_of(day):
 
 def stage_hours(app, state):
     """Hours from the stage's start (the core has just set it) to the end of its due day; None: no limit."""
-    due = {S.NOTICE: app.notice_end, S.APPROVED: app.filing_due, S.FILED: app.announcement_due}.get(state)
+    # The notice period is a wait, not a time limit: approval after it ends is not late.
+    due = {S.APPROVED: app.filing_due, S.FILED: app.announcement_due}.get(state)
     if due is None:
         return None
     start = app.state_entered_at or timezone.now()
