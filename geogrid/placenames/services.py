@@ -282,7 +282,8 @@ def _apply_check(app, result):
 
 def create_application(user, batch, *, name, applicant, road=None, geom=None, reasons="", meaning="", location="", priority=2, difficulty=2):
     """A draft application in a batch for an unnamed road (or a new road's centreline), its name
-    checked at once (errors are shown, they block only the submission). Nothing is written on bad input."""
+    checked at once; the road keeps its status until the name is announced (the work queue shows
+    the open application) (errors are shown, they block only the submission). Nothing is written on bad input."""
     require_edit(user, "create_application")
     errors = {}
     fields = _application_fields(dict(applicant=applicant, reasons=reasons, meaning=meaning, location=location,
@@ -308,8 +309,6 @@ def create_application(user, batch, *, name, applicant, road=None, geom=None, re
     try:
         with transaction.atomic():
             app.save()
-            if road is not None and road.status == Road.Status.UNNAMED:
-                Road.objects.filter(pk=road.pk).update(status=Road.Status.PROPOSED)
             record(app, "create", actor=user, to_state=app.state, note=app.name, batch=batch.code, errors=app.check_errors,
                    warnings=app.check_warnings)
     except IntegrityError:
@@ -383,10 +382,7 @@ def transition(app, action, user, note="", *, now=None, **fields):
     submission the name check runs again (other names may have been proposed meanwhile)."""
     if action == "submit" and app.state == S.DRAFT and may_edit(user):
         refresh_check(app)
-    app = WORKFLOW.perform(app, action, user, note, now=now, **fields)
-    if action == "withdraw" and app.road_id:
-        Road.objects.filter(pk=app.road_id, status=Road.Status.PROPOSED, name="").update(status=Road.Status.UNNAMED)
-    return app
+    return WORKFLOW.perform(app, action, user, note, now=now, **fields)
 
 
 def available_actions(app, user, now=None):

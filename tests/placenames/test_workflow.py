@@ -50,7 +50,7 @@ def test_from_draft_to_announcement_the_road_gets_its_standard_name():
     w = town()
     app = draft(w)
     road = Road.objects.get(pk=w["unnamed1"].pk)
-    assert road.status == "proposed" and app.pinyin == "Mingde Lu"
+    assert road.status == "unnamed" and app.pinyin == "Mingde Lu"
     walk_to(app, w["pn"], S.ANNOUNCED)
     app.refresh_from_db()
     road.refresh_from_db()
@@ -96,7 +96,7 @@ def test_a_duplicate_proposed_after_the_draft_blocks_its_submission():
     second = draft(w, name="明德路", road="unnamed2", batch=first.batch)
     assert second.check_errors == 1  # the first application's name
     transition(first, "withdraw", w["pn"], "改名")
-    assert Road.objects.get(pk=w["unnamed1"].pk).status == "unnamed"  # back to the work queue
+    assert not NamingApplication.objects.filter(road=w["unnamed1"], state__in=NamingApplication.OPEN_STATES).exists()  # back in the queue
     transition(second, "submit", w["pn"])  # checked again: the first one is withdrawn
     assert second.state == S.SUBMITTED
 
