@@ -152,7 +152,8 @@ def queue(request):
 
 # --- one application ---------------------------------------------------------------------------------------------
 def application_queryset():
-    return NamingApplication.objects.select_related("batch", "road", "road__area", "created_by").defer("road__area__geom")
+    return (NamingApplication.objects.select_related("batch", "road", "road__area", "road__area__parent", "created_by")
+            .defer("road__area__geom", "road__area__parent__geom"))
 
 
 def application_context(request, app, error=None, bound=None):
@@ -240,8 +241,9 @@ def announcement(request, pk):
     if app.state not in (S.APPROVED, S.FILED, S.ANNOUNCED):
         return refuse(request, _("申请批准后才能生成公告"), status=409)
     road = app.road
-    area = road.area.name if road and road.area_id else ""
+    area = "".join(a.name for a in (road.area.parent, road.area) if a is not None) if road and road.area_id else ""
     location = app.location or (_("起于%(a)s，止于%(b)s") % {"a": road.start_point, "b": road.end_point} if road and road.start_point else "")
+    location = location or (_("位于%(area)s") % {"area": area} if area else "")
     geom = road.geom if road else app.geom
     return render(request, "placenames/announcement.html", {
         "app": app, "area": area, "location": location, "length": round(road.length_m) if road else None,

@@ -90,7 +90,7 @@ def test_the_announcement_print_view(client):
     assert client.get(f"/placenames/applications/{app.pk}/announcement/").status_code == 409
     walk_to(app, w["pn"], S.ANNOUNCED)
     body = client.get(f"/placenames/applications/{app.pk}/announcement/").content.decode()
-    for text in ("明德路", "Mingde Lu", "一街道", "济南市人民政府", app.approved_on.isoformat(), "历民公告〔2026〕3号", "placename-map"):
+    for text in ("明德路", "Mingde Lu", "测试区一街道", "位于测试区一街道", "济南市人民政府", app.approved_on.isoformat(), "历民公告〔2026〕3号", "placename-map"):
         assert text in body, text
 
 
