@@ -35,7 +35,7 @@ LINKS = [
     Link("console", _("案卷"), "incident_console", HANDLER_ROLES),
     Link("patrols_staff", _("辖区巡查"), "patrols_staff", STAFF_ROLES),
     Link("stats", _("事件统计"), "stats", STAFF_ROLES),
-    Link("placenames", _("道路命名"), "placenames", (Role.PLACENAME_STAFF, Role.DISTRICT_ADMIN)),
+    Link("placenames", _("道路命名"), "placenames", (Role.PLACENAME_STAFF,)),
     Link("placename_queue", _("待命名道路"), "placename_queue", (Role.PLACENAME_STAFF,)),
     Link("admin", _("管理后台"), "admin:index", staff_only=True),
     # What place-name staff and boundary inspectors open until their own workflow pages exist.
