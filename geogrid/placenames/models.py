@@ -45,6 +45,8 @@ class Road(models.Model):
     named_on = models.DateField(_("命名日期"), null=True, blank=True)
     # Toneless syllables of the name ("quan cheng lu"), for homophone checks (pinyin.sound_key).
     sound_key = models.CharField(_("读音"), max_length=200, blank=True, db_index=True, editable=False)
+    # 20-digit code of the national place-name database, given once at the first export (export.py).
+    place_code = models.CharField(_("地名代码"), max_length=20, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("道路")
@@ -270,3 +272,60 @@ class NamingApplication(models.Model):
     @property
     def is_open(self):
         return self.state in self.OPEN_STATES
+
+
+# --- road-name sign repairs ----------------------------------------------------------------------------
+class SignRepair(models.Model):
+    """路名牌维修工单: dispatched → repaired → accepted (signrepair.py, on the workflow core)."""
+
+    class State(models.TextChoices):
+        DISPATCHED = "dispatched", _("已派单")
+        REPAIRED = "repaired", _("已维修")
+        ACCEPTED = "accepted", _("已验收")
+
+    sign = models.ForeignKey(RoadSign, verbose_name=_("路名牌"), on_delete=models.PROTECT, related_name="repairs")
+    problem = models.CharField(_("问题"), max_length=10, choices=RoadSign.Condition.choices)
+    description = models.TextField(_("问题描述"), blank=True)
+    contractor = models.CharField(_("维修单位"), max_length=100, blank=True)
+    dispatched_by = models.ForeignKey("accounts.User", verbose_name=_("派单人"), null=True, on_delete=models.SET_NULL, related_name="+")
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    repaired_at = models.DateTimeField(_("维修时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DISPATCHED)
+    state_entered_at = models.DateTimeField(_("进入本环节时间"), null=True, blank=True)
+    deadline = models.DateTimeField(_("本环节期限"), null=True, blank=True)
+    deadline_warn_at = models.DateTimeField(_("临期提醒时间"), null=True, blank=True)
+    overdue_stages = models.PositiveSmallIntegerField(_("超期环节数"), default=0)
+
+    class Meta:
+        verbose_name = _("路名牌维修工单")
+        verbose_name_plural = _("路名牌维修工单")
+        ordering = ["-dispatched_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["dispatched", "repaired", "accepted"]), name="signrepair_state_valid"),
+            models.CheckConstraint(condition=~Q(state="accepted") | Q(accepted_at__isnull=False, repaired_at__isnull=False),
+                                   name="signrepair_accepted_has_dates"),
+            models.UniqueConstraint(fields=["sign"], condition=~Q(state="accepted"), name="signrepair_one_open_per_sign"),
+        ]
+
+    def __str__(self):
+        return f"{self.sign.code} {self.get_problem_display()}"
+
+
+# --- national place-name database ---------------------------------------------------------------------
+class PlaceCategoryCode(models.Model):
+    """地名类别代码 (5 digits) of the national database, per road category; the road code is not
+    verified in a public text, so it is a table the bureau edits."""
+
+    category = models.CharField(_("道路等级"), max_length=12, unique=True, choices=Road.Category.choices)
+    code = models.CharField(_("类别代码"), max_length=5)
+    name = models.CharField(_("类别名称"), max_length=30)
+
+    class Meta:
+        verbose_name = _("地名类别代码")
+        verbose_name_plural = _("地名类别代码")
+        ordering = ["category"]
+        constraints = [models.CheckConstraint(condition=Q(code__regex=r"^\d{5}$"), name="placecategorycode_five_digits")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

@@ -18,6 +18,8 @@ urlpatterns = [
     path("placenames/applications/<int:pk>/recheck/", views.recheck, name="placename_recheck"),
     path("placenames/applications/<int:pk>/reading/", views.fix_reading, name="placename_fix_reading"),
     path("placenames/applications/<int:pk>/announcement/", views.announcement, name="placename_announcement"),
+    path("placenames/signs/", views.signs, name="placename_signs"),
+    path("placenames/repairs/<int:pk>/actions/<slug:action>/", views.repair_action, name="placename_repair_action"),
     path("api/placenames/check", CheckView.as_view(), name="placename-check"),
     path("api/placenames/readings", ReadingView.as_view(), name="placename-readings"),
 ] + router.urls

@@ -2,7 +2,6 @@
 an application with its check, timeline and actions, and the announcement print view. Thin: who may
 see is accounts.scope (Scope.placenames), every change goes through services, and a refused change
 comes back with the workflow's status and message."""
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -249,3 +248,80 @@ def announcement(request, pk):
         "app": app, "area": area, "location": location, "length": round(road.length_m) if road else None,
         "config": {"page": "announcement", "features": {"type": "FeatureCollection", "features": [feature(geom, kind="application", name=app.name)]}},
     })
+
+
+# --- road-name sign inventory and repairs ----------------------------------------------------------------------
+SIGN_COLOURS = {"good": "#2e7d32", "dirty": "#8d6e63", "faded": "#9e9e9e", "damaged": "#ef6c00", "tilted": "#f9a825",
+                "missing": "#c62828", "wrong": "#6a1b9a"}
+
+
+@login_required
+def signs(request):
+    """路名牌 inventory on a map, coloured by condition; signs whose text is not their road's
+    standard name flagged; open repair orders with their actions; yearly figures."""
+    from . import signrepair
+    from .models import RoadSign, SignRepair
+
+    if (no := gate(request)) is not None:
+        return no
+    if request.method == "POST":
+        if (no := gate(request, edit=True)) is not None:
+            return no
+        sign = RoadSign.objects.filter(code=request.POST.get("sign", "").strip()).first()
+        try:
+            if sign is None:
+                raise ValidationError({"sign": [_("没有该编号的路名牌")]})
+            signrepair.dispatch_repair(request.user, sign, request.POST.get("problem", ""), request.POST.get("description", ""),
+                                       request.POST.get("contractor", ""))
+        except ValidationError as exc:
+            messages.error(request, "；".join(m for msgs in exc.message_dict.values() for m in msgs))
+            return redirect("placename_signs")
+        messages.success(request, _("已派维修工单：%(code)s") % {"code": sign.code})
+        return redirect("placename_signs")
+    qs = signrepair.with_mismatch(RoadSign.objects.select_related("road").defer("road__geom"))
+    condition = request.GET.get("condition", "")
+    if condition in RoadSign.Condition.values:
+        qs = qs.filter(condition=condition)
+    if request.GET.get("mismatch") == "1":
+        qs = qs.filter(signrepair.mismatch_q())
+    rows = list(qs.order_by("road__code", "code"))
+    for s in rows:
+        s.condition_colour = SIGN_COLOURS.get(s.condition, "#555")
+    by_condition = dict(RoadSign.objects.values_list("condition").annotate(n=Count("id")).order_by())
+    mismatched = RoadSign.objects.filter(signrepair.mismatch_q()).count()
+    now = timezone.now()
+    repairs = list(SignRepair.objects.exclude(state=SignRepair.State.ACCEPTED).select_related("sign", "sign__road")
+                   .defer("sign__geom", "sign__road__geom").order_by("deadline", "pk"))
+    for r in repairs:
+        code = signrepair.WORKFLOW.deadline_status(r, now)
+        r.status = {"code": code or "", "label": str(deadlines.STATUS_LABELS[code]) if code else ""}
+        r.actions = [{"action": t.action, "label": str(t.label), "note": "note" in t.requires} for t in signrepair.WORKFLOW.available(r, request.user, now)]
+    features = [feature(s.geom, kind="sign", code=s.code, name=s.name_text, condition=s.condition, colour=SIGN_COLOURS.get(s.condition, "#555"),
+                        mismatch=bool(s.mismatch)) for s in rows]
+    return render(request, "placenames/signs.html", {
+        "signs": rows, "conditions": [{"code": c, "label": lbl, "n": by_condition.get(c, 0), "colour": SIGN_COLOURS[c]} for c, lbl in RoadSign.Condition.choices],
+        "condition": condition, "mismatch_only": request.GET.get("mismatch") == "1", "mismatched": mismatched, "repairs": repairs,
+        "figures": signrepair.yearly_figures(), "can_edit": services.may_edit(request.user),
+        "problems": [c for c in RoadSign.Condition.choices if c[0] != "good"],
+        "config": {"page": "signs", "features": {"type": "FeatureCollection", "features": features}},
+    })
+
+
+@login_required
+@require_POST
+def repair_action(request, pk, action):
+    from . import signrepair
+    from .models import SignRepair
+
+    if (no := gate(request)) is not None:
+        return no
+    repair = get_object_or_404(SignRepair, pk=pk)
+    try:
+        signrepair.transition(repair, action, request.user, request.POST.get("note", ""))
+    except UnknownAction:
+        raise Http404(action)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+        return refuse(request, exc.message, status=exc.status_code)
+    messages.success(request, _("已完成「%(label)s」") % {"label": signrepair.WORKFLOW.label_of_action(action)})
+    return redirect("placename_signs")

@@ -23,6 +23,12 @@
         var p = f.properties || {};
         return STYLES[p.kind === "road" ? p.status : p.kind] || STYLES.application;
       },
+      pointToLayer: function (f, latlng) {
+        var p = f.properties || {};
+        // A sign: its condition's colour; a sign whose text is not the standard name gets a magenta ring.
+        return L.circleMarker(latlng, { radius: 6, fillColor: p.colour || "#555", fillOpacity: 0.95,
+                                        color: p.mismatch ? "#d81b60" : "#fff", weight: p.mismatch ? 3 : 1 });
+      },
       onEachFeature: function (f, l) {
         var p = f.properties || {};
         l.bindTooltip(esc(p.name || "") + (p.code ? "（" + esc(p.code) + "）" : ""));

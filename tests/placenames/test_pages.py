@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from geogrid.placenames.models import NamingApplication
 from geogrid.placenames.services import create_application, create_batch, transition
 from tests.placenames.builders import road, town
-from tests.placenames.test_workflow import days_ago, draft, walk_to
+from tests.placenames.test_workflow import draft, walk_to
 
 pytestmark = pytest.mark.django_db
 S = NamingApplication.State
