@@ -30,6 +30,29 @@ class PlacenameAccess(BasePermission):
         return services.may_view(request.user)
 
 
+class GazetteerView(APIView):
+    """Public: standard names only."""
+
+    authentication_classes = AUTH
+    permission_classes = []
+
+    @extend_schema(tags=["placenames"], summary=gettext_lazy("地名查询：汉字、全拼或首字母（jsl → 经十路），容错，可按距离排序"),
+                   parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True, description="经十路 / jingshilu / jsl"),
+                               OpenApiParameter("lon", OpenApiTypes.DOUBLE), OpenApiParameter("lat", OpenApiTypes.DOUBLE)],
+                   responses={200: s.GazetteerSerializer(many=True), 400: ErrorBody})
+    def get(self, request):
+        from . import gazetteer
+
+        q = (request.query_params.get("q") or "").strip()
+        if not q:
+            raise ValidationError({"q": [_("请输入要查询的地名、拼音或首字母")]})
+        try:
+            point = gazetteer.parse_point(request.query_params.get("lon"), request.query_params.get("lat"))
+        except ValueError:
+            raise ValidationError({"lon": [_("经纬度无效")]})
+        return Response(gazetteer.search(q, point))
+
+
 class CheckView(APIView):
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated, PlacenameAccess]

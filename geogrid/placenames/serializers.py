@@ -113,3 +113,17 @@ class TransitionInputSerializer(serializers.Serializer):
     filed_on = serializers.CharField(required=False, allow_blank=True)
     announced_on = serializers.CharField(required=False, allow_blank=True)
     announcement_no = serializers.CharField(required=False, allow_blank=True)
+
+
+class GazetteerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    pinyin = serializers.CharField()
+    category = serializers.CharField()
+    area = serializers.CharField()
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    distance_m = serializers.FloatField(allow_null=True)
+    score = serializers.IntegerField()
+    geometry = serializers.DictField()

@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .api import ApplicationViewSet, BatchViewSet, CheckView, ReadingView
+from .api import ApplicationViewSet, BatchViewSet, CheckView, GazetteerView, ReadingView
 
 router = SimpleRouter()
 router.register("api/placenames/batches", BatchViewSet, basename="placename-batch")
@@ -20,6 +20,8 @@ urlpatterns = [
     path("placenames/applications/<int:pk>/announcement/", views.announcement, name="placename_announcement"),
     path("placenames/signs/", views.signs, name="placename_signs"),
     path("placenames/repairs/<int:pk>/actions/<slug:action>/", views.repair_action, name="placename_repair_action"),
+    path("gazetteer/", views.gazetteer_page, name="gazetteer"),
+    path("api/gazetteer", GazetteerView.as_view(), name="gazetteer-api"),
     path("api/placenames/check", CheckView.as_view(), name="placename-check"),
     path("api/placenames/readings", ReadingView.as_view(), name="placename-readings"),
 ] + router.urls

@@ -325,3 +325,12 @@ def repair_action(request, pk, action):
         return refuse(request, exc.message, status=exc.status_code)
     messages.success(request, _("已完成「%(label)s」") % {"label": signrepair.WORKFLOW.label_of_action(action)})
     return redirect("placename_signs")
+
+
+# --- public gazetteer ---------------------------------------------------------------------------------------
+@require_GET
+def gazetteer_page(request):
+    """地名查询: a public read-only page over /api/gazetteer with a map."""
+    return render(request, "placenames/gazetteer.html", {"config": {"page": "gazetteer", "apiUrl": reverse("gazetteer-api"),
+                                                                     "features": {"type": "FeatureCollection", "features": []},
+                                                                     "text": {"none": _("没有找到"), "m": _("米")}}})

@@ -73,3 +73,36 @@
     });
   }
 })();
+
+/* Public gazetteer: ask /api/gazetteer, list the standard names, draw them on the map. */
+(function () {
+  "use strict";
+  var form = document.getElementById("gazetteer-form");
+  if (!form) return;
+  var config = JSON.parse(document.getElementById("placename-config").textContent);
+  var list = document.getElementById("gazetteer-results");
+  var esc = function (s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); };
+  var drawn = null;
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var q = document.getElementById("gazetteer-q").value.trim();
+    if (!q) return;
+    fetch(config.apiUrl + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (rows) {
+        list.innerHTML = rows.length ? rows.map(function (r) {
+          return '<li data-code="' + esc(r.code) + '"><strong>' + esc(r.name) + "</strong> " + esc(r.pinyin) + " · " + esc(r.category) +
+            (r.area ? " · " + esc(r.area) : "") + "</li>";
+        }).join("") : "<li>" + esc(config.text.none) + "</li>";
+        var state = window.geogridPlacename;
+        if (!state) return;
+        if (drawn) state.map.removeLayer(drawn);
+        drawn = L.geoJSON({ type: "FeatureCollection", features: rows.map(function (r) {
+          return { type: "Feature", geometry: r.geometry, properties: { name: r.name } }; }) },
+          { style: { color: "#1565c0", weight: 6 }, onEachFeature: function (f, l) { l.bindTooltip(esc(f.properties.name)); } }).addTo(state.map);
+        var b = drawn.getBounds();
+        if (b.isValid()) state.map.fitBounds(b, { padding: [16, 16], maxZoom: 16 });
+        list.setAttribute("data-count", rows.length);
+      });
+  });
+})();
