@@ -53,6 +53,29 @@ class GazetteerView(APIView):
         return Response(gazetteer.search(q, point))
 
 
+class ExportView(APIView):
+    """国家地名数据库: CSV or XLSX of the standard and historical road names with their place codes."""
+
+    authentication_classes = AUTH
+    permission_classes = [IsAuthenticated, PlacenameAccess]
+
+    @extend_schema(tags=["placenames"], summary=gettext_lazy("导出国家地名数据库格式（CSV/XLSX）"),
+                   parameters=[OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["csv", "xlsx"])],
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY, 403: ErrorBody, 404: ErrorBody})
+    def get(self, request, fmt):
+        from django.http import HttpResponse
+
+        from . import export
+
+        data, _given = export.rows()
+        if fmt == "csv":
+            resp = HttpResponse(export.to_csv(data), content_type="text/csv; charset=utf-8")
+        else:
+            resp = HttpResponse(export.to_xlsx(data), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        resp["Content-Disposition"] = f'attachment; filename="placenames.{fmt}"'
+        return resp
+
+
 class CheckView(APIView):
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated, PlacenameAccess]

@@ -57,6 +57,8 @@ class Road(models.Model):
             models.CheckConstraint(condition=Q(status__in=["unnamed", "proposed", "named", "retired"]), name="road_status_valid"),
             models.CheckConstraint(condition=Q(category__in=["expressway", "arterial", "secondary", "branch", "lane", "rural"]), name="road_category_valid"),
             models.CheckConstraint(condition=Q(geom__isvalid=True), name="road_geom_valid"),
+            models.UniqueConstraint(fields=["place_code"], condition=~Q(place_code=""), name="road_place_code_unique"),
+            models.CheckConstraint(condition=Q(place_code="") | Q(place_code__regex=r"^\d{20}$"), name="road_place_code_20_digits"),
         ]
 
     def __str__(self):

@@ -1,8 +1,8 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .api import ApplicationViewSet, BatchViewSet, CheckView, GazetteerView, ReadingView
+from .api import ApplicationViewSet, BatchViewSet, CheckView, ExportView, GazetteerView, ReadingView
 
 router = SimpleRouter()
 router.register("api/placenames/batches", BatchViewSet, basename="placename-batch")
@@ -22,6 +22,7 @@ urlpatterns = [
     path("placenames/repairs/<int:pk>/actions/<slug:action>/", views.repair_action, name="placename_repair_action"),
     path("gazetteer/", views.gazetteer_page, name="gazetteer"),
     path("api/gazetteer", GazetteerView.as_view(), name="gazetteer-api"),
+    re_path(r"^api/placenames/export\.(?P<fmt>csv|xlsx)$", ExportView.as_view(), name="placename-export"),
     path("api/placenames/check", CheckView.as_view(), name="placename-check"),
     path("api/placenames/readings", ReadingView.as_view(), name="placename-readings"),
 ] + router.urls
