@@ -240,3 +240,4 @@ GEOGRID_PLACENAME_SPELLED_NUMBERS = env_bool("GEOGRID_PLACENAME_SPELLED_NUMBERS"
 GEOGRID_PLACENAME_BUILT_UP_AREA = [c for c in os.environ.get("GEOGRID_PLACENAME_BUILT_UP_AREA", "").split(",") if c]
 GEOGRID_PLACENAME_SIGN_REPAIR_DAYS = 15  # a sign repair order is due this many days after dispatch (local practice)
 GEOGRID_PLACENAME_SIGN_ACCEPT_DAYS = 5
+GEOGRID_PLACENAME_OPINION_DAYS = 10  # the bureau answers the housing department within this many days (local practice)

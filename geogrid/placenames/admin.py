@@ -6,7 +6,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from geogrid.accounts.admin_scope import AuditedAdmin, ReadOnlyAdmin
 
-from .models import (FixedReading, ForbiddenWord, GenericName, NamingApplication, NamingBatch, PlaceCategoryCode, Road, RoadSign,
+from .models import (BuildingName, FixedReading, ForbiddenWord, GenericName, NamingApplication, NamingBatch, PlaceCategoryCode, Road, RoadSign,
                      SignRepair)
 
 
@@ -67,3 +67,9 @@ class NamingApplicationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 class SignRepairAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("sign", "problem", "state", "dispatched_at", "deadline")
     list_filter = ("state", "problem")
+
+
+@admin.register(BuildingName)
+class BuildingNameAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("name", "kind", "developer", "state", "deadline")
+    list_filter = ("state", "kind")

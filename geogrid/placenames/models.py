@@ -331,3 +331,56 @@ class PlaceCategoryCode(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+# --- residential-area and building names -------------------------------------------------------------
+class BuildingName(models.Model):
+    """居住区、建筑物名称: approved by the housing department after consulting civil affairs (地名管理条例);
+    the bureau gives its opinion, then records the approval, the filing and the announcement
+    (buildingnames.py, a lighter workflow on the core)."""
+
+    class Kind(models.TextChoices):
+        RESIDENTIAL = "residential", _("居住区")
+        BUILDING = "building", _("建筑物")
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("已收到征求意见函")
+        OPINION = "opinion", _("已回复意见")
+        APPROVED = "approved", _("住建部门已批准")
+        FILED = "filed", _("已备案")
+        ANNOUNCED = "announced", _("已公告")
+
+    name = models.CharField(_("拟用名称"), max_length=50)
+    kind = models.CharField(_("类别"), max_length=12, choices=Kind.choices, default=Kind.RESIDENTIAL)
+    pinyin = models.CharField(_("罗马字母拼写"), max_length=120, blank=True)
+    sound_key = models.CharField(_("读音"), max_length=200, blank=True, db_index=True, editable=False)
+    developer = models.CharField(_("建设单位"), max_length=100)
+    location = models.CharField(_("位置描述"), max_length=200, blank=True)
+    geom = models.PointField(_("位置"), srid=4490, null=True, blank=True)
+    check_result = models.JSONField(_("检查结果"), default=dict, blank=True, editable=False)
+    check_errors = models.PositiveSmallIntegerField(_("检查错误数"), default=0, editable=False)
+    opinion = models.TextField(_("意见"), blank=True)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    filed_on = models.DateField(_("备案日期"), null=True, blank=True)
+    announced_on = models.DateField(_("公告日期"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RECEIVED)
+    state_entered_at = models.DateTimeField(_("进入本环节时间"), null=True, blank=True)
+    deadline = models.DateTimeField(_("本环节期限"), null=True, blank=True)
+    deadline_warn_at = models.DateTimeField(_("临期提醒时间"), null=True, blank=True)
+    overdue_stages = models.PositiveSmallIntegerField(_("超期环节数"), default=0)
+    created_by = models.ForeignKey("accounts.User", verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("居住区和建筑物名称")
+        verbose_name_plural = _("居住区和建筑物名称")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["received", "opinion", "approved", "filed", "announced"]), name="buildingname_state_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["residential", "building"]), name="buildingname_kind_valid"),
+            models.CheckConstraint(condition=~Q(state__in=["approved", "filed", "announced"]) | Q(approved_on__isnull=False),
+                                   name="buildingname_approved_has_date"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -334,3 +334,61 @@ def gazetteer_page(request):
     return render(request, "placenames/gazetteer.html", {"config": {"page": "gazetteer", "apiUrl": reverse("gazetteer-api"),
                                                                      "features": {"type": "FeatureCollection", "features": []},
                                                                      "text": {"none": _("没有找到"), "m": _("米")}}})
+
+
+# --- residential-area and building names ------------------------------------------------------------------------
+BUILDING_FIELDS = {"record_approval": ("approved_on", _("批准日期")), "file": ("filed_on", _("备案日期")), "announce": ("announced_on", _("公告日期"))}
+
+
+@login_required
+def buildings(request):
+    """居住区、建筑物名称: requests for the bureau's opinion, and the approval, filing and announcement."""
+    from . import buildingnames
+    from .models import BuildingName
+
+    if (no := gate(request)) is not None:
+        return no
+    if request.method == "POST":
+        if (no := gate(request, edit=True)) is not None:
+            return no
+        p = request.POST
+        try:
+            b = buildingnames.register(request.user, name=p.get("name", ""), developer=p.get("developer", ""), kind=p.get("kind", "residential"),
+                                       location=p.get("location", ""))
+        except ValidationError as exc:
+            messages.error(request, "；".join(m for msgs in exc.message_dict.values() for m in msgs))
+        else:
+            messages.success(request, _("已登记“%(name)s”") % {"name": b.name})
+        return redirect("placename_buildings")
+    now = timezone.now()
+    rows = list(BuildingName.objects.select_related("created_by").defer("geom").order_by("-created_at", "-pk")[:200])
+    for b in rows:
+        code = buildingnames.WORKFLOW.deadline_status(b, now)
+        b.status = {"code": code or "", "label": str(deadlines.STATUS_LABELS[code]) if code else ""}
+        b.actions = []
+        for t in buildingnames.WORKFLOW.available(b, request.user, now):
+            field = BUILDING_FIELDS.get(t.action)
+            b.actions.append({"action": t.action, "label": str(t.label), "note": "note" in t.requires,
+                              "field": field[0] if field else "", "field_label": field[1] if field else ""})
+    return render(request, "placenames/buildings.html", {"rows": rows, "kinds": BuildingName.Kind.choices, "can_edit": services.may_edit(request.user)})
+
+
+@login_required
+@require_POST
+def building_action(request, pk, action):
+    from . import buildingnames
+    from .models import BuildingName
+
+    if (no := gate(request)) is not None:
+        return no
+    b = get_object_or_404(BuildingName, pk=pk)
+    field = BUILDING_FIELDS.get(action, ("", ""))[0]
+    fields = {field: request.POST.get(field, "").strip()} if field and request.POST.get(field, "").strip() else {}
+    try:
+        buildingnames.transition(b, action, request.user, request.POST.get("note", ""), **fields)
+    except UnknownAction:
+        raise Http404(action)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, status=exc.status_code)
+    messages.success(request, _("已完成「%(label)s」") % {"label": buildingnames.WORKFLOW.label_of_action(action)})
+    return redirect("placename_buildings")

@@ -15,7 +15,7 @@ TOP_BAR = {
     "cs1": ["report", "mine", "console", "patrols_staff", "stats"],
     "sd1": ["report", "mine", "console", "patrols_staff", "stats"],
     "da": ["report", "mine", "console", "patrols_staff", "stats"],
-    "pn": ["mine", "placenames", "placename_queue", "placename_signs"],
+    "pn": ["mine", "placenames", "placename_queue", "placename_signs", "placename_buildings"],
 }
 
 
