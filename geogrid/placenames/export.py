@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from .models import GenericName, PlaceCategoryCode, Road
+from . import tables
+from .models import Road
 
 COLUMNS = [
     ("place_code", "地名代码"), ("name", "标准名称"), ("alias", "别名"), ("abbreviation", "简称"), ("pinyin", "罗马字母拼写"),
@@ -55,8 +56,8 @@ def assign_codes(roads, categories):
 
 def rows():
     """(rows as dicts, number of codes given now). Five queries whatever the data."""
-    categories = dict(PlaceCategoryCode.objects.values_list("category", "code"))
-    generics = dict(GenericName.objects.values_list("name", "spelling"))
+    categories = tables.category_codes()
+    generics = tables.generics()
     roads = list(Road.objects.filter(status__in=[Road.Status.NAMED, Road.Status.RETIRED]).exclude(name="")
                  .select_related("area").defer("area__geom").annotate(n_signs=Count("signs")).order_by("code"))
     with transaction.atomic():

@@ -27,7 +27,8 @@ from geogrid.grids.models import AdminArea
 from geogrid.workflow.exceptions import TransitionForbidden
 
 from . import pinyin as py
-from .models import FixedReading, ForbiddenWord, GenericName, NamingApplication, NamingBatch, Road
+from . import tables
+from .models import FixedReading, NamingApplication, NamingBatch, Road
 from .workflow import WORKFLOW
 
 S = NamingApplication.State
@@ -91,7 +92,7 @@ def built_up(qs, geom_path="geom"):
 def spell(name, *, spelled_numbers=None, generics=None, fixed=None):
     """(parts, spelling) of a name: no duplicate checks, for the table test and the demo."""
     if generics is None:
-        generics = dict(GenericName.objects.filter(active=True).values_list("name", "spelling"))
+        generics = tables.generics()
     if fixed is None:
         fixed = fixed_readings(name)
     if spelled_numbers is None:
@@ -133,7 +134,7 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
     name = clean_name(name)
     if spelled_numbers is None:
         spelled_numbers = bool(setting("SPELLED_NUMBERS", False))
-    generics = dict(GenericName.objects.filter(active=True).values_list("name", "spelling"))
+    generics = tables.generics()
     fixed = fixed_readings(name)
     parts, spelling = spell(name, spelled_numbers=spelled_numbers, generics=generics, fixed=fixed)
     problems = []
@@ -148,11 +149,11 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
     rare = [c for c in name if HAN_ONLY.match(c) and not is_common(c)]
     if rare:
         problems.append(_problem("rare_chars", WARNING, _("含有常用字表以外的字：%(c)s，应避免使用生僻字") % {"c": "、".join(rare)}, chars=rare))
-    words = list(ForbiddenWord.objects.annotate(pos=StrIndex(Value(name or "-"), F("word"))).filter(pos__gt=0)) if name else []
-    for w in words:
-        messages = {"foreign": _("含有外国人名、地名“%(w)s”"), "company": _("含有企业名称“%(w)s”"),
-                    "trademark": _("含有商标名称“%(w)s”"), "other": _("含有禁用词“%(w)s”")}
-        problems.append(_problem(w.kind, ERROR, messages.get(w.kind, messages["other"]) % {"w": w.word}, word=w.word))
+    messages = {"foreign": _("含有外国人名、地名“%(w)s”"), "company": _("含有企业名称“%(w)s”"),
+                "trademark": _("含有商标名称“%(w)s”"), "other": _("含有禁用词“%(w)s”")}
+    for word, kind in tables.forbidden_words():
+        if name and word in name:
+            problems.append(_problem(kind, ERROR, messages.get(kind, messages["other"]) % {"w": word}, word=word))
     if name and not parts.generic:
         problems.append(_problem("unknown_generic", ERROR, _("缺少通名，或通名不在通名表中（如 路、街、大街、巷）")))
     key = py.sound_key(name, fixed) if name else ""

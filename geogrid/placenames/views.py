@@ -101,14 +101,21 @@ def batch(request, pk):
     for a in apps:
         a.status = status_of(a, now)
     counts = services.state_counts([b.pk]).get(b.pk, {})
-    queue = list(Road.objects.filter(status=Road.Status.UNNAMED).defer("geom").order_by("code")) if services.may_edit(request.user) else []
+    queue = list(Road.objects.filter(status=Road.Status.UNNAMED).exclude(applications__state__in=NamingApplication.OPEN_STATES)
+                 .defer("geom").order_by("code")) if services.may_edit(request.user) else []
     return render(request, "placenames/batch.html", {
         "batch": b, "applications": apps, "chips": state_chips(counts), "total": sum(counts.values()), "sort": sort,
         "sorts": [("priority", _("紧急优先")), ("difficulty", _("容易优先")), ("-difficulty", _("困难优先")), ("state", _("按状态"))],
         "queue": queue, "levels": NamingApplication.Level.choices, "can_edit": services.may_edit(request.user),
         "preselect": request.GET.get("road", ""),
-        "config": {"checkUrl": reverse("placename-check")},
+        "config": {"page": "batch", "checkUrl": reverse("placename-check"), "features": {"type": "FeatureCollection", "features": [
+            feature(a.road.geom if a.road_id else a.geom, kind="application", name=a.name) for a in apps_geom(b)]}},
     })
+
+
+def apps_geom(batch):
+    """The batch's applications with the line each names (the road's or the drawn one), for the map."""
+    return batch.applications.select_related("road").only("name", "geom", "batch", "road", "road__geom")
 
 
 @login_required

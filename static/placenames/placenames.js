@@ -40,8 +40,30 @@
     // The named roads around, with their names (the road's new name shows here once announced).
     if (window.geogridGridMap && config.page !== "announcement-bare") state.roads = window.geogridGridMap.roads(map);
     window.geogridPlacename = state;
+    if (config.page === "batch") drawing(map, state);
     map.getContainer().setAttribute("data-ready", "1");
   };
+
+  /* A new road's centreline, clicked vertex by vertex (batch page, road "new"): GeoJSON into #app-geom. */
+  function drawing(map, state) {
+    var select = document.getElementById("app-road"), out = document.getElementById("app-geom");
+    var count = document.getElementById("draw-count");
+    var points = [], line = L.polyline([], STYLES.application).addTo(map);
+    state.drawn = points;
+    function sync() {
+      line.setLatLngs(points);
+      out.value = points.length >= 2 ? JSON.stringify({ type: "LineString", coordinates: points.map(function (p) { return [p.lng, p.lat]; }) }) : "";
+      count.setAttribute("data-n", points.length);
+      count.textContent = points.length ? points.length + " ·" : "";
+    }
+    map.on("click", function (e) {
+      if (select.value) return;  // an existing road is chosen: nothing to draw
+      points.push(e.latlng);
+      sync();
+    });
+    document.getElementById("draw-clear").addEventListener("click", function () { points.length = 0; sync(); });
+    select.addEventListener("change", function () { if (select.value) { points.length = 0; sync(); } });
+  }
 
   // --- live check of a proposed name (batch page) ----------------------------------------------------------
   var input = document.getElementById("app-name");

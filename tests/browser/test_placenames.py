@@ -102,3 +102,28 @@ def test_a_batch_of_three_from_draft_to_announcement(live_server, page):
     assert page.locator("#queue tr[data-road]").count() == 0
     assert not errors, errors
     assert_local(requests, live_server)
+
+
+def test_a_new_road_drawn_on_the_batch_map(live_server, page):
+    from geogrid.placenames.services import create_batch
+    from tests.support import map_point
+
+    w = town()
+    batch = create_batch(w["pn"], "新建道路")
+    requests, errors = watch(page)
+    login(page, live_server, "pn")
+    page.goto(f"{live_server.url}/placenames/batches/{batch.pk}/")
+    page.wait_for_selector("#placename-map[data-ready='1']", timeout=15000)
+    page.evaluate("window.geogridPlacename.map.setView([36.515, 116.725], 14, {animate: false})")
+    for lon in (116.715, 116.725, 116.735):
+        page.mouse.click(*map_point(page, "window.geogridPlacename.map", lon, 36.515))
+    assert page.get_attribute("#draw-count", "data-n") == "3"
+    page.fill("#app-name", "新安街")
+    page.fill("#new-application input[name=applicant]", "开发区管委会")
+    page.click("#new-application button[type=submit]")
+    page.wait_for_selector("#applications tr[data-name='新安街']")
+    app = NamingApplication.objects.get(name="新安街")
+    assert app.road_id is None and app.geom is not None and abs(app.geom.extent[0] - 116.715) < 0.001 and abs(app.geom.extent[2] - 116.735) < 0.001
+    assert app.pinyin == "Xin'an Jie"
+    assert not errors, errors
+    assert_local(requests, live_server)

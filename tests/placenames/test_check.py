@@ -164,3 +164,15 @@ def test_fixing_a_reading_through_the_api(client):
     assert r.status_code == 400 and "syllables" in r.json()["fields"]
     client.force_login(w["da"])
     assert client.post("/api/placenames/readings", {"phrase": "长乐", "syllables": "chang le"}, content_type="application/json").status_code == 403
+
+
+def test_an_empty_table_means_the_shipped_defaults():
+    from geogrid.placenames.models import GenericName
+
+    town()
+    GenericName.objects.all().delete()
+    ForbiddenWord.objects.all().delete()
+    assert check_name("长安街")["pinyin"] == "Chang'an Jie" and codes(check_name("纽约路")) == ["foreign"]
+    GenericName.objects.create(name="街", spelling="Jie", active=False)  # a table of its own: only its rows count
+    GenericName.objects.create(name="路", spelling="Lu")
+    assert check_name("长安街")["tongming"] == "" and check_name("长安路")["pinyin"] == "Chang'an Lu"
