@@ -58,6 +58,8 @@ class NamingBatchAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(NamingApplication)
 class NamingApplicationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read-only; attachments are listed on the application page (files leave only through it)."""
+
     list_display = ("name", "batch", "road", "state", "priority", "difficulty", "deadline")
     list_filter = ("state", "batch")
     search_fields = ("name", "pinyin")

@@ -276,6 +276,32 @@ class NamingApplication(models.Model):
         return self.state in self.OPEN_STATES
 
 
+def attachment_path(instance, filename):
+    import uuid
+    from pathlib import PurePath
+
+    return f"placenames/{instance.application_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class ApplicationAttachment(models.Model):
+    """附件 of a naming application (plans, letters, reports); served only through the application's page."""
+
+    application = models.ForeignKey(NamingApplication, verbose_name=_("命名申请"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    name = models.CharField(_("文件名"), max_length=120)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey("accounts.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请附件")
+        verbose_name_plural = _("申请附件")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
 # --- road-name sign repairs ----------------------------------------------------------------------------
 class SignRepair(models.Model):
     """路名牌维修工单: dispatched → repaired → accepted (signrepair.py, on the workflow core)."""

@@ -394,7 +394,7 @@ def deadline_status(app, now=None):
     return WORKFLOW.deadline_status(app, now)
 
 
-ACTION_LABELS = {"create": _("创建申请"), "edit": _("修改"), **{t.action: t.label for t in WORKFLOW.transitions}}
+ACTION_LABELS = {"create": _("创建申请"), "edit": _("修改"), "attach": _("上传附件"), **{t.action: t.label for t in WORKFLOW.transitions}}
 
 
 def timeline(app):
@@ -422,3 +422,28 @@ def overdue_q(now=None):
     """Open applications past the deadline of their stage (notice, filing, announcement)."""
     now = now or timezone.now()
     return Q(state__in=NamingApplication.OPEN_STATES, deadline__lt=now)
+
+
+# --- attachments --------------------------------------------------------------------------------------
+ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".txt"}
+
+
+def add_attachment(user, app, upload):
+    """Attach a file (plan, letter, report) to an application: checked type and size, audited."""
+    from pathlib import PurePath
+
+    from .models import ApplicationAttachment
+
+    require_edit(user, "attach")
+    limit = int(setting("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+    if upload is None:
+        raise ValidationError({"file": [_("请选择文件")]})
+    if PurePath(upload.name).suffix.lower() not in ATTACHMENT_TYPES:
+        raise ValidationError({"file": [_("文件类型须是：%(t)s") % {"t": "、".join(sorted(ATTACHMENT_TYPES))}]})
+    if upload.size > limit:
+        raise ValidationError({"file": [_("文件不能超过 %(mb)s MB") % {"mb": limit // 1048576}]})
+    with transaction.atomic():
+        att = ApplicationAttachment.objects.create(application=app, file=upload, name=PurePath(upload.name).name[:120], size=upload.size,
+                                                   uploaded_by=user)
+        record(app, "attach", actor=user, from_state=app.state, to_state=app.state, note=att.name, size=att.size)
+    return att

@@ -176,7 +176,7 @@ def application_context(request, app, error=None, bound=None):
     features = [feature(geom, kind="application", name=app.name, code=app.road.code if app.road_id else "")] if geom else []
     return {
         "app": app, "status": status_of(app), "timeline": services.timeline(app), "action_forms": forms, "error": error,
-        "check": app.check_result or {}, "can_edit": services.may_edit(request.user),
+        "check": app.check_result or {}, "can_edit": services.may_edit(request.user), "attachments": list(app.attachments.all()),
         "config": {"page": "application", "features": {"type": "FeatureCollection", "features": features}},
     }
 
@@ -399,3 +399,33 @@ def building_action(request, pk, action):
         return refuse(request, exc.message, status=exc.status_code)
     messages.success(request, _("已完成「%(label)s」") % {"label": buildingnames.WORKFLOW.label_of_action(action)})
     return redirect("placename_buildings")
+
+
+@login_required
+@require_POST
+def attach(request, pk):
+    if (no := gate(request, edit=True)) is not None:
+        return no
+    app = get_object_or_404(NamingApplication, pk=pk)
+    try:
+        services.add_attachment(request.user, app, request.FILES.get("file"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for msgs in exc.message_dict.values() for m in msgs))
+    return redirect("placename_application", pk=pk)
+
+
+@login_required
+@require_GET
+def attachment(request, pk, att_id):
+    """An attachment, to those who may see the application (no public /media/ URL)."""
+    from django.http import FileResponse
+
+    if (no := gate(request)) is not None:
+        return no
+    from .models import ApplicationAttachment
+
+    att = get_object_or_404(ApplicationAttachment, pk=att_id, application_id=pk)
+    try:
+        return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    except FileNotFoundError:
+        raise Http404(att_id)

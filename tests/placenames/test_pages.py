@@ -149,3 +149,26 @@ def test_pages_and_apis_run_a_fixed_number_of_queries(client):
     big = counts(client, w, first.pk, first.batch_id)
     print(small)
     assert small == big
+
+
+def test_attachments(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.GEOGRID_PLACENAME_ATTACHMENT_MAX_BYTES = 1000
+    w = town()
+    app = draft(w)
+    client.force_login(w["pn"])
+    r = client.post(f"/placenames/applications/{app.pk}/attachments/", {"file": SimpleUploadedFile("规划图.pdf", b"%PDF-1.4 test")})
+    assert r.status_code == 302
+    att = app.attachments.get()
+    page = client.get(f"/placenames/applications/{app.pk}/").content.decode()
+    assert "规划图.pdf" in page and "上传附件" in page
+    r = client.get(f"/placenames/applications/{app.pk}/attachments/{att.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4 test"
+    assert client.get(f"/placenames/applications/{app.pk + 1}/attachments/{att.pk}/").status_code == 404
+    for f in (SimpleUploadedFile("x.exe", b"MZ"), SimpleUploadedFile("big.pdf", b"x" * 2000)):
+        client.post(f"/placenames/applications/{app.pk}/attachments/", {"file": f})
+    assert app.attachments.count() == 1
+    client.force_login(w["gm"])
+    assert client.get(f"/placenames/applications/{app.pk}/attachments/{att.pk}/").status_code == 403
