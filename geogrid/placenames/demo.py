@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from geogrid.accounts.models import User
 
-from .models import NamingBatch, Road
+from . import signrepair
+from .models import NamingBatch, Road, RoadSign, SignRepair
 from .services import create_application, transition
 
 STEPS = [("submit", "submitted", {}), ("review", "reviewed", {"note": "综合评估：符合地名规划，名称含义健康。"}),
@@ -43,4 +44,19 @@ def load_naming_demo(path=DATA):
                 fields["approved_on"] = today - datetime.timedelta(days=a["approved_days_ago"])
             note = fields.pop("note", "")
             transition(app, action, staff, note, **fields)
+    load_sign_repairs(staff)
     return len(data["applications"]), 0, 0
+
+
+def load_sign_repairs(staff, now=None):
+    """Repair orders for the demo's damaged and missing signs, two of them repaired and waiting for
+    acceptance (accepting would set the sign good, which the next demo load would undo)."""
+    if SignRepair.objects.exists():
+        return 0
+    now = now or timezone.now()
+    signs = list(RoadSign.objects.filter(condition__in=["damaged", "missing"]).order_by("code")[:6])
+    for i, sign in enumerate(signs):
+        repair = signrepair.dispatch_repair(staff, sign, sign.condition, "巡查发现", "区市政养护中心", now=now - datetime.timedelta(days=3 + 4 * i))
+        if i < 2:
+            signrepair.transition(repair, "repair", staff, "已更换牌面")
+    return len(signs)

@@ -21,3 +21,5 @@ def test_the_demo_has_a_batch_in_progress_and_roads_waiting(demo, client):  # no
     body = client.get("/placenames/").content.decode()
     assert "2026-01" in body and "deadline-red" in body
     assert "规划五路" in client.get("/placenames/queue/").content.decode()
+    body = client.get("/placenames/signs/").content.decode()
+    assert body.count('data-action="accept"') == 2 and "deadline-red" in body  # dispatched 23 days ago, due after 15
