@@ -210,6 +210,8 @@ GEOGRID_THUMBNAIL_PX = 320
 GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
 GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.incidents.models.IncidentMode"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({  # place names: priority and difficulty share one scale
+    "NamingLevelEnum": "geogrid.placenames.models.NamingApplication.Level", "NamingStateEnum": "geogrid.placenames.models.NamingApplication.State"})
 
 # --- Notifications (geogrid.notifications) ------------------------------------------------------
 # Mail notifications too (to users with an address) through Django's mail settings below; off

@@ -164,12 +164,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(summary=gettext_lazy("执行流程操作"),
                    parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=WORKFLOW.actions)],
-                   request=s.TransitionInputSerializer,
+                   request=s.NamingTransitionInputSerializer,
                    responses={200: s.ApplicationSerializer, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody})
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_name>[a-z_]+)")
     def transition(self, request, pk=None, action_name=None):
         app = self.get_object()
-        ser = s.TransitionInputSerializer(data=request.data)
+        ser = s.NamingTransitionInputSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         fields = {k: v for k, v in ser.validated_data.items() if v not in (None, "")}
         note = fields.pop("note", "")

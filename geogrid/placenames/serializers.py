@@ -105,7 +105,7 @@ class ApplicationInputSerializer(serializers.Serializer):
     difficulty = serializers.IntegerField(required=False)
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class NamingTransitionInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
     notice_start = serializers.CharField(required=False, allow_blank=True)
     approving_body = serializers.CharField(required=False, allow_blank=True)
