@@ -12,8 +12,8 @@ from .models import (BuildingName, FixedReading, ForbiddenWord, GenericName, Nam
 
 @admin.register(Road)
 class RoadAdmin(LeafletGeoAdmin):
-    list_display = ("code", "name", "working_name", "pinyin", "category", "status", "length_m", "place_code")
-    list_filter = ("status", "category")
+    list_display = ("code", "name", "working_name", "pinyin", "category", "status", "built", "length_m", "place_code")
+    list_filter = ("status", "built", "category")
     search_fields = ("code", "name", "working_name", "pinyin")
     autocomplete_fields = ("area",)
 

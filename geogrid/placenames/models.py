@@ -43,6 +43,8 @@ class Road(models.Model):
     history = models.TextField(_("历史沿革"), blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.UNNAMED)
     named_on = models.DateField(_("命名日期"), null=True, blank=True)
+    # Built (已建成) or only planned: the work queue puts the built unnamed roads first ("urgent first").
+    built = models.BooleanField(_("已建成"), default=True)
     # Toneless syllables of the name ("quan cheng lu"), for homophone checks (pinyin.sound_key).
     sound_key = models.CharField(_("读音"), max_length=200, blank=True, db_index=True, editable=False)
     # 20-digit code of the national place-name database, given once at the first export (export.py).

@@ -79,7 +79,7 @@ def batches(request):
         b.total = sum(counts.get(b.pk, {}).values())
     now = timezone.now()
     overdue = list(NamingApplication.objects.filter(services.overdue_q(now)).select_related("batch").defer("geom").order_by("deadline")[:50])
-    roads = Road.objects.aggregate(unnamed=Count("id", filter=Q(status=Road.Status.UNNAMED)),
+    roads = Road.objects.aggregate(unnamed=Count("id", filter=Q(status=Road.Status.UNNAMED, built=True)),
                                    proposed=Count("id", filter=Q(status=Road.Status.PROPOSED)))
     return render(request, "placenames/batches.html", {"batches": rows, "overdue": overdue, "roads": roads,
                                                         "can_edit": services.may_edit(request.user)})
@@ -143,15 +143,18 @@ def new_application(request, pk):
 def queue(request):
     if (no := gate(request)) is not None:
         return no
-    roads = list(Road.objects.filter(status__in=[Road.Status.UNNAMED, Road.Status.PROPOSED], name="")
-                 .select_related("area").defer("area__geom").order_by("status", "code"))
+    built_only = request.GET.get("built", "1") == "1"
+    roads = Road.objects.filter(status__in=[Road.Status.UNNAMED, Road.Status.PROPOSED], name="")
+    if built_only:
+        roads = roads.filter(built=True)
+    roads = list(roads.select_related("area").defer("area__geom").order_by("-built", "status", "code"))
     open_apps = dict(NamingApplication.objects.filter(road__in=roads, state__in=NamingApplication.OPEN_STATES).values_list("road_id", "pk"))
     batches_open = list(NamingBatch.objects.order_by("-created_at", "-pk").values("pk", "code", "title")[:20])
     for r in roads:
         r.application_id = open_apps.get(r.pk)
     features = [road_feature(r, application=r.application_id or 0) for r in roads]
     return render(request, "placenames/queue.html", {
-        "roads": roads, "batches": batches_open, "can_edit": services.may_edit(request.user),
+        "roads": roads, "batches": batches_open, "can_edit": services.may_edit(request.user), "built_only": built_only,
         "config": {"page": "queue", "features": {"type": "FeatureCollection", "features": features}},
     })
 

@@ -106,9 +106,12 @@ def test_overdue_applications_are_red_on_the_batches_page(client):
 def test_the_queue_shows_unnamed_roads_on_a_map(client):
     w = town()
     draft(w, road="unnamed2")
+    road("370112DL020", "", 36.52, area=w["street"], working_name="规划九路", built=False)
     client.force_login(w["pn"])
     body = client.get("/placenames/queue/").content.decode()
     assert "规划一路" in body and "规划二路" in body and "办理中的申请" in body and "泉城路" not in body.split("placename-config")[0]
+    assert "规划九路" not in body  # only planned: not in the built queue
+    assert "规划九路" in client.get("/placenames/queue/?built=0").content.decode()
 
 
 # --- query budget ----------------------------------------------------------------------------------------------
