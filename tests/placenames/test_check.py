@@ -176,3 +176,12 @@ def test_an_empty_table_means_the_shipped_defaults():
     GenericName.objects.create(name="街", spelling="Jie", active=False)  # a table of its own: only its rows count
     GenericName.objects.create(name="路", spelling="Lu")
     assert check_name("长安街")["tongming"] == "" and check_name("长安路")["pinyin"] == "Chang'an Lu"
+
+
+def test_every_endpoint_is_in_the_schema(client):
+    w = town()
+    client.force_login(w["pn"])
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for path in ("/api/placenames/check", "/api/placenames/readings", "/api/placenames/batches/", "/api/placenames/applications/",
+                 "/api/placenames/applications/{id}/actions/{action_name}/", "/api/gazetteer", "/api/placenames/export."):
+        assert path in schema, path
