@@ -57,3 +57,19 @@ def test_csv_and_xlsx(client):
     assert client.get("/api/placenames/export.pdf").status_code == 404
     client.force_login(w["gm"])
     assert client.get("/api/placenames/export.csv").status_code == 403
+
+
+def test_a_fixed_number_of_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = town()
+    export.rows()  # codes given
+    with CaptureQueriesContext(connection) as few:
+        export.rows()
+    for i in range(30):
+        road(f"370112Z{i:03d}", f"测{chr(0x4e00 + i)}路", 36.51 + i * 0.0005, area=w["street"], pinyin="x")
+    export.rows()
+    with CaptureQueriesContext(connection) as many:
+        data, given = export.rows()
+    assert len(data) == 33 and given == 0 and len(few) == len(many)
