@@ -17,6 +17,7 @@ urlpatterns = [
     path("placenames/applications/<int:pk>/actions/<slug:action>/", views.act, name="placename_action"),
     path("placenames/applications/<int:pk>/attachments/", views.attach, name="placename_attach"),
     path("placenames/applications/<int:pk>/attachments/<int:att_id>/", views.attachment, name="placename_attachment"),
+    path("placenames/applications/<int:pk>/edit/", views.edit, name="placename_edit"),
     path("placenames/applications/<int:pk>/recheck/", views.recheck, name="placename_recheck"),
     path("placenames/applications/<int:pk>/reading/", views.fix_reading, name="placename_fix_reading"),
     path("placenames/applications/<int:pk>/announcement/", views.announcement, name="placename_announcement"),

@@ -180,6 +180,7 @@ def application_context(request, app, error=None, bound=None):
     return {
         "app": app, "status": status_of(app), "timeline": services.timeline(app), "action_forms": forms, "error": error,
         "check": app.check_result or {}, "can_edit": services.may_edit(request.user), "attachments": list(app.attachments.all()),
+        "levels": NamingApplication.Level.choices,
         "config": {"page": "application", "features": {"type": "FeatureCollection", "features": features}},
     }
 
@@ -432,3 +433,22 @@ def attachment(request, pk, att_id):
         return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
     except FileNotFoundError:
         raise Http404(att_id)
+
+
+@login_required
+@require_POST
+def edit(request, pk):
+    """Change a draft (its name is checked again)."""
+    if (no := gate(request, edit=True)) is not None:
+        return no
+    app = get_object_or_404(NamingApplication, pk=pk)
+    data = {k: request.POST[k] for k in ("name", "applicant", "reasons", "meaning", "location", "priority", "difficulty") if k in request.POST}
+    try:
+        services.update_application(request.user, app, **data)
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for msgs in exc.message_dict.values() for m in msgs))
+    except WorkflowError as exc:
+        return refuse(request, exc.message, status=exc.status_code)
+    else:
+        messages.success(request, _("已保存修改"))
+    return redirect("placename_application", pk=pk)

@@ -175,3 +175,19 @@ def test_attachments(client, settings, tmp_path):
     assert app.attachments.count() == 1
     client.force_login(w["gm"])
     assert client.get(f"/placenames/applications/{app.pk}/attachments/{att.pk}/").status_code == 403
+
+
+def test_editing_a_draft_checks_the_name_again(client):
+    w = town()
+    app = draft(w, name="纽约路")
+    client.force_login(w["pn"])
+    assert 'id="edit"' in client.get(f"/placenames/applications/{app.pk}/").content.decode()
+    assert client.post(f"/placenames/applications/{app.pk}/edit/", {"name": "明德路", "applicant": "区住建局", "priority": "1"}).status_code == 302
+    app.refresh_from_db()
+    assert (app.name, app.pinyin, app.check_errors, app.priority) == ("明德路", "Mingde Lu", 0, 1)
+    client.post(f"/placenames/applications/{app.pk}/edit/", {"name": "", "applicant": "x"})
+    app.refresh_from_db()
+    assert app.name == "明德路"  # refused whole
+    client.post(f"/placenames/applications/{app.pk}/actions/submit/")
+    assert client.post(f"/placenames/applications/{app.pk}/edit/", {"name": "德兴路"}).status_code == 409
+    assert 'id="edit"' not in client.get(f"/placenames/applications/{app.pk}/").content.decode()
