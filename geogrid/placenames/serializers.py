@@ -26,6 +26,9 @@ class AlternativeSerializer(serializers.Serializer):
     current = serializers.CharField()
     pinyin = serializers.CharField()
     sign_text = serializers.CharField()
+    phrase = serializers.CharField(help_text="专名：审定读音的词语")
+    syllables = serializers.CharField(help_text="以此读音审定时的音节")
+    current_syllables = serializers.CharField()
 
 
 class CheckSerializer(serializers.Serializer):

@@ -119,8 +119,13 @@ def alternatives(parts, generics, fixed, spelled_numbers):
                 continue
             spelling = py.romanize(parts, generics.get(parts.generic, ""), spelled_numbers=spelled_numbers, fixed=fixed,
                                    override={i: reading})
+            # What staff fix is the reading of the whole 专名 (a phrase), not of the character
+            # everywhere: 朝阳 chao yang leaves 朝代 alone.
+            n = len(parts.specific)
             out.append({"char": char, "index": i, "reading": reading, "current": current[i], "pinyin": spelling,
-                        "sign_text": py.sign_text(spelling)})
+                        "sign_text": py.sign_text(spelling), "phrase": parts.specific,
+                        "syllables": " ".join(reading if j == i else s for j, s in enumerate(current[:n])),
+                        "current_syllables": " ".join(current[:n])})
     return out
 
 

@@ -70,8 +70,9 @@ def test_actions_on_the_application_page(client):
     app = draft(w, name="朝阳胡同")
     client.force_login(w["pn"])
     page = client.get(f"/placenames/applications/{app.pk}/").content.decode()
-    assert "Zhaoyang Hutong" in page and "审定为 chao" in page
-    client.post(f"/placenames/applications/{app.pk}/reading/", {"phrase": "朝", "syllables": "chao"})
+    assert "Zhaoyang Hutong" in page and "审定“朝阳”读 chao yang" in page
+    assert 'name="phrase" value="朝阳"' in page and 'name="syllables" value="chao yang"' in page
+    client.post(f"/placenames/applications/{app.pk}/reading/", {"phrase": "朝阳", "syllables": "chao yang"})  # what that button posts
     app.refresh_from_db()
     assert app.pinyin == "Chaoyang Hutong"
     assert client.post(f"/placenames/applications/{app.pk}/actions/submit/").status_code == 302

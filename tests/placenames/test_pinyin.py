@@ -93,6 +93,9 @@ def test_polyphones_are_offered_as_alternatives():
     assert alts[("长", "zhang")] == "Zhangle Lu"
     assert alts[("乐", "yue")] == "Changyue Lu"
     assert all(a["sign_text"] == a["pinyin"].upper() for a in r["alternatives"])
+    # What a staff member fixes is the reading of the 专名 as a phrase.
+    zhang = next(a for a in r["alternatives"] if a["reading"] == "zhang")
+    assert (zhang["phrase"], zhang["syllables"], zhang["current_syllables"]) == ("长乐", "zhang le", "chang le")
     # The 通名 comes from the table: no alternatives for it (路 lu/luo is not offered).
     assert not [a for a in r["alternatives"] if a["index"] >= 2]
 
