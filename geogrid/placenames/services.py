@@ -9,10 +9,12 @@
   (workflow.py); announcing gives the road its standard name (give_road_its_name);
 - state_counts, timeline, available_actions, deadline_status.
 """
+import json
 import re
 from collections import Counter
 
 from django.conf import settings
+from django.contrib.gis.gdal.error import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiLineString
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -247,15 +249,18 @@ def parse_geom(value):
     if value in (None, ""):
         return None
     try:
-        g = value if isinstance(value, GEOSGeometry) else GEOSGeometry(value if isinstance(value, str) else __import__("json").dumps(value))
-    except (GEOSException, ValueError, TypeError):
+        g = value if isinstance(value, GEOSGeometry) else GEOSGeometry(value if isinstance(value, str) else json.dumps(value))
+    except (GEOSException, GDALException, ValueError, TypeError):
         raise ValidationError({"geom": [_("中心线须是 GeoJSON 线（LineString 或 MultiLineString）")]})
-    if g.srid is None:
+    if g.srid in (None, 4326):  # GeoJSON parses as 4326; the API takes CGCS2000 lon/lat (DESIGN: equal at this scale)
         g.srid = 4490
     if g.geom_type == "LineString":
         g = MultiLineString(g, srid=g.srid)
     if g.geom_type != "MultiLineString" or g.empty or not g.valid:
         raise ValidationError({"geom": [_("中心线须是有效的线")]})
+    xmin, ymin, xmax, ymax = g.extent
+    if g.srid != 4490 or not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+        raise ValidationError({"geom": [_("中心线须是 CGCS2000 经纬度")]})
     return g
 
 

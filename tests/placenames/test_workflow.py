@@ -204,6 +204,15 @@ def test_the_api_walks_and_refuses(client):
     assert client.post(url + "fly/", {}, content_type="application/json").status_code == 404
     listed = client.get("/api/placenames/batches/").json()
     assert listed[0]["counts"] == {"submitted": 1}
+    drawn = client.post("/api/placenames/applications/", {"batch": batch["id"], "name": "新安街", "applicant": "单位",
+                                                          "geom": {"type": "LineString", "coordinates": [[116.71, 36.52], [116.74, 36.52]]}},
+                        content_type="application/json")
+    assert drawn.status_code == 201 and drawn.json()["road"] is None and drawn.json()["pinyin"] == "Xin'an Jie"
+    for geom in ({"type": "Point"}, {"type": "Point", "coordinates": [116.7, 36.5]}, {"type": "LineString", "coordinates": [[500, 36], [501, 36]]},
+                 {"type": "LineString", "coordinates": [[116.7, 36.5], [116.7, 36.5]]}, "garbage"):
+        bad = client.post("/api/placenames/applications/", {"batch": batch["id"], "name": "新安街", "applicant": "单位", "geom": geom},
+                          content_type="application/json")
+        assert bad.status_code == 400 and "geom" in bad.json()["fields"], (geom, bad.content)
     client.force_login(w["da"])
     assert client.post(url + "review/", {"note": "x"}, content_type="application/json").status_code == 403
     assert client.get(f"/api/placenames/applications/{app['id']}/").status_code == 200
