@@ -101,6 +101,7 @@ def test_overdue_applications_are_red_on_the_batches_page(client):
     client.force_login(w["pn"])
     body = client.get("/placenames/").content.decode()
     assert 'id="overdue"' in body and "deadline-red" in body and app.name in body
+    assert 'href="/api/placenames/export.csv"' in body and 'href="/api/placenames/export.xlsx"' in body
     assert "deadline-red" in client.get(f"/placenames/batches/{app.batch_id}/").content.decode()
 
 
