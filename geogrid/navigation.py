@@ -39,6 +39,10 @@ LINKS = [
     Link("care", _("本周走访"), "care", GRID_ROLES),
     Link("care_due", _("走访督办"), "care_due", STAFF_ROLES + (Role.GRID_HEAD,)),
     Link("care_stats", _("关爱统计"), "care_stats", STAFF_ROLES),
+    Link("placenames", _("道路命名"), "placenames", (Role.PLACENAME_STAFF,)),
+    Link("placename_queue", _("待命名道路"), "placename_queue", (Role.PLACENAME_STAFF,)),
+    Link("placename_signs", _("路名牌"), "placename_signs", (Role.PLACENAME_STAFF,)),
+    Link("placename_buildings", _("小区楼宇名称"), "placename_buildings", (Role.PLACENAME_STAFF,)),
     Link("admin", _("管理后台"), "admin:index", staff_only=True),
     # What place-name staff and boundary inspectors open until their own workflow pages exist.
     Link("roads", _("道路"), "admin:placenames_road_changelist", (Role.PLACENAME_STAFF,), ADMIN, True),

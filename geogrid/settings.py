@@ -234,6 +234,8 @@ GEOGRID_THUMBNAIL_PX = 320
 GEOGRID_INCIDENT_STAGE_HOURS = {"reported": 4, "registered": 8, "dispatched": 4, "handling": 72, "handled": 24, "verified": 24}
 GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0, "visit": 1.0, "proactive": 1.0}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.incidents.models.IncidentMode"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({  # place names: priority and difficulty share one scale
+    "NamingLevelEnum": "geogrid.placenames.models.NamingApplication.Level", "NamingStateEnum": "geogrid.placenames.models.NamingApplication.State"})
 
 # --- Notifications (geogrid.notifications) ------------------------------------------------------
 # Mail notifications too (to users with an address) through Django's mail settings below; off
@@ -258,3 +260,17 @@ GEOGRID_COVERAGE_RADIUS_M = float(os.environ.get("GEOGRID_COVERAGE_RADIUS_M", "1
 # days ahead "my visits this week" looks.
 GEOGRID_CARE_NEED_CATEGORY = "person_in_need"
 GEOGRID_CARE_DUE_AHEAD_DAYS = 7
+
+# --- Place names (geogrid.placenames) ----------------------------------------------------------
+# Public notice (公示) period in days: the national text sets none, local rules do. Filing (备案) and
+# announcement (公告) are due 15 days after approval (地名管理条例 Art. 13, 14). Ordinals as Arabic
+# numerals (经五路 → Jing 5 Lu) unless SPELLED_NUMBERS (→ Jingwu Lu). BUILT_UP_AREA: AdminArea codes
+# of the built-up area duplicates are checked in; empty = every road stored (the whole city).
+GEOGRID_PLACENAME_NOTICE_DAYS = int(os.environ.get("GEOGRID_PLACENAME_NOTICE_DAYS", "30"))
+GEOGRID_PLACENAME_FILING_DAYS = 15
+GEOGRID_PLACENAME_ANNOUNCE_DAYS = 15
+GEOGRID_PLACENAME_SPELLED_NUMBERS = env_bool("GEOGRID_PLACENAME_SPELLED_NUMBERS", False)
+GEOGRID_PLACENAME_BUILT_UP_AREA = [c for c in os.environ.get("GEOGRID_PLACENAME_BUILT_UP_AREA", "").split(",") if c]
+GEOGRID_PLACENAME_SIGN_REPAIR_DAYS = 15  # a sign repair order is due this many days after dispatch (local practice)
+GEOGRID_PLACENAME_SIGN_ACCEPT_DAYS = 5
+GEOGRID_PLACENAME_OPINION_DAYS = 10  # the bureau answers the housing department within this many days (local practice)

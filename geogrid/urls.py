@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("geogrid.notifications.urls")),
     path("", include("geogrid.facilities.urls")),
     path("", include("geogrid.care.urls")),
+    path("", include("geogrid.placenames.urls")),
     path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -104,6 +104,16 @@ class Scope:
             return None
         return self.user.department_id
 
+    @cached_property
+    def placenames(self):
+        """What the user may do with place names (roads, naming, signs) — the whole district's:
+        "edit" for place-name staff (地名科) and superusers, "view" for district admins, else None."""
+        if not self.authenticated:
+            return None
+        if self.user.is_superuser or Role.PLACENAME_STAFF.value in self.roles:
+            return "edit"
+        return "view" if Role.DISTRICT_ADMIN.value in self.roles else None
+
     # -- as queries -------------------------------------------------------------------------
     def area_q(self, community, street=None):
         """Q of the rows in the staff area, given the path from the row to its community (an

@@ -43,6 +43,7 @@ from geogrid.incidents.seed import seed as seed_categories
 from geogrid.incidents.services import report_incident, stage_hours, transition
 from geogrid.notifications.cases import notify_due
 from geogrid.notifications.models import Notification
+from geogrid.placenames.demo import load_naming_demo
 from geogrid.placenames.models import Road, RoadSign
 from geogrid.workflow import worktime
 
@@ -470,6 +471,7 @@ def load_demo(data_dir=DATA_DIR, stdout=None, progress=None):
         result.counts[_("用户")], result.counts[_("网格成员（4+N）")] = load_people(data_dir, areas)
         result.counts[_("演示事件")] = seed_incidents(data_dir)
         result.counts[_("关爱对象")] = load_care(data_dir)
+        result.counts[_("道路命名申请")] = Count(*load_naming_demo())
     for model in (AdminArea, Grid, GridMember, User, Road, RoadSign, BoundaryLine, BoundaryMarker, Facility, Incident, Notification):
         result.totals[str(model._meta.verbose_name)] = model.objects.count()
     result.elapsed_s = time.monotonic() - started
@@ -493,7 +495,7 @@ START_PAGES = {
     Role.COMMUNITY_STAFF: ["/incidents/", "/stats/"],
     Role.STREET_DISPATCHER: ["/incidents/", "/stats/"],
     Role.DISTRICT_ADMIN: ["/incidents/", "/stats/"],
-    Role.PLACENAME_STAFF: ["/map/"],
+    Role.PLACENAME_STAFF: ["/placenames/", "/placenames/queue/", "/map/"],
     Role.BOUNDARY_INSPECTOR: ["/map/"],
     Role.DEPARTMENT_STAFF: ["/incidents/", "/notifications/"],
 }

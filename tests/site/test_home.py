@@ -135,7 +135,7 @@ def test_place_name_staff_and_boundary_inspectors_get_the_map_and_admin_links(cl
     assert 'href="/map/"' in mapper and 'href="/admin/placenames/road/"' in mapper and 'href="/admin/placenames/roadsign/"' in mapper
     assert "/admin/boundaries/" not in mapper
     assert "data-grid=" not in page and 'id="my-area"' not in page and 'id="assigned"' not in page and 'id="home-map"' not in page
-    assert buttons(page) == [("/incidents/mine/", "我的上报")]
+    assert buttons(page) == [("/incidents/mine/", "我的上报"), ("/placenames/", "道路命名"), ("/placenames/queue/", "待命名道路"), ("/placenames/signs/", "路名牌"), ("/placenames/buildings/", "小区楼宇名称")]
     bi = user("bi", Role.BOUNDARY_INSPECTOR, full_name="联检员")
     mapper = section(html(client, bi), 'id="mapper"')
     assert 'href="/map/"' in mapper and "/admin/" not in mapper  # not a staff user: no admin pages to open

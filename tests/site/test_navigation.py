@@ -15,7 +15,7 @@ TOP_BAR = {
     "cs1": ["report", "mine", "console", "patrols_staff", "stats", "facilities", "care_due", "care_stats"],
     "sd1": ["report", "mine", "console", "patrols_staff", "stats", "facilities", "care_due", "care_stats"],
     "da": ["report", "mine", "console", "patrols_staff", "stats", "facilities", "care_due", "care_stats"],
-    "pn": ["mine"],
+    "pn": ["mine", "placenames", "placename_queue", "placename_signs", "placename_buildings"],
 }
 
 
@@ -43,7 +43,7 @@ def test_staff_get_the_admin_link_and_their_admin_pages_from_the_same_list(clien
     assert links_for(w["cs1"], ADMIN) == []
     client.force_login(w["pn"])
     html = client.get("/").content.decode()
-    assert top_bar(html) == ["mine", "admin"]
+    assert top_bar(html) == TOP_BAR["pn"] + ["admin"]
     for link in links_for(w["pn"], ADMIN):  # roads and signs, on the home page's admin card
         assert f'href="{link["url"]}"' in html
 
