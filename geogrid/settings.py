@@ -227,3 +227,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("GEOGRID_EMAIL_FROM", "geogrid@localhost")
 # --- Topology check (geogrid.grids.topology, manage.py check_topology) -------------------------
 # Overlap/gap/outside pieces smaller than this (m², Gauss-Krüger zone) are noise of shared edges.
 GEOGRID_TOPOLOGY_SLIVER_M2 = float(os.environ.get("GEOGRID_TOPOLOGY_SLIVER_M2", "1"))
+
+# Boundaries (#11): marker numbers ({line} is the line code; default line code + 3-digit sequence +
+# type letter, STANDARDS: county numbering unverified), the joint-inspection interval (条例 Art. 12:
+# every 5 years) and how long before an agreement ends its renewal is due.
+GEOGRID_MARKER_NUMBER_PATTERN = r"^{line}\d{{3}}[QABCDE]$"
+GEOGRID_BOUNDARY_INSPECTION_YEARS = 5
+GEOGRID_AGREEMENT_RENEWAL_DAYS = 90
