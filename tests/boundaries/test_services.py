@@ -264,7 +264,7 @@ def test_marker_numbers_follow_the_configured_pattern(w, settings):
     line = w["line"].code
     validate_marker_number(f"{line}001Q", line, "single")
     validate_marker_number(f"{line}012B", line, "paired")
-    for bad, t in [(f"{line}01Q", "single"), (f"{line}001X", "single"), (f"370101370102001Q", "single"), (f"{line}001A", "single"),
+    for bad, t in [(f"{line}01Q", "single"), (f"{line}001X", "single"), ("370101370102001Q", "single"), (f"{line}001A", "single"),
                    (f"{line}001Q", "triple")]:
         with pytest.raises(ValidationError):
             validate_marker_number(bad, line, t)
