@@ -65,9 +65,10 @@ def _quote(name):
     return connection.ops.quote_name(name)
 
 
-def geojson(layer, bbox=None):
-    """An RFC 7946 FeatureCollection (text) of the layer, optionally only features meeting bbox."""
-    qs = layer.get_queryset()
+def geojson(layer, bbox=None, queryset=None):
+    """An RFC 7946 FeatureCollection (text) of the layer, optionally only features meeting bbox.
+    `queryset` (of the layer's model) replaces the layer's rows, e.g. a filtered selection."""
+    qs = layer.get_queryset() if queryset is None else queryset
     if bbox is not None:
         bbox.srid = STORAGE_SRID  # CGCS2000 and WGS84 coincide at this accuracy (see geo/crs.py)
         qs = qs.filter(**{f"{layer.geom_field}__intersects": bbox})

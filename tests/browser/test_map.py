@@ -120,3 +120,38 @@ def test_a_grid_popup_shows_its_team_to_signed_in_users_only(live_server, page):
     assert any(u.endswith("/api/grids/37011200100101/team/") for u in requests)
     assert not errors, errors
     assert_local(requests, live_server)
+
+
+def test_a_folium_report_map_works_from_a_file_offline_and_shows_text_as_text(page, tmp_path):
+    """layers.maps output saved to disk, opened with every network request refused: Leaflet is
+    inlined, features draw, the legend shows, a pop-up shows hostile text as text."""
+    from layers.maps import MapLayer, render_map
+
+    evil = "</script><img src=x onerror=\"window.pwned=1\">"
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 1, "geometry": {"type": "Point", "coordinates": [116.75, 36.55]},
+         "properties": {"name": evil, "kind": "甲"}},
+        {"type": "Feature", "id": 2, "geometry": {"type": "Polygon", "coordinates": [[[116.70, 36.50], [116.74, 36.50], [116.74, 36.54],
+                                                                                     [116.70, 36.54], [116.70, 36.50]]]},
+         "properties": {"name": "网格乙", "kind": "乙"}}]}
+    path = tmp_path / "report.html"
+    path.write_text(render_map([MapLayer(fc, title="报告图层", color_by="kind", fields=[("name", "名称"), ("kind", "类别")])],
+                               title="覆盖报告"), encoding="utf-8")
+    requests, errors = watch(page)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto(path.as_uri())
+    map_expr = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
+    page.wait_for_selector(".leaflet-overlay-pane canvas", timeout=10000)
+    drawn = page.evaluate(f"(() => {{ const ids = []; {map_expr}.eachLayer(l => {{ if (l.feature) ids.push(l.feature.id); }}); return ids.sort(); }})()")
+    assert drawn == [1, 2], errors
+    assert "覆盖报告" in page.locator(".gg-title").inner_text()
+    legend = page.locator(".gg-legend").inner_text()
+    assert "报告图层" in legend and "甲" in legend and "乙" in legend
+    page.mouse.click(*map_point(page, map_expr, 116.75, 36.55))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert evil in popup.inner_text() and "名称" in popup.inner_text()
+    assert page.evaluate("window.pwned") is None
+    screenshot(page, "folium_report_map")
+    assert not errors, errors
+    assert all(u.startswith("file:") for u in requests), requests
