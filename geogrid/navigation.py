@@ -35,6 +35,7 @@ LINKS = [
     Link("console", _("案卷"), "incident_console", HANDLER_ROLES),
     Link("patrols_staff", _("辖区巡查"), "patrols_staff", STAFF_ROLES),
     Link("stats", _("事件统计"), "stats", STAFF_ROLES),
+    Link("boundaries", _("界线联检"), "boundaries", (Role.BOUNDARY_INSPECTOR,)),
     Link("admin", _("管理后台"), "admin:index", staff_only=True),
     # What place-name staff and boundary inspectors open until their own workflow pages exist.
     Link("roads", _("道路"), "admin:placenames_road_changelist", (Role.PLACENAME_STAFF,), ADMIN, True),

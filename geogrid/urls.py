@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("geogrid.incidents.urls")),
     path("", include("geogrid.stats.urls")),
     path("", include("geogrid.notifications.urls")),
+    path("", include("geogrid.boundaries.urls")),
     path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -57,6 +57,14 @@ def inspector_lines(user):
     return BoundaryLine.objects.filter(q)
 
 
+def inspectors_of(district_code):
+    """The boundary inspectors acting for a district (their area is in it), by username."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(groups__name=Role.BOUNDARY_INSPECTOR.value, is_active=True,
+                                                area__code__startswith=district_code[:6]).order_by("username").distinct())
+
+
 def visible_inspections(user, qs=None):
     qs = JointInspection.objects.all() if qs is None else qs
     q = scope_of(user).boundary_q("party_a_code", "party_b_code")

@@ -1,0 +1,276 @@
+"""Pages of boundary work (thin: the rules are in services.py, who sees what in accounts.scope):
+
+/boundaries/                 lines, my inspections, lines due, agreements to renew, disputes
+/boundaries/inspections/new/ plan an inspection (an inspector of either party)
+/boundaries/inspections/N/   the inspection: teams, workflow actions, checks to confirm, sections, problems
+/boundaries/inspections/N/walk/   the phone page walking the markers in order (a patrol of them)
+/boundaries/inspections/N/report/ the print view: map (layers.maps), checks, problems, both sign-offs
+
+Refusals show the service's message with its status (403 not a party, 409 wrong state, 400 bad
+input) and write nothing. Every page runs a fixed number of queries (tests/boundaries/test_pages.py).
+"""
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from geogrid.accounts.pages import refuse
+from geogrid.accounts.scope import scope_of
+from geogrid.geo.geojson import collection, feature
+from geogrid.patrols import services as patrols
+from geogrid.workflow.exceptions import WorkflowError
+
+from . import services as boundaries
+from .models import BoundaryDispute, BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, RectificationItem, Side
+
+CONDITION_COLOURS = {"intact": "#1a9850", "damaged": "#fdae61", "moved": "#d73027", "lost": "#7b3294", "buried": "#8c510a",
+                     "other": "#4575b4", "unchecked": "#999999"}
+
+
+def _error_text(exc):
+    return exc.message if isinstance(exc, WorkflowError) else "；".join(exc.messages)
+
+
+def _get_inspection(request, pk, qs=None):
+    qs = boundaries.visible_inspections(request.user, qs if qs is not None else boundaries.inspection_detail_queryset())
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@require_GET
+def index(request):
+    user = request.user
+    scope = scope_of(user)
+    lines = list(boundaries.visible_lines(user).defer("geom").order_by("code"))
+    inspections = list(boundaries.visible_inspections(user).select_related("line").defer("line__geom").order_by("-year", "line__code")[:50])
+    mine = {x.pk for x in boundaries.inspector_lines(user).only("pk")} if scope.boundary_district else set()
+    return render(request, "boundaries/index.html", {
+        "lines": lines, "inspections": inspections, "plannable": [x for x in lines if x.pk in mine],
+        "due": boundaries.lines_due() if (mine or scope.everything) else [],
+        "renewals": boundaries.agreements_to_renew() if (mine or scope.everything) else [],
+        "disputes": list(BoundaryDispute.objects.select_related("line").defer("line__geom").exclude(state="resolved")[:50])
+        if (mine or scope.everything) else [],
+        "inspector": bool(scope.boundary_district), "year": timezone.localdate().year,
+    })
+
+
+@login_required
+@require_POST
+def plan(request):
+    user = request.user
+    line = BoundaryLine.objects.filter(pk=request.POST.get("line") or 0).first()
+    if line is None:
+        messages.error(request, _("请选择界线"))
+        return redirect("boundaries")
+    try:
+        start = date.fromisoformat(request.POST.get("planned_start", ""))
+        end = date.fromisoformat(request.POST.get("planned_end", ""))
+        year = int(request.POST.get("year") or start.year)
+    except ValueError:
+        messages.error(request, _("日期格式应为 YYYY-MM-DD"))
+        return redirect("boundaries")
+    team_a, team_b = boundaries.inspectors_of(line.side_a_code), boundaries.inspectors_of(line.side_b_code)
+    try:
+        insp = boundaries.plan_inspection(user, line, year=year, planned_start=start, planned_end=end, team_a=team_a, team_b=team_b)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("boundaries")
+    messages.success(request, _("已计划 %(i)s") % {"i": insp})
+    return redirect("boundary_inspection", insp.pk)
+
+
+def _checks_by_marker(insp):
+    return {c.marker_id: c for c in insp.checks.all()}
+
+
+@login_required
+@require_GET
+def inspection(request, pk):
+    insp = _get_inspection(request, pk)
+    user = request.user
+    side = boundaries.side_of(insp, user)
+    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
+    checks = _checks_by_marker(insp)
+    rows = []
+    for m in markers:
+        c = checks.get(m.pk)
+        rows.append({"marker": m, "check": c,
+                     "can_confirm": bool(c and side and insp.state == "fieldwork" and getattr(c, f"confirmed_{side}_at") is None)})
+    return render(request, "boundaries/inspection.html", {
+        "insp": insp, "side": side, "side_label": insp.party_name(side) if side else "", "rows": rows,
+        "actions": boundaries.available_actions(insp, user), "team_a": [m for m in insp.members.all() if m.side == "a"],
+        "team_b": [m for m in insp.members.all() if m.side == "b"], "sections": list(insp.sections.all()),
+        "problems": list(insp.problems.all()), "markers": markers, "sides": Side.choices,
+        "walk": patrols.open_patrol(user) if side else None,
+    })
+
+
+@login_required
+@require_POST
+def act(request, pk):
+    insp = _get_inspection(request, pk, JointInspection.objects.all())
+    fields = {"report": request.POST["report"]} if request.POST.get("report") else {}
+    try:
+        boundaries.transition(insp, request.POST.get("action", ""), request.user, request.POST.get("note", ""), **fields)
+    except WorkflowError as exc:
+        if exc.status_code == 400:
+            messages.error(request, exc.message)
+            return redirect("boundary_inspection", pk)
+        return refuse(request, exc.message, exc.status_code)
+    messages.success(request, _("已完成：%(a)s") % {"a": boundaries.INSPECTION_WORKFLOW.label_of_action(request.POST.get("action"))})
+    return redirect("boundary_inspection", pk)
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    check = get_object_or_404(MarkerCheck.objects.filter(inspection__in=boundaries.visible_inspections(request.user)).select_related("inspection"), pk=pk)
+    try:
+        boundaries.confirm_check(check, request.user)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    messages.success(request, _("已确认 %(m)s 的检查") % {"m": check.marker})
+    return redirect(request.POST.get("next") or reverse("boundary_inspection", args=[check.inspection_id]))
+
+
+@login_required
+@require_POST
+def add_problem(request, pk):
+    insp = _get_inspection(request, pk, JointInspection.objects.all())
+    try:
+        due = date.fromisoformat(request.POST.get("due_date", "")) if request.POST.get("due_date") else None
+        check = insp.checks.filter(pk=request.POST.get("check") or 0).first()
+        boundaries.add_problem(insp, request.user, description=request.POST.get("description", ""), owner_side=request.POST.get("owner_side"),
+                               due_date=due, check=check)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else _("日期格式应为 YYYY-MM-DD"))
+    return redirect("boundary_inspection", pk)
+
+
+@login_required
+@require_POST
+def problem_done(request, pk):
+    item = get_object_or_404(RectificationItem.objects.filter(inspection__in=boundaries.visible_inspections(request.user)).select_related("inspection"), pk=pk)
+    try:
+        boundaries.complete_problem(item, request.user)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    return redirect("boundary_inspection", item.inspection_id)
+
+
+@login_required
+@require_POST
+def add_section(request, pk):
+    insp = _get_inspection(request, pk, JointInspection.objects.all())
+    try:
+        boundaries.record_section(insp, request.user, from_marker=request.POST.get("from_marker"), to_marker=request.POST.get("to_marker"),
+                                  references_complete=request.POST.get("references_complete") == "1",
+                                  references_notes=request.POST.get("references_notes", ""),
+                                  identifiable=request.POST.get("identifiable") == "1", notes=request.POST.get("notes", ""))
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("boundary_inspection", pk)
+
+
+# --- the marker walk (phone) -------------------------------------------------------------------------
+@login_required
+@require_GET
+def walk(request, pk):
+    insp = _get_inspection(request, pk)
+    side = boundaries.side_of(insp, request.user)
+    if side is None:
+        return refuse(request, _("只有界线双方的联检人员可以在现场检查界桩"))
+    checks = _checks_by_marker(insp)
+    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
+    walk_patrol = patrols.open_patrol(request.user)
+    if walk_patrol is not None and walk_patrol.grid_id is not None:
+        walk_patrol = None  # a grid patrol is not this walk
+    items = []
+    for i, m in enumerate(markers, start=1):
+        c = checks.get(m.pk)
+        items.append({"i": i, "marker": m, "check": c, "editable": c is None or c.side == side})
+    config = {
+        "checksUrl": reverse("boundary-inspection-checks", args=[insp.pk]),
+        "line": collection([feature(insp.line.geom, kind="line", name=insp.line.name, code=insp.line.code)]),
+        "markers": [{"number": m.number, "lon": round(m.geom.x, 7), "lat": round(m.geom.y, 7),
+                     "condition": checks[m.pk].condition if m.pk in checks else None} for m in markers],
+        "colours": CONDITION_COLOURS,
+        "text": {"saved": _("已保存：偏移 %s 米"), "savedNoPos": _("已保存"), "failed": _("未能保存：%s"), "here": _("我的位置"),
+                 "registered": _("登记位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距登记位置约 %s 米")},
+    }
+    return render(request, "boundaries/walk.html", {"insp": insp, "items": items, "side": side, "config": config, "walk": walk_patrol,
+                                                    "conditions": MarkerCheck.Condition.choices, "fieldwork": insp.state == "fieldwork"})
+
+
+@login_required
+@require_POST
+def start_walk(request, pk):
+    insp = _get_inspection(request, pk, JointInspection.objects.select_related("line"))
+    try:
+        boundaries.start_walk(insp, request.user)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    except ValidationError as exc:
+        return refuse(request, _error_text(exc), 400)
+    return redirect("boundary_walk", pk)
+
+
+@login_required
+@require_POST
+def end_walk(request, pk):
+    walk_patrol = patrols.open_patrol(request.user)
+    if walk_patrol is None or walk_patrol.grid_id is not None:
+        raise Http404
+    try:
+        patrols.end_patrol(walk_patrol, request.user)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    messages.success(request, _("界桩巡查已结束"))
+    return redirect("boundary_walk", pk)
+
+
+# --- the report (print view) -------------------------------------------------------------------------
+def report_map(insp, markers, checks):
+    """The standalone folium map of the report (layers.maps): the line and every marker coloured
+    by its condition in this inspection."""
+    from layers.maps import MapLayer, render_map
+
+    labels = dict(MarkerCheck.Condition.choices) | {"unchecked": _("未检查")}
+    fc = collection([feature(m.geom, number=m.number, condition=str(labels[checks[m.pk].condition if m.pk in checks else "unchecked"]),
+                             displacement_m=(round(checks[m.pk].displacement_m, 2) if m.pk in checks and checks[m.pk].displacement_m is not None else None))
+                     for m in markers])
+    colours = {str(labels[k]): v for k, v in CONDITION_COLOURS.items()}
+    return render_map([
+        MapLayer("boundary_lines", queryset=BoundaryLine.objects.filter(pk=insp.line_id)),
+        MapLayer(fc, title=_("界桩（按现状着色）"), color_by="condition", colors=colours, tooltip="number",
+                 fields=[("number", _("界桩编号")), ("condition", _("现状")), ("displacement_m", _("偏移（米）"))]),
+    ], title=str(insp))
+
+
+@login_required
+@require_GET
+def report(request, pk):
+    insp = _get_inspection(request, pk)
+    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
+    checks = _checks_by_marker(insp)
+    rows = [{"marker": m, "check": checks.get(m.pk)} for m in markers]
+    return render(request, "boundaries/report.html", {
+        "insp": insp, "rows": rows, "map_html": report_map(insp, markers, checks), "problems": list(insp.problems.all()),
+        "sections": list(insp.sections.all()), "team_a": [m for m in insp.members.all() if m.side == "a"],
+        "team_b": [m for m in insp.members.all() if m.side == "b"], "colours": CONDITION_COLOURS,
+        "agreed": sum(1 for c in checks.values() if c.agreed), "now": timezone.now(),
+    })
+
