@@ -1,0 +1,145 @@
+"""The boundary pages: who gets what, the actions through the pages, the report with its folium
+map (no outside URL), and a fixed number of queries whatever the number of markers and checks."""
+import re
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from geogrid.boundaries import services as b
+from geogrid.boundaries.models import BoundaryAgreement, BoundaryMarker, JointInspection, MarkerCheck
+from layers.maps import outside_urls
+from tests.boundaries.builders import boundary_world, east_of, in_field, marker_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return boundary_world()
+
+
+def test_index_lists_lines_inspections_due_and_renewals_for_inspectors(client, w):
+    insp = in_field(w)
+    BoundaryAgreement.objects.create(line=w["line"], title="平安边界共建协议", party_a_name="长清区", party_b_name="测试区",
+                                     signed_on=date(2021, 1, 1), valid_until=date.today())
+    client.force_login(w["ins_a"])
+    html = client.get("/boundaries/").content.decode()
+    assert f'data-line="{w["line"].code}"' in html and f'data-inspection="{insp.pk}"' in html
+    assert f'data-due="{w["line"].code}"' in html and "从未联检" in html and "平安边界共建协议" in html and 'id="plan-form"' in html
+    client.force_login(w["m_a"])  # others: lines only
+    html = client.get("/boundaries/").content.decode()
+    assert f'data-line="{w["line"].code}"' in html and "data-inspection" not in html and "data-due" not in html and "data-agreement" not in html
+
+
+def test_plan_fieldwork_and_confirm_through_the_pages(client, w):
+    client.force_login(w["ins_b"])
+    r = client.post("/boundaries/inspections/new/", {"line": w["line"].pk, "year": 2026, "planned_start": "2026-05-01", "planned_end": "2026-05-03"})
+    insp = JointInspection.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/boundaries/inspections/{insp.pk}/"
+    assert sorted((m.user.username, m.side) for m in insp.members.all()) == [("ins_a", "a"), ("ins_a2", "a"), ("ins_b", "b"), ("ins_b2", "b")]
+    client.post(f"/boundaries/inspections/{insp.pk}/act/", {"action": "start_fieldwork"})
+    insp = JointInspection.objects.get()
+    assert insp.state == "fieldwork"
+    m = w["markers"][0]
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=m.geom.x, lat=m.geom.y)
+    html = client.get(f"/boundaries/inspections/{insp.pk}/").content.decode()
+    assert "confirm-btn" not in html  # our own side confirmed when entering it
+    client.force_login(w["ins_a"])
+    html = client.get(f"/boundaries/inspections/{insp.pk}/").content.decode()
+    assert "confirm-btn" in html
+    assert client.post(f"/boundaries/checks/{c.pk}/confirm/").status_code == 302
+    assert MarkerCheck.objects.get().agreed
+    # A refusal: a second confirmation by the same side is a 409 page, nothing changes.
+    assert client.post(f"/boundaries/checks/{c.pk}/confirm/").status_code == 409
+    client.force_login(w["ins_far"])
+    assert client.get(f"/boundaries/inspections/{insp.pk}/").status_code == 404
+    assert client.post(f"/boundaries/inspections/{insp.pk}/act/", {"action": "draft_report"}).status_code == 404
+
+
+def test_problems_and_sections_through_the_pages(client, w):
+    insp = in_field(w)
+    client.force_login(w["ins_a"])
+    m1, m2 = w["markers"][:2]
+    client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01"})
+    client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "", "owner_side": "a", "due_date": "bad"})
+    client.post(f"/boundaries/inspections/{insp.pk}/sections/", {"from_marker": m1.number, "to_marker": m2.number, "identifiable": "1",
+                                                                 "references_notes": "方位物 1 号电杆缺失"})
+    assert insp.problems.count() == 1 and insp.sections.get().references_complete is False
+    html = client.get(f"/boundaries/inspections/{insp.pk}/").content.decode()
+    assert "界桩倾斜" in html and "方位物 1 号电杆缺失" in html
+
+
+def test_the_walk_page_lists_the_markers_in_order_with_their_positions(client, w):
+    insp = in_field(w)
+    client.force_login(w["ins_b"])
+    html = client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
+    assert re.findall(r'class="card walk-item[^"]*" data-marker="(\w+)"', html) == [m.number for m in w["markers"]]
+    assert "leaflet" in html and 'id="walk-start"' in html
+    assert client.post(f"/boundaries/inspections/{insp.pk}/walk/start/").status_code == 302
+    assert 'id="walk-end"' in client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
+    assert client.post(f"/boundaries/inspections/{insp.pk}/walk/end/").status_code == 302
+    client.force_login(w["da"])  # reads the inspection, but the field page is for the parties
+    assert client.get(f"/boundaries/inspections/{insp.pk}/walk/").status_code == 403
+    assert outside_urls(html) == []
+
+
+def test_the_report_renders_its_map_checks_problems_and_both_signatures(client, w):
+    insp = in_field(w)
+    for i, m in enumerate(w["markers"]):
+        lon, lat = east_of(m.geom, 3.0 if i == 1 else 0.0)
+        c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="moved" if i == 1 else "intact", lon=lon, lat=lat)
+        b.confirm_check(c, w["ins_a"])
+    b.add_problem(insp, w["ins_a"], description="002 号界桩移位 3 米，恢复原位", owner_side="a", due_date=date(2026, 10, 1))
+    b.transition(insp, "draft_report", w["ins_a"], report="一处界桩移位。")
+    b.transition(insp, "sign", w["ins_a"])
+    b.transition(insp, "sign", w["ins_b"])
+    client.force_login(w["ins_b"])
+    r = client.get(f"/boundaries/inspections/{insp.pk}/report/")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert 'id="report-map"' in html and "srcdoc=" in html
+    assert re.findall(r'<tr data-marker="(\w+)">', html) == [m.number for m in w["markers"]]
+    moved = re.search(rf'data-marker="{w["markers"][1].number}">.*?class="displacement">([\d.]+)<', html, re.S).group(1)
+    assert float(moved) == pytest.approx(3.0, abs=0.05)
+    assert "恢复原位" in html and "长清区联检员" in html and "测试区联检员" in html and "未签署" not in html
+    # Markers coloured by condition in the map's data, and nothing from outside the server.
+    from html import unescape
+    doc = unescape(re.search(r'srcdoc="([^"]*)"', html).group(1))
+    assert "L.map(" in doc and "移位" in doc and "#d73027" in doc and "#1a9850" in doc and w["markers"][1].number in doc
+    assert outside_urls(doc.replace("http://www.w3.org/2000/svg", "").replace("https://leafletjs.com", "")
+                        .replace("https://bugzilla.mozilla.org/show_bug.cgi?id=888319", "")) == []
+    client.force_login(w["m_a"])
+    assert client.get(f"/boundaries/inspections/{insp.pk}/report/").status_code == 404
+
+
+def grow(w, insp, n):
+    start = BoundaryMarker.objects.count()
+    for i in range(start, start + n):
+        m = BoundaryMarker.objects.create(number=marker_number(w["line"], 100 + i), line=w["line"], geom=w["markers"][0].geom)
+        c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=m.geom.x, lat=m.geom.y)
+        b.confirm_check(c, w["ins_a"])
+        b.add_problem(insp, w["ins_b"], description=f"问题{i}", owner_side="b", due_date=date(2026, 9, 1), check=c)
+        b.record_section(insp, w["ins_b"], from_marker=w["markers"][0].number, to_marker=m.number)
+
+
+@pytest.mark.parametrize("path", ["/boundaries/", "/boundaries/inspections/{id}/", "/boundaries/inspections/{id}/walk/",
+                                  "/boundaries/inspections/{id}/report/"])
+def test_pages_run_a_fixed_number_of_queries(client, w, path):
+    insp = in_field(w)
+    client.force_login(w["ins_b"])
+    u = path.format(id=insp.pk)
+
+    def count():
+        client.get(u)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(u).status_code == 200
+        return len(ctx.captured_queries)
+
+    grow(w, insp, 2)
+    small = count()
+    grow(w, insp, 10)
+    big = count()
+    print(f"\nQUERIES {path}: {small} / {big}")
+    assert big == small
