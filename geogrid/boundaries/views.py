@@ -209,7 +209,8 @@ def walk(request, pk):
                      "condition": checks[m.pk].condition if m.pk in checks else None} for m in markers],
         "colours": CONDITION_COLOURS,
         "text": {"saved": _("已保存：偏移 %s 米"), "savedNoPos": _("已保存"), "failed": _("未能保存：%s"), "here": _("我的位置"),
-                 "registered": _("登记位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距登记位置约 %s 米")},
+                 "registered": _("登记位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距登记位置约 %s"),
+                 "m": _("米"), "km": _("公里")},
     }
     return render(request, "boundaries/walk.html", {"insp": insp, "items": items, "side": side, "config": config, "walk": walk_patrol,
                                                     "conditions": MarkerCheck.Condition.choices, "fieldwork": insp.state == "fieldwork"})

@@ -23,7 +23,7 @@
     if (!state.herePos) return;
     document.querySelectorAll(".walk-item").forEach(function (li) {
       var d = metres(state.herePos, [parseFloat(li.dataset.lon), parseFloat(li.dataset.lat)]);
-      li.querySelector(".walk-distance").textContent = fmt(T.distance, d < 1000 ? Math.round(d) : (d / 1000).toFixed(2) + " k");
+      li.querySelector(".walk-distance").textContent = fmt(T.distance, d < 1000 ? Math.round(d) + " " + T.m : (d / 1000).toFixed(2) + " " + T.km);
     });
   }
   function colour(c) { return config.colours[c || "unchecked"]; }
