@@ -143,3 +143,14 @@ def test_pages_run_a_fixed_number_of_queries(client, w, path):
     big = count()
     print(f"\nQUERIES {path}: {small} / {big}")
     assert big == small
+
+
+def test_an_open_marker_walk_leaves_the_patrol_and_home_pages_working(client, w):
+    insp = in_field(w)
+    b.start_walk(insp, w["ins_b"])
+    client.force_login(w["ins_b"])
+    assert client.get("/patrols/").status_code == 200
+    assert client.get("/").status_code == 200
+    # One open patrol a person: a grid patrol waits until the walk has ended.
+    from geogrid.patrols.models import Patrol
+    assert Patrol.objects.filter(user=w["ins_b"], ended_at__isnull=True, grid__isnull=True).count() == 1
