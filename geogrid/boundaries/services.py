@@ -106,6 +106,10 @@ def checks_agreed(inspection, now):
         return _("还有 %(n)s 个界桩未检查") % {"n": markers - done}
     if agreed < done:
         return _("还有 %(n)s 条界桩检查未经双方确认") % {"n": done - agreed}
+    # Problems found become rectification items: a damaged, moved, lost or buried marker needs one.
+    open_ = checks.filter(condition__in=PROBLEM_CONDITIONS, problems__isnull=True).values_list("marker__number", flat=True)
+    if open_:
+        return _("以下界桩有问题但未登记整改事项：%(m)s") % {"m": "、".join(open_)}
     return None
 
 

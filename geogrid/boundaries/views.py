@@ -100,16 +100,19 @@ def inspection(request, pk):
     side = boundaries.side_of(insp, user)
     markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
     checks = _checks_by_marker(insp)
+    with_items = {p.marker_check_id for p in insp.problems.all()}
     rows = []
     for m in markers:
         c = checks.get(m.pk)
         rows.append({"marker": m, "check": c,
-                     "can_confirm": bool(c and side and insp.state == "fieldwork" and getattr(c, f"confirmed_{side}_at") is None)})
+                     "can_confirm": bool(c and side and insp.state == "fieldwork" and getattr(c, f"confirmed_{side}_at") is None),
+                     "needs_item": bool(c and c.condition in boundaries.PROBLEM_CONDITIONS and c.pk not in with_items)})
     return render(request, "boundaries/inspection.html", {
         "insp": insp, "side": side, "side_label": insp.party_name(side) if side else "", "rows": rows,
         "actions": boundaries.available_actions(insp, user), "team_a": [m for m in insp.members.all() if m.side == "a"],
         "team_b": [m for m in insp.members.all() if m.side == "b"], "sections": list(insp.sections.all()),
         "problems": list(insp.problems.all()), "markers": markers, "sides": Side.choices,
+        "problem_checks": [r["check"] for r in rows if r["needs_item"]],
         "walk": patrols.open_patrol(user) if side else None,
     })
 

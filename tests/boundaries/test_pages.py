@@ -91,7 +91,9 @@ def test_the_report_renders_its_map_checks_problems_and_both_signatures(client, 
         lon, lat = east_of(m.geom, 3.0 if i == 1 else 0.0)
         c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="moved" if i == 1 else "intact", lon=lon, lat=lat)
         b.confirm_check(c, w["ins_a"])
-    b.add_problem(insp, w["ins_a"], description="002 号界桩移位 3 米，恢复原位", owner_side="a", due_date=date(2026, 10, 1))
+        if i == 1:
+            moved = c
+    b.add_problem(insp, w["ins_a"], description="002 号界桩移位 3 米，恢复原位", owner_side="a", due_date=date(2026, 10, 1), check=moved)
     b.transition(insp, "draft_report", w["ins_a"], report="一处界桩移位。")
     b.transition(insp, "sign", w["ins_a"])
     b.transition(insp, "sign", w["ins_b"])

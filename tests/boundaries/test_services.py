@@ -57,6 +57,19 @@ def test_a_two_party_inspection_runs_from_plan_to_filed(w):
                        ("sign", "signed"), ("file", "filed")]
 
 
+def test_a_marker_with_a_problem_needs_a_rectification_item_before_the_report(w):
+    insp = in_field(w)
+    check_all(w, insp)
+    m = w["markers"][2]
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="buried", notes="被土掩埋")
+    b.confirm_check(c, w["ins_a"])
+    with pytest.raises(InvalidTransition, match=m.number):
+        b.transition(insp, "draft_report", w["ins_b"], report="r")
+    b.add_problem(insp, w["ins_b"], description="清理掩土，露出界桩", owner_side="b", due_date=date(2026, 7, 1), check=c)
+    b.transition(insp, "draft_report", w["ins_b"], report="r")
+    assert insp.state == "drafted"
+
+
 def test_revise_sends_the_report_back_and_clears_signatures(w):
     insp = in_field(w)
     check_all(w, insp)

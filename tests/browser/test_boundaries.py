@@ -63,6 +63,14 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
         with desk.expect_navigation():
             desk.locator(".confirm-btn").first.click()
     assert desk.locator("tr[data-agreed='1']").count() == 3 and desk.locator(".confirm-btn").count() == 0
+    # 001 moved: a rectification item before the report (the form offers that check first).
+    assert desk.locator(f"tr[data-marker='{m1.number}'] .needs-item").count() == 1
+    desk.fill("#problem-form input[name=description]", "001 号界桩恢复原位")
+    desk.select_option("#problem-form select[name=owner_side]", "a")
+    desk.fill("#problem-form input[name=due_date]", "2026-09-30")
+    with desk.expect_navigation():
+        desk.click("#problem-form button")
+    assert desk.locator(".needs-item").count() == 0
     desk.fill("form[data-action=draft_report] textarea[name=report]", "001 号界桩向东移位约 3 米，其余完好。")
     with desk.expect_navigation():
         desk.click("form[data-action=draft_report] button")
@@ -89,6 +97,7 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     legend = frame.locator(".gg-legend").inner_text()
     assert "移位" in legend and "完好" in legend
     assert desk.locator(f"tr[data-marker='{m1.number}'] .displacement").inner_text() == "3.00"
+    assert "001 号界桩恢复原位" in desk.locator("#report-problems").inner_text()
     signoff = desk.locator("#report-signoff").inner_text()
     assert "长清区联检员" in signoff and "测试区联检员" in signoff
     screenshot(desk, "boundary_report_desktop")
