@@ -23,4 +23,5 @@ urlpatterns = [
     path("boundaries/inspections/<int:pk>/sections/", views.add_section, name="boundary_section"),
     path("boundaries/checks/<int:pk>/confirm/", views.confirm, name="boundary_confirm"),
     path("boundaries/problems/<int:pk>/done/", views.problem_done, name="boundary_problem_done"),
+    path("boundaries/photos/<int:pk>/", views.photo, name="boundary_photo"),
 ] + router.urls

@@ -28,7 +28,7 @@ from geogrid.patrols import services as patrols
 from geogrid.workflow.exceptions import WorkflowError
 
 from . import services as boundaries
-from .models import BoundaryDispute, BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, RectificationItem, Side
+from .models import BoundaryDispute, BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, MarkerPhoto, RectificationItem, Side
 
 CONDITION_COLOURS = {"intact": "#1a9850", "damaged": "#fdae61", "moved": "#d73027", "lost": "#7b3294", "buried": "#8c510a",
                      "other": "#4575b4", "unchecked": "#999999"}
@@ -244,6 +244,19 @@ def end_walk(request, pk):
         return refuse(request, exc.message, exc.status_code)
     messages.success(request, _("界桩巡查已结束"))
     return redirect("boundary_walk", pk)
+
+
+@login_required
+@require_GET
+def photo(request, pk):
+    """A photo of a check (for those who see its inspection) or of a marker (everyone signed in):
+    media leave the server only through their record's scope."""
+    from django.db.models import Q
+    from django.http import FileResponse
+
+    p = get_object_or_404(MarkerPhoto.objects.filter(
+        Q(marker__isnull=False) | Q(marker_check__inspection__in=boundaries.visible_inspections(request.user))), pk=pk)
+    return FileResponse(p.image.open("rb"), content_type="image/jpeg" if p.image.name.lower().endswith((".jpg", ".jpeg")) else None)
 
 
 # --- the report (print view) -------------------------------------------------------------------------

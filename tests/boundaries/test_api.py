@@ -170,3 +170,29 @@ def test_query_counts_do_not_grow(client, w, path):
     small = count()
     grow(w, 12)
     assert count() == small
+
+
+def test_a_check_with_photos_by_multipart_and_a_bad_photo_refused(client, w, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from geogrid.boundaries.models import MarkerPhoto
+    from tests.support.world import jpeg_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    insp = in_field(w)
+    m = w["markers"][0]
+    client.force_login(w["ins_b"])
+    bad = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    r = client.post(url(insp), {"marker": m.number, "condition": "damaged", "lon": m.geom.x, "lat": m.geom.y, "photos": [bad]})
+    assert r.status_code == 400 and "photos" in r.json()["fields"]
+    assert not MarkerCheck.objects.exists() and not MarkerPhoto.objects.exists()
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")
+    r = client.post(url(insp), {"marker": m.number, "condition": "damaged", "lon": m.geom.x, "lat": m.geom.y, "photos": [photo]})
+    assert r.status_code == 201, r.content
+    assert MarkerCheck.objects.get().photos.count() == 1
+    # The photo leaves the server through the inspection's scope only; the report links it.
+    p = MarkerPhoto.objects.get()
+    assert client.get(f"/boundaries/photos/{p.pk}/").status_code == 200
+    assert f"/boundaries/photos/{p.pk}/" in client.get(f"/boundaries/inspections/{insp.pk}/report/").content.decode()
+    client.force_login(w["m_a"])
+    assert client.get(f"/boundaries/photos/{p.pk}/").status_code == 404

@@ -60,15 +60,23 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var li = form.closest(".walk-item"), result = li.querySelector(".walk-result");
-      var body = { marker: form.dataset.marker, condition: form.condition.value, notes: form.notes.value, client_id: form.dataset.clientId || uuid() };
-      form.dataset.clientId = body.client_id;  // the same id if the user presses again
-      if (form.use_gps.checked && state.herePos) { body.lon = state.herePos[0]; body.lat = state.herePos[1]; body.crs = "WGS84"; }
+      var body = new FormData();
+      var clientId = form.dataset.clientId || uuid();
+      form.dataset.clientId = clientId;  // the same id if the user presses again
+      body.append("marker", form.dataset.marker);
+      body.append("condition", form.condition.value);
+      body.append("notes", form.notes.value);
+      body.append("client_id", clientId);
+      if (form.use_gps.checked && state.herePos) {
+        body.append("lon", state.herePos[0]); body.append("lat", state.herePos[1]); body.append("crs", "WGS84");
+      }
+      Array.prototype.forEach.call(form.photos.files || [], function (f) { body.append("photos", f); });
       var button = form.querySelector("button");
       button.disabled = true;
       fetch(config.checksUrl, {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": document.getElementById("csrf").value },
-        body: JSON.stringify(body),
+        headers: { Accept: "application/json", "X-CSRFToken": document.getElementById("csrf").value },
+        body: body,
       }).then(function (r) {
         return r.json().then(function (data) { return { ok: r.ok, data: data }; });
       }).then(function (res) {
