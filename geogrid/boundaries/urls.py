@@ -13,6 +13,7 @@ router.register("api/boundaries/checks", CheckViewSet, basename="boundary-check"
 urlpatterns = [
     path("boundaries/", views.index, name="boundaries"),
     path("boundaries/inspections/new/", views.plan, name="boundary_plan"),
+    path("boundaries/markers/import/", views.import_markers, name="boundary_import_markers"),
     path("boundaries/inspections/<int:pk>/", views.inspection, name="boundary_inspection"),
     path("boundaries/inspections/<int:pk>/act/", views.act, name="boundary_act"),
     path("boundaries/inspections/<int:pk>/walk/", views.walk, name="boundary_walk"),

@@ -88,6 +88,32 @@ def plan(request):
     return redirect("boundary_inspection", insp.pk)
 
 
+@login_required
+@require_POST
+def import_markers(request):
+    """Upload a marker table (CSV/XLSX) for a line of one's district; all or nothing, every bad row
+    listed on the page."""
+    from .importing import MarkerImportFailed
+    from .importing import import_markers as run_import
+
+    line = boundaries.inspector_lines(request.user).filter(pk=request.POST.get("line") or 0).first()
+    if line is None:
+        return refuse(request, _("只有界线双方的联检人员可以导入该界线的界桩"))
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请选择 CSV 或 XLSX 文件"))
+        return redirect("boundaries")
+    try:
+        r = run_import(upload, input_crs=request.POST.get("crs") or "CGCS2000", line_code=line.code, name=upload.name, actor=request.user)
+    except MarkerImportFailed as exc:
+        for row, field, msg in exc.errors[:50]:
+            messages.error(request, _("第 %(row)s 行 %(field)s：%(msg)s") % {"row": row, "field": field, "msg": msg})
+        messages.error(request, _("文件有误，未导入任何界桩"))
+        return redirect("boundaries")
+    messages.success(request, _("已导入 %(n)s 个界桩：新建 %(c)s，更新 %(u)s") % {"n": len(r.rows), "c": r.created, "u": r.updated})
+    return redirect("boundaries")
+
+
 def _checks_by_marker(insp):
     return {c.marker_id: c for c in insp.checks.all()}
 

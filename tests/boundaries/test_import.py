@@ -84,3 +84,19 @@ def test_a_file_without_coordinates_or_with_an_unknown_crs_is_refused(tmp_path, 
         import_markers(p)
     with pytest.raises(MarkerImportFailed, match="坐标系"):
         import_markers(p, input_crs="BD09")
+
+
+def test_inspectors_upload_a_table_on_the_boundaries_page(client, tmp_path, w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    code = w["line"].code
+    good = f"number,marker_type,lon,lat\n{code}040Q,single,116.70,36.55\n".encode()
+    bad = f"number,marker_type,lon,lat\n{code}041Q,single,116.70,36.55\n{code}42Q,single,116.70,36.55\n".encode()
+    client.force_login(w["m_a"])
+    assert client.post("/boundaries/markers/import/", {"line": w["line"].pk, "file": SimpleUploadedFile("m.csv", good)}).status_code == 403
+    client.force_login(w["ins_a"])
+    r = client.post("/boundaries/markers/import/", {"line": w["line"].pk, "crs": "CGCS2000", "file": SimpleUploadedFile("m.csv", bad)}, follow=True)
+    html = r.content.decode()
+    assert "第 3 行" in html and "未导入任何界桩" in html and not BoundaryMarker.objects.filter(number=f"{code}041Q").exists()
+    r = client.post("/boundaries/markers/import/", {"line": w["line"].pk, "crs": "WGS84", "file": SimpleUploadedFile("m.csv", good)}, follow=True)
+    assert "新建 1" in r.content.decode() and BoundaryMarker.objects.filter(number=f"{code}040Q").exists()
