@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -413,11 +413,16 @@ def lines_due(today=None, qs=None):
     return out
 
 
-def agreements_to_renew(today=None):
-    """[(agreement, days_left)] ending within GEOGRID_AGREEMENT_RENEWAL_DAYS or already ended."""
+def agreements_to_renew(today=None, lines=None):
+    """[(agreement, days_left)] ending within GEOGRID_AGREEMENT_RENEWAL_DAYS or already ended (of
+    these lines), unless a later agreement of the same line has been signed (renewed)."""
     today = today or timezone.localdate()
     limit = today + timedelta(days=settings.GEOGRID_AGREEMENT_RENEWAL_DAYS)
-    return [(a, (a.valid_until - today).days) for a in BoundaryAgreement.objects.filter(valid_until__lte=limit).select_related("line")]
+    qs = BoundaryAgreement.objects.filter(valid_until__lte=limit).exclude(
+        Exists(BoundaryAgreement.objects.filter(line=OuterRef("line"), valid_until__gt=limit)))
+    if lines is not None:
+        qs = qs.filter(line__in=lines)
+    return [(a, (a.valid_until - today).days) for a in qs.select_related("line").defer("line__geom")]
 
 
 def register_dispute(user, *, line, lon, lat, crs=None, parties, description, now=None):

@@ -50,13 +50,16 @@ def index(request):
     scope = scope_of(user)
     lines = list(boundaries.visible_lines(user).defer("geom").order_by("code"))
     inspections = list(boundaries.visible_inspections(user).select_related("line").defer("line__geom").order_by("-year", "line__code")[:50])
-    mine = {x.pk for x in boundaries.inspector_lines(user).only("pk")} if scope.boundary_district else set()
+    mine = {x.pk for x in lines if scope.boundary_side(x.side_a_code, x.side_b_code)}
+    # Due lines, renewals and disputes: of one's own lines (district admins: all of them).
+    ours = BoundaryLine.objects.all() if scope.everything else BoundaryLine.objects.filter(pk__in=mine)
+    shown = bool(mine) or scope.everything
     return render(request, "boundaries/index.html", {
         "lines": lines, "inspections": inspections, "plannable": [x for x in lines if x.pk in mine],
-        "due": boundaries.lines_due() if (mine or scope.everything) else [],
-        "renewals": boundaries.agreements_to_renew() if (mine or scope.everything) else [],
-        "disputes": list(BoundaryDispute.objects.select_related("line").defer("line__geom").exclude(state="resolved")[:50])
-        if (mine or scope.everything) else [],
+        "due": boundaries.lines_due(qs=ours) if shown else [],
+        "renewals": boundaries.agreements_to_renew(lines=ours) if shown else [],
+        "disputes": list(BoundaryDispute.objects.filter(line__in=ours).select_related("line").defer("line__geom")
+                         .exclude(state="resolved")[:50]) if shown else [],
         "inspector": bool(scope.boundary_district), "year": timezone.localdate().year,
     })
 

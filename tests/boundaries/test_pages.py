@@ -156,3 +156,30 @@ def test_an_open_marker_walk_leaves_the_patrol_and_home_pages_working(client, w)
     # One open patrol a person: a grid patrol waits until the walk has ended.
     from geogrid.patrols.models import Patrol
     assert Patrol.objects.filter(user=w["ins_b"], ended_at__isnull=True, grid__isnull=True).count() == 1
+
+
+def test_the_admin_pages_of_boundaries_open_for_a_superuser_and_scope_inspections(client, w):
+    from geogrid.accounts.models import User
+    from geogrid.boundaries.models import BoundaryDispute, MarkerPhoto, RectificationItem  # noqa: F401
+
+    insp = in_field(w)
+    m = w["markers"][0]
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="damaged", lon=m.geom.x, lat=m.geom.y)
+    b.add_problem(insp, w["ins_b"], description="修复", owner_side="b", due_date=date(2026, 9, 1), check=c)
+    a = BoundaryAgreement.objects.create(line=w["line"], title="协议", party_a_name="长清区", party_b_name="测试区",
+                                         signed_on=date(2021, 1, 1), valid_until=date(2026, 1, 1))
+    d = b.register_dispute(w["ins_b"], line=w["line"], lon=116.70, lat=36.55, parties="甲村、乙村", description="林地")
+    boss = User.objects.create_superuser("boss", "boss@example.cn", "pw-123456")
+    client.force_login(boss)
+    for path in ["jointinspection/", f"jointinspection/{insp.pk}/change/", "boundaryagreement/", f"boundaryagreement/{a.pk}/change/",
+                 "boundarydispute/", f"boundarydispute/{d.pk}/change/", "boundarymarker/", f"boundarymarker/{m.pk}/change/"]:
+        assert client.get(f"/admin/boundaries/{path}").status_code == 200, path
+    for who, n in (("ins_b", 1), ("ins_far", 0)):
+        w[who].is_staff = True
+        w[who].save()
+        from django.contrib.auth.models import Group, Permission
+        g = Group.objects.get(name="boundary_inspector")
+        g.permissions.set(Permission.objects.filter(content_type__app_label="boundaries"))
+        client.force_login(w[who])
+        html = client.get("/admin/boundaries/jointinspection/").content.decode()
+        assert html.count(f'href="/admin/boundaries/jointinspection/{insp.pk}/change/"') == n, who

@@ -223,6 +223,10 @@ def test_agreements_due_for_renewal(w, settings):
     with pytest.raises(IntegrityError), transaction.atomic():
         BoundaryAgreement.objects.create(line=w["line"], title="x", party_a_name="a", party_b_name="b", signed_on=date(2026, 1, 1),
                                          valid_until=date(2025, 1, 1))
+    # Renewed: a new agreement of the line ends later, the old one is no longer a reminder.
+    BoundaryAgreement.objects.create(line=w["line"], title="平安边界共建协议（续签）", party_a_name="长清区", party_b_name="测试区",
+                                     signed_on=date(2026, 6, 20), valid_until=date(2031, 6, 30))
+    assert b.agreements_to_renew(date(2026, 7, 2)) == []
 
 
 def test_disputes_are_registered_and_resolved_by_the_parties(w):

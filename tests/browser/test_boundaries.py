@@ -71,6 +71,7 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     with desk.expect_navigation():
         desk.click("#problem-form button")
     assert desk.locator(".needs-item").count() == 0
+    screenshot(desk, "boundary_inspection_desktop")
     desk.fill("form[data-action=draft_report] textarea[name=report]", "001 号界桩向东移位约 3 米，其余完好。")
     with desk.expect_navigation():
         desk.click("form[data-action=draft_report] button")
