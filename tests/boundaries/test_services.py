@@ -289,3 +289,18 @@ def test_marker_numbers_follow_the_configured_pattern(w, settings):
     validate_marker_number(f"JZ-{line}-07", line, "single")
     with pytest.raises(ValidationError):
         validate_marker_number(f"{line}001Q", line, "single")
+
+
+def test_the_boundary_due_command_lists_lines_and_agreements(w):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    BoundaryAgreement.objects.create(line=w["line"], title="平安边界共建协议", party_a_name="长清区", party_b_name="测试区",
+                                     signed_on=date(2021, 7, 1), valid_until=date(2026, 6, 30))
+    out = io.StringIO()
+    call_command("boundary_due", "--date", "2026-05-01", stdout=out)
+    text = out.getvalue()
+    assert f"overdue  {w['line'].code}" in text and "平安边界共建协议" in text and "1 line(s) overdue, 0 due this year, 1 agreement(s) to renew" in text
+    with pytest.raises(CommandError):
+        call_command("boundary_due", "--date", "May", stdout=out)
