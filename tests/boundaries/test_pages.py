@@ -171,6 +171,10 @@ def test_the_admin_pages_of_boundaries_open_for_a_superuser_and_scope_inspection
     d = b.register_dispute(w["ins_b"], line=w["line"], lon=116.70, lat=36.55, parties="甲村、乙村", description="林地")
     boss = User.objects.create_superuser("boss", "boss@example.cn", "pw-123456")
     client.force_login(boss)
+    walk = b.start_walk(insp, w["ins_b"])
+    for url in ("/admin/patrols/patrol/", f"/admin/patrols/patrol/{walk.pk}/change/"):
+        r = client.get(url)
+        assert r.status_code == 200 and m.number in r.content.decode() if "change" in url else r.status_code == 200
     for path in ["jointinspection/", f"jointinspection/{insp.pk}/change/", "boundaryagreement/", f"boundaryagreement/{a.pk}/change/",
                  "boundarydispute/", f"boundarydispute/{d.pk}/change/", "boundarymarker/", f"boundarymarker/{m.pk}/change/"]:
         assert client.get(f"/admin/boundaries/{path}").status_code == 200, path
