@@ -67,7 +67,9 @@
       body.append("condition", form.condition.value);
       body.append("notes", form.notes.value);
       body.append("client_id", clientId);
-      if (form.use_gps.checked && state.herePos) {
+      if (form.lon.value.trim() && form.lat.value.trim()) {  // typed coordinates win over the phone's fix
+        body.append("lon", form.lon.value.trim()); body.append("lat", form.lat.value.trim()); body.append("crs", form.crs.value);
+      } else if (form.use_gps.checked && state.herePos) {
         body.append("lon", state.herePos[0]); body.append("lat", state.herePos[1]); body.append("crs", "WGS84");
       }
       Array.prototype.forEach.call(form.photos.files || [], function (f) { body.append("photos", f); });
