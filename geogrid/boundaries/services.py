@@ -237,9 +237,12 @@ def measured_point(condition, lon, lat, crs):
         raise ValidationError({"lon": [_("请填写实测位置（界桩丢失或掩埋时可不填）")]})
     try:
         parsed = parse_input_crs(crs)
+    except CRSError as exc:
+        raise ValidationError({"crs": [str(exc)]})
+    try:
         return point_to_storage(lon, lat, crs), ("gcj02" if parsed == "gcj02" else f"EPSG:{parsed}")
     except CRSError as exc:
-        raise ValidationError({"crs" if "坐标系" in str(exc) else "lon": [str(exc)]})
+        raise ValidationError({"lon": [str(exc)]})
 
 
 def record_check(inspection, user, *, marker, condition, lon=None, lat=None, crs=None, notes="", photos=(), client_id=None, now=None):
