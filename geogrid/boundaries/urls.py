@@ -25,4 +25,5 @@ urlpatterns = [
     path("boundaries/checks/<int:pk>/confirm/", views.confirm, name="boundary_confirm"),
     path("boundaries/problems/<int:pk>/done/", views.problem_done, name="boundary_problem_done"),
     path("boundaries/photos/<int:pk>/", views.photo, name="boundary_photo"),
+    path("boundaries/agreements/<int:pk>/document/", views.agreement_document, name="boundary_agreement_document"),
 ] + router.urls

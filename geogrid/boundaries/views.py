@@ -28,7 +28,7 @@ from geogrid.patrols import services as patrols
 from geogrid.workflow.exceptions import WorkflowError
 
 from . import services as boundaries
-from .models import BoundaryDispute, BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, MarkerPhoto, RectificationItem, Side
+from .models import BoundaryAgreement, BoundaryDispute, BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, MarkerPhoto, RectificationItem, Side
 
 CONDITION_COLOURS = {"intact": "#1a9850", "damaged": "#fdae61", "moved": "#d73027", "lost": "#7b3294", "buried": "#8c510a",
                      "other": "#4575b4", "unchecked": "#999999"}
@@ -286,6 +286,19 @@ def photo(request, pk):
     p = get_object_or_404(MarkerPhoto.objects.filter(
         Q(marker__isnull=False) | Q(marker_check__inspection__in=boundaries.visible_inspections(request.user))), pk=pk)
     return FileResponse(p.image.open("rb"), content_type="image/jpeg" if p.image.name.lower().endswith((".jpg", ".jpeg")) else None)
+
+
+@login_required
+@require_GET
+def agreement_document(request, pk):
+    """The signed agreement's document, for the inspectors of the line's parties and district admins."""
+    from django.http import FileResponse
+
+    scope = scope_of(request.user)
+    a = get_object_or_404(BoundaryAgreement.objects.select_related("line").defer("line__geom"), pk=pk)
+    if not (scope.everything or scope.boundary_side(a.line.side_a_code, a.line.side_b_code)) or not a.document:
+        raise Http404
+    return FileResponse(a.document.open("rb"), as_attachment=True, filename=a.document.name.rsplit("/", 1)[-1])
 
 
 # --- the report (print view) -------------------------------------------------------------------------

@@ -187,3 +187,20 @@ def test_the_admin_pages_of_boundaries_open_for_a_superuser_and_scope_inspection
         client.force_login(w[who])
         html = client.get("/admin/boundaries/jointinspection/").content.decode()
         assert html.count(f'href="/admin/boundaries/jointinspection/{insp.pk}/change/"') == n, who
+
+
+def test_an_agreement_document_is_for_the_parties(client, w, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    a = BoundaryAgreement(line=w["line"], title="平安边界共建协议", party_a_name="长清区", party_b_name="测试区",
+                          signed_on=date(2021, 1, 1), valid_until=date.today())
+    a.document.save("协议.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    for who, status in (("ins_a", 200), ("ins_b", 200), ("da", 200), ("ins_far", 404), ("m_a", 404)):
+        client.force_login(w[who])
+        r = client.get(f"/boundaries/agreements/{a.pk}/document/")
+        assert r.status_code == status, who
+        if status == 200:
+            assert b"".join(r.streaming_content) == b"%PDF-1.4 test"
+    client.force_login(w["ins_a"])
+    assert f"/boundaries/agreements/{a.pk}/document/" in client.get("/boundaries/").content.decode()
