@@ -11,7 +11,7 @@ from geogrid.accounts.scope import scope_of
 
 from .models import (BoundaryAgreement, BoundaryDispute, BoundaryLine, BoundaryMarker, InspectionMember, JointInspection, MarkerCheck,
                      MarkerPhoto, RectificationItem)
-from .services import visible_inspections
+from .services import inspector_lines, visible_inspections
 
 
 class MarkerPhotoInline(admin.TabularInline):
@@ -82,6 +82,12 @@ class _PartyAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._party(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # New rows only on one's own lines (district admins and superusers: any line).
+        if db_field.name == "line" and not scope_of(request.user).everything:
+            kwargs["queryset"] = inspector_lines(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._party(request, obj)

@@ -204,3 +204,23 @@ def test_an_agreement_document_is_for_the_parties(client, w, settings, tmp_path)
             assert b"".join(r.streaming_content) == b"%PDF-1.4 test"
     client.force_login(w["ins_a"])
     assert f"/boundaries/agreements/{a.pk}/document/" in client.get("/boundaries/").content.decode()
+
+
+def test_inspectors_register_disputes_in_the_admin_on_their_own_lines_only(client, w):
+    from django.contrib.auth.models import Group, Permission
+
+    from geogrid.boundaries.models import BoundaryDispute, BoundaryLine
+
+    other = BoundaryLine.objects.create(code="370124370199", name="平阴县—某县界线", side_a_code="370124000000", side_a_name="平阴县",
+                                        side_b_code="370199000000", side_b_name="某县", geom=w["line"].geom)
+    Group.objects.get(name="boundary_inspector").permissions.set(Permission.objects.filter(content_type__app_label="boundaries"))
+    w["ins_b"].is_staff = True
+    w["ins_b"].save()
+    client.force_login(w["ins_b"])
+    form = {"parties": "甲村、乙村", "description": "林地管护范围", "state": "open", "reported_at_0": "2026-05-01", "reported_at_1": "10:00:00",
+            "geom": '{"type": "Point", "coordinates": [116.70, 36.55]}'}
+    r = client.post("/admin/boundaries/boundarydispute/add/", form | {"line": other.pk})
+    assert r.status_code == 200 and not BoundaryDispute.objects.exists()  # not a choice for this inspector
+    r = client.post("/admin/boundaries/boundarydispute/add/", form | {"line": w["line"].pk})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert BoundaryDispute.objects.get().line == w["line"]
