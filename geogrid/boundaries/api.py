@@ -74,6 +74,16 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             crs=d.get("crs") or None, notes=d.get("notes", ""), photos=request.FILES.getlist("photos"), client_id=d.get("client_id") or None)
         return Response(s.CheckSerializer(check).data, status=201 if created else 200)
 
+    @extend_schema(summary=_("记录界线段：方位物与界线辨认（同一段再次记录即更新）"), request=s.SectionCreateSerializer,
+                   responses={201: s.SectionSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @action(detail=True, methods=["post"])
+    def sections(self, request, pk=None):
+        inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
+        ser = s.SectionCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        section = boundaries.record_section(inspection, request.user, **ser.validated_data)
+        return Response(s.SectionSerializer(section).data, status=201)
+
     @extend_schema(summary=_("联检流程操作（start_fieldwork / draft_report / sign / revise / file）"), request=s.TransitionSerializer,
                    responses={200: s.InspectionSerializer, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody})
     @action(detail=True, methods=["post"])

@@ -3,7 +3,7 @@ Positions go out as lon/lat (CGCS2000 ≈ WGS84 at this accuracy, as in geo.crs)
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from .models import BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck
+from .models import BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, SectionRecord
 
 
 def lonlat(geom):
@@ -87,3 +87,23 @@ class TransitionSerializer(serializers.Serializer):
     action = serializers.CharField()
     note = serializers.CharField(required=False, allow_blank=True)
     report = serializers.CharField(required=False, allow_blank=True)
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    from_marker = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    to_marker = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = SectionRecord
+        fields = ["id", "inspection", "from_marker", "to_marker", "references_complete", "references_notes", "identifiable", "notes", "side",
+                  "recorded_by", "recorded_at"]
+
+
+class SectionCreateSerializer(serializers.Serializer):
+    from_marker = serializers.CharField(help_text=gettext_lazy("起始界桩编号"))
+    to_marker = serializers.CharField(help_text=gettext_lazy("终止界桩编号"))
+    references_complete = serializers.BooleanField(help_text=gettext_lazy("方位物完好"))
+    references_notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    identifiable = serializers.BooleanField(help_text=gettext_lazy("界线清晰可辨"))
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)

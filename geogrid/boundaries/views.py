@@ -233,9 +233,11 @@ def walk(request, pk):
     items = []
     for i, m in enumerate(markers, start=1):
         c = checks.get(m.pk)
-        items.append({"i": i, "marker": m, "check": c, "editable": c is None or c.side == side})
+        items.append({"i": i, "marker": m, "check": c, "editable": c is None or c.side == side,
+                      "next": markers[i] if i < len(markers) else None})
     config = {
         "checksUrl": reverse("boundary-inspection-checks", args=[insp.pk]),
+        "sectionsUrl": reverse("boundary-inspection-sections", args=[insp.pk]),
         "line": collection([feature(insp.line.geom, kind="line", name=insp.line.name, code=insp.line.code)]),
         "markers": [{"number": m.number, "lon": round(m.geom.x, 7), "lat": round(m.geom.y, 7),
                      "condition": checks[m.pk].condition if m.pk in checks else None} for m in markers],

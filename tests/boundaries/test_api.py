@@ -196,3 +196,21 @@ def test_a_check_with_photos_by_multipart_and_a_bad_photo_refused(client, w, set
     assert f"/boundaries/photos/{p.pk}/" in client.get(f"/boundaries/inspections/{insp.pk}/report/").content.decode()
     client.force_login(w["m_a"])
     assert client.get(f"/boundaries/photos/{p.pk}/").status_code == 404
+
+
+def test_sections_through_the_api(client, w):
+    insp = in_field(w)
+    m1, m2 = w["markers"][:2]
+    client.force_login(w["ins_a"])
+    u = f"/api/boundaries/inspections/{insp.pk}/sections/"
+    r = client.post(u, {"from_marker": m1.number, "to_marker": m2.number, "references_complete": False, "identifiable": True,
+                        "references_notes": "3 号电杆已拆除"}, content_type="application/json")
+    assert r.status_code == 201 and r.json()["side"] == "a" and r.json()["references_complete"] is False
+    r = client.post(u, {"from_marker": m1.number, "to_marker": m1.number, "references_complete": True, "identifiable": True},
+                    content_type="application/json")
+    assert r.status_code == 400
+    client.force_login(w["ins_far"])
+    assert client.post(u, {"from_marker": m1.number, "to_marker": m2.number, "references_complete": True, "identifiable": True},
+                       content_type="application/json").status_code == 404
+    assert insp.sections.count() == 1
+    assert "/api/boundaries/inspections/{id}/sections/" in client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]

@@ -53,6 +53,12 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     it.locator("button[type=submit]").click()
     phone.wait_for_function(f"document.querySelector(\".walk-item[data-marker='{m3.number}']\").classList.contains('done')", timeout=15000)
     assert float(it.get_attribute("data-displacement")) == pytest.approx(2.0, abs=0.05)
+    # The section between 001 and 002: a reference object is gone.
+    sec = phone.locator(f".walk-section[data-from='{m1.number}']")
+    sec.locator("input[name=references_complete]").uncheck()
+    sec.locator("input[name=references_notes]").fill("方位物 3 号电杆已拆除")
+    sec.locator("button").click()
+    phone.wait_for_function(f"document.querySelector(\".walk-section[data-from='{m1.number}']\").classList.contains('done')", timeout=15000)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "boundary_walk_phone")
     assert MarkerCheck.objects.count() == 3 and MarkerCheck.objects.get(marker=m1).displacement_m == pytest.approx(3.0, abs=0.05)
@@ -107,6 +113,7 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     assert "移位" in legend and "完好" in legend
     assert desk.locator(f"tr[data-marker='{m1.number}'] .displacement").inner_text() == "3.00"
     assert "001 号界桩恢复原位" in desk.locator("#report-problems").inner_text()
+    assert "方位物 3 号电杆已拆除" in desk.locator("#report-sections").inner_text()
     signoff = desk.locator("#report-signoff").inner_text()
     assert "长清区联检员" in signoff and "测试区联检员" in signoff
     screenshot(desk, "boundary_report_desktop")

@@ -97,4 +97,22 @@
       });
     });
   });
+
+  document.querySelectorAll(".section-form").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var li = form.closest(".walk-section"), result = form.querySelector(".section-result");
+      fetch(config.sectionsUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": document.getElementById("csrf").value },
+        body: JSON.stringify({ from_marker: li.dataset.from, to_marker: li.dataset.to, references_complete: form.references_complete.checked,
+                               identifiable: form.identifiable.checked, references_notes: form.references_notes.value }),
+      }).then(function (r) {
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      }).then(function (res) {
+        result.textContent = res.ok ? T.savedNoPos : fmt(T.failed, res.data.error || JSON.stringify(res.data));
+        if (res.ok) li.classList.add("done");
+      }).catch(function (err) { result.textContent = fmt(T.failed, err.message); });
+    });
+  });
 })();
