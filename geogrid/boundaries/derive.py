@@ -34,7 +34,8 @@ def common_boundary(area_a, area_b, tolerance_m=1.0):
     share an edge within the tolerance)."""
     if tolerance_m < 0:
         raise ValidationError({"tolerance": [_("容差不能为负数")]})
-    lon = (area_a.geom.extent[0] + area_b.geom.extent[2]) / 2
+    ea, eb = area_a.geom.extent, area_b.geom.extent
+    lon = (min(ea[0], eb[0]) + max(ea[2], eb[2])) / 2  # the zone of the pair's middle
     with connection.cursor() as cur:
         cur.execute(DERIVE_SQL, {"a": area_a.pk, "b": area_b.pk, "gk": gk3_epsg(lon), "tol": float(tolerance_m)})
         row = cur.fetchone()
