@@ -303,6 +303,48 @@ def agreement_document(request, pk):
     return FileResponse(a.document.open("rb"), as_attachment=True, filename=a.document.name.rsplit("/", 1)[-1])
 
 
+@login_required
+@require_GET
+def record_table(request, pk):
+    """联检记录表: the checks of an inspection as an XLSX sheet for the archive (one row a marker)."""
+    import io
+
+    from django.http import HttpResponse
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    insp = _get_inspection(request, pk)
+    checks = _checks_by_marker(insp)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("联检记录表")
+    ws.append([str(insp)])
+    ws["A1"].font = Font(bold=True)
+    heads = [_("序号"), _("界桩编号"), _("类型"), _("登记经度"), _("登记纬度"), _("现状"), _("实测经度"), _("实测纬度"), _("偏移（米）"),
+             _("备注"), _("录入方"), _("甲方确认人"), _("乙方确认人")]
+    ws.append(heads)
+    for c in ws[2]:
+        c.font = Font(bold=True)
+
+    def text(v):  # a cell never starts a formula
+        v = "" if v is None else str(v)
+        return "'" + v if v[:1] in ("=", "+", "-", "@") else v
+
+    for i, m in enumerate(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"), start=1):
+        c = checks.get(m.pk)
+        ws.append([i, m.number, str(m.get_marker_type_display()), round(m.geom.x, 7), round(m.geom.y, 7),
+                   str(c.get_condition_display()) if c else str(_("未检查")),
+                   round(c.geom.x, 7) if c and c.geom else None, round(c.geom.y, 7) if c and c.geom else None,
+                   round(c.displacement_m, 2) if c and c.displacement_m is not None else None, text(c.notes) if c else "",
+                   insp.party_name(c.side) if c else "", text(c.confirmed_a_by) if c and c.confirmed_a_by else "",
+                   text(c.confirmed_b_by) if c and c.confirmed_b_by else ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="inspection-{insp.line.code}-{insp.year}.xlsx"'
+    return response
+
+
 # --- the report (print view) -------------------------------------------------------------------------
 def report_map(insp, markers, checks):
     """The standalone folium map of the report (layers.maps): the line and every marker coloured

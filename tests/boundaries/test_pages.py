@@ -224,3 +224,26 @@ def test_inspectors_register_disputes_in_the_admin_on_their_own_lines_only(clien
     r = client.post("/admin/boundaries/boundarydispute/add/", form | {"line": w["line"].pk})
     assert r.status_code == 302, r.content.decode()[:2000]
     assert BoundaryDispute.objects.get().line == w["line"]
+
+
+def test_the_record_table_is_an_xlsx_of_every_marker(client, w):
+    import io
+
+    from openpyxl import load_workbook
+
+    insp = in_field(w)
+    m1 = w["markers"][0]
+    lon, lat = east_of(m1.geom, 3.0)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m1.number, condition="moved", lon=lon, lat=lat, notes="=HYPERLINK(1)")
+    b.confirm_check(c, w["ins_a"])
+    client.force_login(w["ins_a"])
+    r = client.get(f"/boundaries/inspections/{insp.pk}/record.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert rows[1][:2] == ("序号", "界桩编号") and len(rows) == 2 + len(w["markers"])
+    first = rows[2]
+    assert first[1] == m1.number and first[5] == "移位" and first[8] == pytest.approx(3.0, abs=0.05)
+    assert first[9] == "'=HYPERLINK(1)" and first[11] == "长清区联检员" and first[12] == "测试区联检员"
+    assert rows[3][5] == "未检查"
+    client.force_login(w["m_a"])
+    assert client.get(f"/boundaries/inspections/{insp.pk}/record.xlsx").status_code == 404
