@@ -127,7 +127,7 @@ def grow(w, insp, n):
 
 
 @pytest.mark.parametrize("path", ["/boundaries/", "/boundaries/inspections/{id}/", "/boundaries/inspections/{id}/walk/",
-                                  "/boundaries/inspections/{id}/report/"])
+                                  "/boundaries/inspections/{id}/report/", "/boundaries/inspections/{id}/record.xlsx"])
 def test_pages_run_a_fixed_number_of_queries(client, w, path):
     insp = in_field(w)
     client.force_login(w["ins_b"])
