@@ -151,7 +151,8 @@ def test_an_open_marker_walk_leaves_the_patrol_and_home_pages_working(client, w)
     insp = in_field(w)
     b.start_walk(insp, w["ins_b"])
     client.force_login(w["ins_b"])
-    assert client.get("/patrols/").status_code == 200
+    r = client.get("/patrols/")
+    assert r.status_code == 200 and "正在巡查：界桩巡查：2026 长清区—测试区界线" in r.content.decode()
     assert client.get("/").status_code == 200
     # One open patrol a person: a grid patrol waits until the walk has ended.
     from geogrid.patrols.models import Patrol
