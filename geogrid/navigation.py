@@ -43,6 +43,7 @@ LINKS = [
     Link("placename_queue", _("待命名道路"), "placename_queue", (Role.PLACENAME_STAFF,)),
     Link("placename_signs", _("路名牌"), "placename_signs", (Role.PLACENAME_STAFF,)),
     Link("placename_buildings", _("小区楼宇名称"), "placename_buildings", (Role.PLACENAME_STAFF,)),
+    Link("boundaries", _("界线联检"), "boundaries", (Role.BOUNDARY_INSPECTOR,)),
     Link("admin", _("管理后台"), "admin:index", staff_only=True),
     # What place-name staff and boundary inspectors open until their own workflow pages exist.
     Link("roads", _("道路"), "admin:placenames_road_changelist", (Role.PLACENAME_STAFF,), ADMIN, True),

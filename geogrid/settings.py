@@ -274,3 +274,10 @@ GEOGRID_PLACENAME_BUILT_UP_AREA = [c for c in os.environ.get("GEOGRID_PLACENAME_
 GEOGRID_PLACENAME_SIGN_REPAIR_DAYS = 15  # a sign repair order is due this many days after dispatch (local practice)
 GEOGRID_PLACENAME_SIGN_ACCEPT_DAYS = 5
 GEOGRID_PLACENAME_OPINION_DAYS = 10  # the bureau answers the housing department within this many days (local practice)
+
+# Boundaries (#11): marker numbers ({line} is the line code; default line code + 3-digit sequence +
+# type letter, STANDARDS: county numbering unverified), the joint-inspection interval (条例 Art. 12:
+# every 5 years) and how long before an agreement ends its renewal is due.
+GEOGRID_MARKER_NUMBER_PATTERN = r"^{line}\d{{3}}[QABCDE]$"
+GEOGRID_BOUNDARY_INSPECTION_YEARS = 5
+GEOGRID_AGREEMENT_RENEWAL_DAYS = 90

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("geogrid.facilities.urls")),
     path("", include("geogrid.care.urls")),
     path("", include("geogrid.placenames.urls")),
+    path("", include("geogrid.boundaries.urls")),
     path("", include("layers.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

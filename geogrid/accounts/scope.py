@@ -11,9 +11,12 @@ statistics, Open311, exports and the admin. An app says only how its records rea
   [start_date, end_date] contains it, matched by grid CODE so redrawn grid versions keep their records;
 - a department user (部门工作人员 with User.department) sees what was passed to their department
   (the app says which rows: an incident's department);
-- everyone sees what they did themselves (the app adds that: reporter, assignee, patroller).
+- everyone sees what they did themselves (the app adds that: reporter, assignee, patroller);
 - personal data of a grid (care subjects) only to the people responsible for it (responsible_q):
-  its team (or its level-4 parent's) and the community/street staff above it, not the district.
+  its team (or its level-4 parent's) and the community/street staff above it, not the district;
+- a boundary inspector (界线联检人员) acts for the district their area lies in: on the lines, and the
+  inspections of lines, whose one side is that district (`boundary_side`, `boundary_q`); everyone
+  else reads lines and markers only (district admins read inspections too).
 
 A user's roles, area and grids are read once per user object — once per request — and kept on
 it; any change to memberships, groups or users makes every kept scope stale (a generation counter).
@@ -113,6 +116,36 @@ class Scope:
         if self.user.is_superuser or Role.PLACENAME_STAFF.value in self.roles:
             return "edit"
         return "view" if Role.DISTRICT_ADMIN.value in self.roles else None
+
+    @cached_property
+    def boundary_district(self):
+        """The 12-digit code of the district a boundary inspector acts for (the district of their
+        area: its first 6 digits), or None (not an inspector, or no area)."""
+        if not self.authenticated or Role.BOUNDARY_INSPECTOR.value not in self.roles or self.user.area_id is None:
+            return None
+        if "area" in self.user._state.fields_cache:
+            code = self.user.area.code
+        else:
+            code = apps.get_model("grids", "AdminArea").objects.filter(pk=self.user.area_id).values_list("code", flat=True).first()
+        return f"{code[:6]}000000" if code else None
+
+    def boundary_side(self, side_a_code, side_b_code):
+        """"a" or "b": the side of a boundary (line or inspection, by its two district codes) this
+        inspector acts for; None when the user is no inspector of either side."""
+        d = self.boundary_district
+        if d is None:
+            return None
+        return "a" if side_a_code == d else "b" if side_b_code == d else None
+
+    def boundary_q(self, side_a="side_a_code", side_b="side_b_code"):
+        """Q of the boundary rows (lines, inspections…) one of whose sides is the inspector's
+        district; Q() for those who read every inspection (district admins); None for the rest."""
+        if self.everything:
+            return Q()
+        d = self.boundary_district
+        if d is None:
+            return None
+        return Q(**{side_a: d}) | Q(**{side_b: d})
 
     # -- as queries -------------------------------------------------------------------------
     def area_q(self, community, street=None):

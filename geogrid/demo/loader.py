@@ -31,6 +31,7 @@ from geogrid.accounts.management.groups import create_roles
 from geogrid.accounts.departments import seed_departments
 from geogrid.accounts.models import Department, User
 from geogrid.accounts.roles import Role
+from geogrid.boundaries import demo as boundary_demo
 from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
 from geogrid.care.demo import load_care_demo
 from geogrid.facilities.demo import load_demo_facilities
@@ -466,12 +467,17 @@ def load_demo(data_dir=DATA_DIR, stdout=None, progress=None):
         areas = {a.code: a for a in AdminArea.objects.filter(code__startswith=DISTRICT_CODE[:6])}
         result.counts[_("道路")] = load_roads(data_dir, areas)
         result.counts[_("路名牌")] = load_signs(data_dir)
+        neighbours, n = boundary_demo.load_neighbours(data_dir)  # the other party of a line (boundaries)
+        areas.update(neighbours)
+        result.counts[_("邻区")] = Count(created=n, unchanged=1 - n)
         result.counts[_("界线")], result.counts[_("界桩")] = load_boundaries(data_dir, areas)
         result.counts[_("民政设施")] = load_facilities(data_dir, areas)
         result.counts[_("用户")], result.counts[_("网格成员（4+N）")] = load_people(data_dir, areas)
         result.counts[_("演示事件")] = seed_incidents(data_dir)
         result.counts[_("关爱对象")] = load_care(data_dir)
         result.counts[_("道路命名申请")] = Count(*load_naming_demo())
+        n = boundary_demo.load_inspection_demo(DEMO_PASSWORD)
+        result.counts[_("界线联检")] = Count(created=n, unchanged=int(not n))
     for model in (AdminArea, Grid, GridMember, User, Road, RoadSign, BoundaryLine, BoundaryMarker, Facility, Incident, Notification):
         result.totals[str(model._meta.verbose_name)] = model.objects.count()
     result.elapsed_s = time.monotonic() - started
@@ -496,7 +502,7 @@ START_PAGES = {
     Role.STREET_DISPATCHER: ["/incidents/", "/stats/"],
     Role.DISTRICT_ADMIN: ["/incidents/", "/stats/"],
     Role.PLACENAME_STAFF: ["/placenames/", "/placenames/queue/", "/map/"],
-    Role.BOUNDARY_INSPECTOR: ["/map/"],
+    Role.BOUNDARY_INSPECTOR: ["/boundaries/", "/map/"],
     Role.DEPARTMENT_STAFF: ["/incidents/", "/notifications/"],
 }
 

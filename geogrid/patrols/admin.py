@@ -5,8 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from geogrid.accounts.admin_scope import ReadOnlyAdmin, ScopedAdmin
 
-from .models import Patrol
+from .models import Patrol, PatrolTarget
 from .services import visible_patrols
+
+
+class PatrolTargetInline(ReadOnlyAdmin, admin.TabularInline):
+    """The targets of a patrol of targets (boundary markers, road signs…), in order."""
+
+    model = PatrolTarget
+    fields = ("order", "label", "target_type", "visited_at")
 
 
 @admin.register(Patrol)
@@ -17,6 +24,7 @@ class PatrolAdmin(ReadOnlyAdmin, ScopedAdmin, admin.ModelAdmin):
     search_fields = ("grid__code", "grid__name", "user__username", "user__full_name")
     fields = ("grid", "user", "started_at", "ended_at", "length_m", "track_points", "note")
     readonly_fields = fields
+    inlines = [PatrolTargetInline]
 
     def scope_queryset(self, request, qs):
         return qs & visible_patrols(request.user)

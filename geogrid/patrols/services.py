@@ -1,6 +1,7 @@
 """Patrols (巡查): a grid member starts and ends a patrol of their grid, optionally with a GPS
 track. Findings are reported as incidents (incidents.services.report_finding): this app knows
 nothing of incidents beyond the `findings` relation."""
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import GEOSException, LineString
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from geogrid.geo.crs import CRSError, parse_input_crs, to_storage
 from geogrid.geo.measure import length_m
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 
-from .models import Patrol
+from .models import Patrol, PatrolTarget
 
 
 def on_duty_in(user, grid):
@@ -34,6 +35,41 @@ def start_patrol(user, grid, *, now=None, note=""):
     except IntegrityError:
         raise InvalidTransition(_("您有一次巡查尚未结束，请先结束"), action="start_patrol")
     return patrol
+
+
+def start_target_patrol(user, targets, *, now=None, note=""):
+    """A patrol of a list of targets (any model instances, visited in this order): boundary markers of
+    an inspection, road signs… The calling app has checked, by its own scope rule, that the user may
+    patrol them; this app knows only that they are rows of some model."""
+    if not (user and user.is_authenticated):
+        raise TransitionForbidden(_("请先登录"), action="start_patrol")
+    targets = list(targets)
+    if not targets:
+        raise ValidationError({"targets": [_("巡查目标不能为空")]})
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            patrol = Patrol.objects.create(user=user, grid=None, started_at=now, note=note or "")
+            types = ContentType.objects.get_for_models(*{type(t) for t in targets})
+            PatrolTarget.objects.bulk_create([
+                PatrolTarget(patrol=patrol, target_type=types[type(t)], target_id=t.pk, order=i, label=str(t)[:100])
+                for i, t in enumerate(targets)])
+            record(patrol, "start_patrol", actor=user, at=now, targets=len(targets))
+    except IntegrityError:
+        raise InvalidTransition(_("您有一次巡查尚未结束，请先结束"), action="start_patrol")
+    return patrol
+
+
+def visit_target(patrol, obj, *, now=None):
+    """Mark obj visited in the patrol (the first visit counts); False when it is not a target."""
+    ct = ContentType.objects.get_for_model(type(obj))
+    return bool(PatrolTarget.objects.filter(patrol=patrol, target_type=ct, target_id=obj.pk, visited_at__isnull=True)
+                .update(visited_at=now or timezone.now()))
+
+
+def targets_of(patrol):
+    """The patrol's targets in order, each with .target_type."""
+    return list(patrol.targets.select_related("target_type").order_by("order", "id"))
 
 
 # A point every 5 s for a 12-hour shift is 8 640; more is a client fault, and a 70 000-point line

@@ -76,7 +76,7 @@ def render_page(request, *, error=None, status=200):
     user = request.user
     patrol = patrols.open_patrol(user)
     grids = list(patrollable_grids(user))
-    shown = [patrol.grid] if patrol else grids
+    shown = ([patrol.grid] if patrol.grid_id else []) if patrol else grids
     config = {
         "patrol": None,
         "grids": {"type": "FeatureCollection", "features": [feature(g.geom, kind="grid", name=g.name, code=g.code) for g in shown]},
@@ -88,7 +88,7 @@ def render_page(request, *, error=None, status=200):
                  "meters": _("米"), "km": _("公里"), "here": _("当前位置")},
     }
     if patrol:
-        config["patrol"] = {"id": patrol.pk, "grid": patrol.grid.code,
+        config["patrol"] = {"id": patrol.pk, "grid": patrol.grid.code if patrol.grid_id else "",
                             "elapsed": max(0, int((timezone.now() - patrol.started_at).total_seconds())),
                             "reportUrl": reverse("incident_report") + f"?patrol={patrol.pk}"}
     return render(request, "patrols/patrols.html", {
@@ -137,7 +137,7 @@ def end(request, pk):
     except ValidationError as exc:
         return render_page(request, error=_("未能结束巡查：%(why)s") % {"why": "；".join(exc.messages)}, status=400)
     messages.success(request, _("巡查已结束：%(grid)s，轨迹 %(length)s，发现问题 %(n)s 件") % {
-        "grid": patrol.grid.name, "length": length_label(patrol.length_m), "n": patrol.findings.count()})
+        "grid": patrol.grid.name if patrol.grid_id else str(patrol), "length": length_label(patrol.length_m), "n": patrol.findings.count()})
     return redirect("patrols")
 
 
@@ -165,7 +165,7 @@ def staff_page(request):
         p.length_label = length_label(p.length_m) if p.ended_at else ""
         p.duration_label = duration_label(((p.ended_at or now) - p.started_at).total_seconds())
         if p.track:
-            tracks.append(feature(p.track, id=p.pk, grid=p.grid.name, code=p.grid.code, member=str(p.user),
+            tracks.append(feature(p.track, id=p.pk, grid=p.grid.name if p.grid_id else "", code=p.grid.code if p.grid_id else "", member=str(p.user),
                                   started=timezone.localtime(p.started_at).strftime("%Y-%m-%d %H:%M"), length=p.length_label,
                                   findings=p.findings_n))
     params = request.GET.copy()

@@ -13,7 +13,7 @@ BELOW = {
     "accounts": FOUNDATION,
     "grids": FOUNDATION | {"accounts", "layers"},
     "placenames": FOUNDATION | {"accounts", "layers", "grids"},
-    "boundaries": FOUNDATION | {"accounts", "layers", "grids"},
+    "boundaries": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
     "facilities": FOUNDATION | {"accounts", "layers", "grids"},
     "patrols": FOUNDATION | {"accounts", "layers", "grids"},
     "incidents": FOUNDATION | {"accounts", "layers", "grids", "patrols"},

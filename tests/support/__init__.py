@@ -33,7 +33,7 @@ def box(x0, y0, x1, y1, srid=4490):
 # The screenshots the README shows (docs/screenshots/, rewritten by every browser run).
 README_SHOTS = {"home_grid_member_phone", "incident_report_phone", "incident_detail_actions_phone", "patrol_live_phone",
                 "home_staff_desktop", "incident_console_desktop", "stats_district", "map",
-                "care_my_visits_phone", "care_due_staff_desktop"}
+                "care_my_visits_phone", "care_due_staff_desktop", "boundary_walk_phone", "boundary_report_desktop"}
 DOCS_SHOTS = REPO / "docs" / "screenshots"
 
 
