@@ -15,15 +15,18 @@ from django.utils import timezone
 from PIL import Image
 
 from geogrid.audit.models import AuditEvent
-from geogrid.grids.models import AdminArea
 from geogrid.patrols.models import Patrol, PatrolTarget
 from geogrid.placenames import signpatrol, signrepair
 from geogrid.placenames.models import RoadSign, SignInspection, SignRepair
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 from tests.placenames.builders import town, user
-from tests.support import box
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # photos of these tests go nowhere shared
 
 
 def sign(road, code, x, condition="good"):
