@@ -271,7 +271,7 @@ def signs(request):
     """路名牌 inventory on a map, coloured by condition; signs whose text is not their road's
     standard name flagged; open repair orders with their actions; yearly figures."""
     from . import signrepair
-    from .models import RoadSign, SignRepair
+    from .models import RoadSign, SignInspection, SignRepair
 
     if (no := gate(request)) is not None:
         return no
@@ -313,6 +313,7 @@ def signs(request):
         "signs": rows, "conditions": [{"code": c, "label": lbl, "n": by_condition.get(c, 0), "colour": SIGN_COLOURS[c]} for c, lbl in RoadSign.Condition.choices],
         "condition": condition, "mismatch_only": request.GET.get("mismatch") == "1", "mismatched": mismatched, "repairs": repairs,
         "figures": signrepair.yearly_figures(), "can_edit": services.may_edit(request.user),
+        "inspections": list(SignInspection.objects.select_related("sign", "inspector").defer("sign__geom").order_by("-inspected_at", "-pk")[:20]),
         "problems": [c for c in RoadSign.Condition.choices if c[0] != "good"],
         "config": {"page": "signs", "features": {"type": "FeatureCollection", "features": features}},
     })

@@ -96,6 +96,8 @@
         if (n) n.textContent = document.querySelectorAll(".walk-item.done").length;
         var mk = state.signs[d.sign];
         if (mk) mk.setStyle({ fillColor: colour(d.sign_condition), color: "#000" });
+        var next = document.querySelector(".walk-item:not(.done)");  // on to the next sign in order
+        if (next && next.scrollIntoView) next.scrollIntoView({ block: "start", behavior: "smooth" });
       }).catch(function (err) {
         button.disabled = false;  // the key is kept: pressing again resends safely
         result.textContent = fmt(T.failed, err.message);

@@ -296,6 +296,12 @@ def test_photos_leave_only_to_place_name_users(client):
     w = world()
     p = started(w)
     insp = signpatrol.record_inspection(p, w["pn"], sign="S1", condition="dirty", photo=jpeg())
+    plain = signpatrol.record_inspection(p, w["pn"], sign="S2", condition="good")
+    client.force_login(w["pn"])
+    body = client.get("/placenames/signs/").content.decode()
+    assert f'data-inspection="{insp.pk}"' in body and f"/placenames/signs/inspections/{insp.pk}/photo/" in body
+    assert f'data-inspection="{plain.pk}"' in body and f"/placenames/signs/inspections/{plain.pk}/photo/" not in body
+    assert client.get(f"/placenames/signs/inspections/{plain.pk}/photo/").status_code == 404
     client.force_login(w["gm"])
     assert client.get(f"/placenames/signs/inspections/{insp.pk}/photo/").status_code == 403
     client.force_login(w["da"])
