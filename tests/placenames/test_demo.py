@@ -47,3 +47,6 @@ def test_the_demo_has_two_finished_sign_patrols_and_yearly_figures(demo, client)
     assert client.login(username="demo_placename", password=DEMO_PASSWORD)
     body = client.get("/placenames/signs/").content.decode()
     assert f'class="inspected">{figures[0]["inspected"]}<' in body and figures[0]["inspected"] > 0
+    # The patrols app's staff page lists them too (a patrol without a grid).
+    assert client.login(username="demo_admin", password=DEMO_PASSWORD)
+    assert client.get("/patrols/all/").status_code == 200
