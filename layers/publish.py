@@ -106,16 +106,26 @@ def tile_lonlat_bounds(z, x, y):
     return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
 
 
+def layer_extents(layers):
+    """[(west, south, east, north) or None] of all the rows of each layer: one query."""
+    parts, params = [], []
+    for i, layer in enumerate(layers):
+        qs = layer.get_queryset().order_by().values(layer.geom_field)
+        qs.query.subquery = True  # the geometry stays a geometry (see _columns_sql)
+        inner, p = qs.query.sql_with_params()
+        parts.append(f"SELECT {i} AS i, ST_Extent(t.{_quote(layer.geom_field)}) AS e FROM ({inner}) t")
+        params += p
+    if not parts:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT i, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ({' UNION ALL '.join(parts)}) x", params)
+        rows = {row[0]: row[1:] for row in cur.fetchall()}
+    return [None if rows.get(i, (None,))[0] is None else tuple(rows[i]) for i in range(len(layers))]
+
+
 def layer_extent(layer):
     """(west, south, east, north) of all the layer's rows, or None when it has none: one query."""
-    qs = layer.get_queryset().order_by().values(layer.geom_field)
-    qs.query.subquery = True  # the geometry stays a geometry (see _columns_sql)
-    inner, params = qs.query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.{_quote(layer.geom_field)}) e "
-                    f"FROM ({inner}) t) x", params)
-        row = cur.fetchone()
-    return None if row is None or row[0] is None else row
+    return layer_extents([layer])[0]
 
 
 def tile_misses(extent, z, x, y):
@@ -127,17 +137,19 @@ def tile_misses(extent, z, x, y):
     return extent[0] > e + pad_x or extent[2] < w - pad_x or extent[1] > n + pad_y or extent[3] < s - pad_y
 
 
-def tile(layer, z, x, y):
+def tile(layer, z, x, y, queryset=None):
     """The Mapbox vector tile (bytes, possibly empty) of the layer at z/x/y, in EPSG:3857.
 
     Lines and polygons are simplified to one unit of the tile grid (4096 per tile side) before
     clipping: nothing visible is lost at that zoom, and a district outline at z8 is a few dozen
-    vertices instead of thousands. Per-zoom thinning of rows is the layer's get_tile_queryset.
+    vertices instead of thousands. Per-zoom thinning of rows is the layer's get_tile_queryset;
+    `queryset` replaces it (a user's rows of a login_required layer).
     """
     check_tile(z, x, y)
     if z < layer.min_zoom:
         return b""
-    inner, params, keys = _columns_sql(layer, layer.get_tile_queryset(z, x, y))
+    qs = layer.get_tile_queryset(z, x, y) if queryset is None else queryset
+    inner, params, keys = _columns_sql(layer, qs)
     props = ", ".join(f"t.p{i} AS {_quote(key)}" for i, key in enumerate(keys))
     margin = TILE_BUFFER / TILE_EXTENT
     merc = f"ST_Transform(t.{_GEOM}, 3857)"

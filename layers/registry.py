@@ -67,10 +67,29 @@ class Layer:
     fit = False  # the map opens on the extent of this layer
     search_fields = ()  # keys the map's search box matches (code, name)
     popup_detail = None  # a PopupDetail: a related record the pop-up fetches (its args: published keys)
+    # OGC API - Features: the collection id (default: the name with "-" for "_"); layers of one
+    # model may share one collection (admin-areas: the three levels), titled collection_title.
+    collection = None
+    collection_title = None
+    description = ""  # gettext_lazy: a sentence for the OGC API collection
+    # Personal or workflow data: only signed-in users, each seeing get_user_queryset(user) — the
+    # app's own scope rule. Such a layer is left out of every answer to a visitor and never cached
+    # across users.
+    login_required = False
 
     # --- rows -----------------------------------------------------------------------------------
     def get_queryset(self):
         return self.model._default_manager.all()
+
+    def get_user_queryset(self, user):
+        """Rows `user` may see (login_required layers override this with their scope rule)."""
+        return self.get_queryset()
+
+    def visible_to(self, user):
+        return not self.login_required or bool(user and user.is_authenticated)
+
+    def collection_id(self):
+        return self.collection or self.name.replace("_", "-")
 
     def get_tile_queryset(self, z, x, y):
         """Rows for one tile: per-zoom thinning is ordinary ORM code here."""

@@ -85,3 +85,21 @@ def version(name):
             """, [name])
             row = cur.fetchone()
     return row[0]
+
+
+def versions(names):
+    """{name: version} of several layers: one query (the first time, one more makes the rows)."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, version FROM layers_layerversion WHERE name = ANY(%s)", [names])
+        found = dict(cur.fetchall())
+        missing = [n for n in names if n not in found]
+        if missing:
+            cur.execute(f"""
+                INSERT INTO layers_layerversion (name, version, changed_at) SELECT unnest(%s::text[]), {_START}, now()
+                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING name, version
+            """, [missing])
+            found.update(cur.fetchall())
+    return found

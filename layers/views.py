@@ -15,11 +15,16 @@ from . import publish, versions
 from .registry import LayerError, registry
 
 
-def _layer_or_404(name):
+def _layer_or_404(name, request):
+    """The layer, or 404 when there is none or it is not for this user (a visitor asking for a
+    login_required layer learns nothing about it)."""
     try:
-        return registry.get(name)
+        layer = registry.get(name)
     except LayerError:
-        raise Http404(_("没有名为“%(name)s”的图层") % {"name": name}) from None
+        layer = None
+    if layer is None or not layer.visible_to(request.user):
+        raise Http404(_("没有名为“%(name)s”的图层") % {"name": name})
+    return layer
 
 
 def _bad_request(message):
@@ -30,6 +35,8 @@ def _bad_request(message):
 def layer_list(request):
     layers = []
     for layer in registry:
+        if not layer.visible_to(request.user):
+            continue
         info = layer.describe()
         info["geojson_url"] = reverse("layers:geojson", args=[layer.name])
         # A template, not a reversible path: Leaflet/MapLibre fill in {z}/{x}/{y}.
@@ -40,12 +47,13 @@ def layer_list(request):
 
 @require_GET
 def layer_geojson(request, name):
-    layer = _layer_or_404(name)
+    layer = _layer_or_404(name, request)
     try:
         bbox = publish.parse_bbox(request.GET.get("bbox"))
     except publish.PublishError as exc:
         return _bad_request(str(exc))
-    return HttpResponse(publish.geojson(layer, bbox), content_type="application/geo+json")
+    qs = layer.get_user_queryset(request.user) if layer.login_required else None
+    return HttpResponse(publish.geojson(layer, bbox, queryset=qs), content_type="application/geo+json")
 
 
 TILE_MAX_AGE = 60  # seconds a browser reuses a tile unasked; after that a revalidation is a 304
@@ -62,11 +70,16 @@ def layer_tile(request, name, z, x, y):
     """A vector tile: a primary-key lookup of the layer's version, then the tile from the cache or
     one PostGIS statement (none when the tile lies outside the layer's extent or below its zoom).
     The ETag is the version: a revalidation costs that one lookup and answers 304."""
-    layer = _layer_or_404(name)
+    layer = _layer_or_404(name, request)
     try:
         publish.check_tile(z, x, y)
     except publish.PublishError as exc:
         return _bad_request(str(exc))
+    if layer.login_required:  # the user's own rows: built each time, kept by nobody else
+        data = publish.tile(layer, z, x, y, queryset=layer.get_user_queryset(request.user))
+        response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile") if data else HttpResponse(status=204)
+        response["Cache-Control"] = "private, no-store"
+        return response
     lang = get_language() or settings.LANGUAGE_CODE  # choice labels in tiles follow the language
     version = versions.version(layer.name)
     etag = f'"{layer.name}.{version}.{lang}.{z}.{x}.{y}"'
