@@ -7,6 +7,7 @@ app_name = "layers"
 urlpatterns = [
     path("layers/", views.layer_list, name="list"),
     path("layers/<slug:name>.geojson", views.layer_geojson, name="geojson"),
+    path("layers/<slug:name>/export.<slug:fmt>", views.layer_export, name="export"),
     path("tiles/<slug:name>/<int:z>/<int:x>/<int:y>.pbf", views.layer_tile, name="tile"),
     path("map/", views.map_page, name="map"),
     # OGC API - Features; "ogc" without the slash too: GDAL and QGIS are given the bare URL.

@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_GET
 
-from . import publish, versions
+from . import exports, publish, versions
 from .registry import LayerError, registry
 
 
@@ -54,6 +54,24 @@ def layer_geojson(request, name):
         return _bad_request(str(exc))
     qs = layer.get_user_queryset(request.user) if layer.login_required else None
     return HttpResponse(publish.geojson(layer, bbox, queryset=qs), content_type="application/geo+json")
+
+
+@require_GET
+def layer_export(request, name, fmt):
+    """The layer as a file (gpkg, shp, geojson, csv, xlsx); ?bbox= and ?<property>=<value> narrow it."""
+    layer = _layer_or_404(name, request)
+    try:
+        bbox = publish.parse_bbox(request.GET.get("bbox"))
+        filters = {k: v for k, v in request.GET.items() if k != "bbox"}
+        qs = layer.get_user_queryset(request.user) if layer.login_required else None
+        data, content_type, filename = exports.export(layer, fmt, queryset=qs, filters=filters, bbox=bbox)
+    except (publish.PublishError, exports.ExportError) as exc:
+        return _bad_request(str(exc))
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if layer.login_required:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 TILE_MAX_AGE = 60  # seconds a browser reuses a tile unasked; after that a revalidation is a 304
