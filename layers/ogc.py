@@ -161,21 +161,11 @@ def get_collection(user, cid):
 
 
 def extents(cols):
-    """{collection id: [w, s, e, n] or None} in CRS84: the public layers' extents, cached per
-    layer version (one query for the versions, at most one more for the extents not cached)."""
-    public = [layer for c in cols for layer in c.layers if not layer.login_required]
-    vers = versions.versions([layer.name for layer in public])
-    cache = versions.tile_cache()
-    keys = {layer.name: f"extent:{layer.name}:{vers[layer.name]}" for layer in public}
-    known = cache.get_many(list(keys.values()))
-    missing = [layer for layer in public if keys[layer.name] not in known]
-    if missing:
-        for layer, extent in zip(missing, publish.layer_extents(missing)):
-            known[keys[layer.name]] = extent
-            cache.set(keys[layer.name], extent)
+    """{collection id: [w, s, e, n] or None} in CRS84 (login_required layers have none)."""
+    known = versions.cached_extents([layer for c in cols for layer in c.layers])
     result = {}
     for c in cols:
-        boxes = [known[keys[layer.name]] for layer in c.layers if layer.name in keys and known[keys[layer.name]]]
+        boxes = [known[layer.name] for layer in c.layers if known.get(layer.name)]
         result[c.id] = ([min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
                         if boxes else None)
     return result

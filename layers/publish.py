@@ -4,6 +4,7 @@ The layer's queryset (ORM: its row rules and property columns) is compiled to SQ
 PostGIS builds the JSON text (ST_AsGeoJSON) or the tile (ST_AsMVT), so Python never touches a
 geometry and ~10³ polygons come out in milliseconds.
 """
+import json
 import math
 
 from django.contrib.gis.geos import Polygon
@@ -175,3 +176,57 @@ def tile(layer, z, x, y, queryset=None):
         cur.execute(sql, [z, x, y, z, x, y, margin, layer.name, *params])
         data = cur.fetchone()[0]
     return bytes(data) if data else b""
+
+
+def _rows_of(layer, user):
+    return layer.get_user_queryset(user) if layer.login_required else layer.get_queryset()
+
+
+def features_at(layers, lon, lat, tolerance, user=None):
+    """[(layer, id, properties)]: for each layer, the one feature at lon/lat (polygons containing
+    the point, smallest first; lines and points within `tolerance` degrees, nearest first), in
+    the order of `layers`. One statement for all layers (the map's click on tiled layers)."""
+    parts, params = [], []
+    for i, layer in enumerate(layers):
+        inner, p, keys = _columns_sql(layer, _rows_of(layer, user))
+        props = ", ".join(f"%s, t.p{j}" for j in range(len(keys)))
+        pt = f"ST_SetSRID(ST_MakePoint(%s, %s), {STORAGE_SRID})"
+        if layer.geometry_type == "polygon":
+            test, order, tparams = f"ST_Intersects(t.{_GEOM}, {pt})", f"ST_Area(t.{_GEOM})", [lon, lat]
+        else:
+            test, order, tparams = f"ST_DWithin(t.{_GEOM}, {pt}, %s)", f"ST_Distance(t.{_GEOM}, {pt})", [lon, lat, tolerance, lon, lat]
+        parts.append(f"(SELECT {i} AS i, t.{_ID} AS fid, json_build_object({props})::text AS props FROM ({inner}) t "
+                     f"WHERE {test} ORDER BY {order} LIMIT 1)")
+        params += [*keys, *p, *tparams]
+    if not parts:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        found = sorted(cur.fetchall())
+    return [(layers[i], fid, json.loads(props)) for i, fid, props in found]
+
+
+def search(layers, text, limit=10, user=None):
+    """[(layer, id, properties, [w, s, e, n])] of features whose search fields contain `text`
+    (exact matches first), across `layers` in their order: one statement."""
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    parts, params = [], []
+    for i, layer in enumerate(layers):
+        inner, p, keys = _columns_sql(layer, _rows_of(layer, user))
+        fields = [keys.index(f) for f in layer.search_fields if f in keys]
+        if not fields:
+            continue
+        props = ", ".join(f"%s, t.p{j}" for j in range(len(keys)))
+        match = " OR ".join(f"t.p{j}::text ILIKE %s" for j in fields)
+        exact = " OR ".join(f"t.p{j}::text = %s" for j in fields)
+        parts.append(f"(SELECT {i} AS i, (CASE WHEN {exact} THEN 0 ELSE 1 END) AS rank, t.{_ID} AS fid, "
+                     f"json_build_object({props})::text AS props, ST_XMin(t.{_GEOM}) AS w, ST_YMin(t.{_GEOM}) AS s, "
+                     f"ST_XMax(t.{_GEOM}) AS e, ST_YMax(t.{_GEOM}) AS n FROM ({inner}) t WHERE {match} "
+                     f"ORDER BY 2, t.{_ID} LIMIT {int(limit)})")
+        params += [*([text] * len(fields)), *keys, *p, *([like] * len(fields))]
+    if not parts:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) x ORDER BY rank, i, fid LIMIT {int(limit)}", params)
+        found = cur.fetchall()
+    return [(layers[i], fid, json.loads(props), [w, s, e, n]) for i, _rank, fid, props, w, s, e, n in found]

@@ -49,6 +49,20 @@ class PopupDetail:
                 "empty": str(self.empty), "login_required": self.login_required, "login_text": str(self.login_text)}
 
 
+@dataclass(frozen=True)
+class MapAction:
+    """Something a user may do at a clicked point of the map, offered by the app that owns it
+    (e.g. incidents: "在此上报" for those who may report): a link to the URL named `url_name` with
+    ?lon=&lat= of the point; shown only to users for whom `allowed(user)` is true."""
+
+    title: str  # gettext_lazy
+    url_name: str
+    allowed: object  # callable(user) -> bool
+
+    def describe(self):
+        return {"title": str(self.title), "url": reverse(self.url_name)}
+
+
 class Layer:
     """Subclass and set the attributes; override get_queryset / get_tile_queryset for row rules."""
 
@@ -76,6 +90,9 @@ class Layer:
     # app's own scope rule. Such a layer is left out of every answer to a visitor and never cached
     # across users.
     login_required = False
+    # The map draws this layer from vector tiles (large layers) or from GeoJSON (small ones);
+    # None: tiles for polygons and lines, GeoJSON for points.
+    tiled = None
 
     # --- rows -----------------------------------------------------------------------------------
     def get_queryset(self):
@@ -87,6 +104,9 @@ class Layer:
 
     def visible_to(self, user):
         return not self.login_required or bool(user and user.is_authenticated)
+
+    def is_tiled(self):
+        return self.geometry_type != "point" if self.tiled is None else bool(self.tiled)
 
     def collection_id(self):
         return self.collection or self.name.replace("_", "-")
@@ -141,6 +161,7 @@ class Layer:
             "visible": self.visible,
             "fit": self.fit,
             "search_fields": list(self.search_fields),
+            "tiled": self.is_tiled(),
             "properties": [{"key": k, "label": label} for k, label in self.popup_fields()],
             "detail": self.popup_detail.describe() if self.popup_detail else None,
         }
@@ -149,6 +170,17 @@ class Layer:
 class Registry:
     def __init__(self):
         self._layers = {}
+        self._actions = {}
+
+    def register_action(self, action):
+        """Offer a MapAction on the map (idempotent per URL name)."""
+        if not isinstance(action, MapAction):
+            raise LayerError("register_action takes a MapAction")
+        self._actions[action.url_name] = action
+        return action
+
+    def actions_for(self, user):
+        return [a for a in self._actions.values() if user is not None and user.is_authenticated and a.allowed(user)]
 
     def register(self, layer_class):
         layer = layer_class()

@@ -6,6 +6,8 @@ app_name = "layers"
 
 urlpatterns = [
     path("layers/", views.layer_list, name="list"),
+    path("layers/at", views.layer_at, name="at"),
+    path("layers/search", views.layer_search, name="search"),
     path("layers/<slug:name>.geojson", views.layer_geojson, name="geojson"),
     path("layers/<slug:name>/export.<slug:fmt>", views.layer_export, name="export"),
     path("tiles/<slug:name>/<int:z>/<int:x>/<int:y>.pbf", views.layer_tile, name="tile"),

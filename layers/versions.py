@@ -103,3 +103,21 @@ def versions(names):
             """, [missing])
             found.update(cur.fetchall())
     return found
+
+
+def cached_extents(layers):
+    """{name: (w, s, e, n) or None} of public layers, cached per layer version: one query for the
+    versions, at most one more for the extents not cached yet."""
+    from . import publish  # publish does not import this module; the import is here to keep it so
+
+    public = [layer for layer in layers if not layer.login_required]
+    vers = versions([layer.name for layer in public])
+    cache = tile_cache()
+    keys = {layer.name: f"extent:{layer.name}:{vers[layer.name]}" for layer in public}
+    known = cache.get_many(list(keys.values()))
+    missing = [layer for layer in public if keys[layer.name] not in known]
+    if missing:
+        for layer, extent in zip(missing, publish.layer_extents(missing)):
+            known[keys[layer.name]] = extent
+            cache.set(keys[layer.name], extent)
+    return {name: known[key] for name, key in keys.items()}

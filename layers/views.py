@@ -34,10 +34,11 @@ def _bad_request(message):
 @require_GET
 def layer_list(request):
     layers = []
-    for layer in registry:
-        if not layer.visible_to(request.user):
-            continue
+    visible = [layer for layer in registry if layer.visible_to(request.user)]
+    extents = versions.cached_extents(visible)
+    for layer in visible:
         info = layer.describe()
+        info["extent"] = extents.get(layer.name)  # [w, s, e, n]: the map opens on the fit layers' extent
         info["geojson_url"] = reverse("layers:geojson", args=[layer.name])
         # A template, not a reversible path: Leaflet/MapLibre fill in {z}/{x}/{y}.
         info["tiles_url"] = reverse("layers:tile", args=[layer.name, 0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
@@ -123,10 +124,45 @@ def layer_tile(request, name, z, x, y):
 
 
 @require_GET
+def layer_at(request):
+    """The features at a point of the map, one per layer asked (?layers=a,b), for the pop-ups of
+    tiled layers: ?lon=&lat=&z= (the tolerance for lines and points is 6 pixels at zoom z)."""
+    try:
+        lon, lat, z = float(request.GET["lon"]), float(request.GET["lat"]), int(request.GET.get("z", 16))
+    except (KeyError, ValueError):
+        return _bad_request(_("需要 lon、lat 两个数字和整数 z"))
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90 and 0 <= z <= publish.MAX_ZOOM):
+        return _bad_request(_("lon、lat 或 z 超出范围"))
+    names = [n for n in request.GET.get("layers", "").split(",") if n]
+    layers = [layer for layer in registry if layer.name in names and layer.visible_to(request.user) and z >= layer.min_zoom]
+    tolerance = 6 * 360 / (256 * (1 << z))
+    found = publish.features_at(layers, lon, lat, tolerance, user=request.user)
+    return JsonResponse({"features": [{"layer": layer.name, "id": fid, "properties": props} for layer, fid, props in found]},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def layer_search(request):
+    """?q=: features of the searchable layers whose codes or names contain q (exact first), with
+    their extent, for the map's search box."""
+    q = request.GET.get("q", "").strip()
+    if not q or len(q) > 100:
+        return _bad_request(_("请输入 1~100 个字的搜索词"))
+    layers = [layer for layer in registry if layer.search_fields and layer.visible_to(request.user)]
+    found = publish.search(layers, q, user=request.user)
+    return JsonResponse({"results": [{"layer": layer.name, "id": fid, "properties": props, "bbox": bbox}
+                                     for layer, fid, props, bbox in found]}, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
 def map_page(request):
     # Texts the script shows, in the request's language; the layers themselves come from /layers/.
     config = {
         "layersUrl": reverse("layers:list"),
+        "atUrl": reverse("layers:at"),
+        "searchUrl": reverse("layers:search"),
+        # What the apps offer at a clicked point to this user (e.g. report an incident there).
+        "actions": [a.describe() for a in registry.actions_for(request.user)],
         # Details a layer declares for signed-in users only are not asked for by visitors.
         "signedIn": request.user.is_authenticated,
         "loginUrl": f"{resolve_url(settings.LOGIN_URL)}?next={reverse('layers:map')}",
@@ -138,6 +174,8 @@ def map_page(request):
             "found": _("找到 %s 个，已定位到第一个"),
             "empty": _("（空）"),
             "detailFailed": _("未能加载"),
+            "here": _("此处"),
+            "searching": _("正在搜索…"),
         },
     }
     return render(request, "layers/map.html", {"map_config": config})

@@ -3,10 +3,11 @@
 layer: the OGC API collection "incidents", GeoJSON and tiles, never cached across users."""
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from layers.registry import Layer, registry
+from layers.registry import Layer, MapAction, registry
 
 from .models import Incident
 from .permissions import visible_incidents
+from .services import REPORTER_ROLES
 
 
 @registry.register
@@ -29,3 +30,12 @@ class IncidentLayer(Layer):
 
     def get_user_queryset(self, user):
         return visible_incidents(user, Incident.objects.all())
+
+
+def _may_report(user):
+    return user.has_role(*REPORTER_ROLES)
+
+
+# "Report here" on the map for those who may report (grid members and staff): the report page
+# opens with the clicked point filled in (views.report_initial reads ?lon=&lat=).
+registry.register_action(MapAction(title=_("在此上报事件"), url_name="incident_report", allowed=_may_report))

@@ -20,68 +20,114 @@ def click_at(page, lon, lat):
     page.mouse.click(*map_point(page, "window.geogridMap.map", lon, lat))
 
 
-def test_map_draws_every_layer_with_control_legend_and_popups(live_server, page):
+def wait_drawn(page, name, at_least=1, timeout=15000):
+    """Until the tiled layer `name` has at least that many features on its loaded tiles."""
+    page.wait_for_function(f"window.geogridMap.layers.{name}.drawn() >= {at_least}", timeout=timeout)
+
+
+def popup_with(page, text, timeout=5000):
+    page.wait_for_function("document.querySelector('.leaflet-popup-content') && "
+                           f"document.querySelector('.leaflet-popup-content').innerText.includes({text!r})", timeout=timeout)
+    return page.locator(".leaflet-popup-content").inner_text()
+
+
+def test_map_draws_large_layers_from_tiles_small_ones_from_geojson(live_server, page):
     small_district()
     requests, errors = open_map(page, live_server)
 
-    titles = [str(layer.title) for layer in registry]
+    public = [layer for layer in registry if not layer.login_required]
     control = page.locator(".leaflet-control-layers-overlays").inner_text()
     legend = page.locator(".map-legend")
     assert legend.is_visible()
-    for title in titles:
-        assert title in control, title
-        assert title in legend.inner_text(), title
-
-    counts = page.evaluate("Object.fromEntries(Object.entries(window.geogridMap.layers).map(([k, e]) => [k, e.count]))")
-    # Drawn at once: everything but the level-5 grids and the road signs, which wait until switched on.
-    assert counts == {"admin_district": 1, "admin_street": 1, "admin_community": 1, "grids_l4": 2, "grids_l5": 0, "roads": 1,
-                      "road_signs": 0, "boundary_lines": 1, "boundary_markers": 1, "facilities": 1}
+    for layer in public:
+        assert str(layer.title) in control and str(layer.title) in legend.inner_text(), layer.name
+    assert "事件" not in control  # incidents: signed-in users only
+    # Polygons and lines from vector tiles, points as GeoJSON.
+    for name in ("admin_district", "admin_street", "roads", "boundary_lines"):
+        wait_drawn(page, name)
+    wait_drawn(page, "admin_community")  # min_zoom 10: the district opens at about z13
+    counts = page.evaluate("Object.fromEntries(Object.entries(window.geogridMap.layers).filter(([k, e]) => !e.info.tiled)"
+                           ".map(([k, e]) => [k, e.count]))")
+    assert counts == {"road_signs": 0, "boundary_markers": 1, "facilities": 1}
+    assert any("/tiles/grids_l4/" in u for u in requests) and any("/tiles/admin_district/" in u for u in requests)
+    assert not any(u.endswith("/layers/grids_l4.geojson") or u.endswith("/layers/admin_district.geojson") for u in requests)
     # The map opened on the district (116.70–116.80E, 36.50–36.60N).
     b = page.evaluate("(() => { const b = window.geogridMap.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
-    assert b[0] <= 116.70 and b[1] <= 36.50 and b[2] >= 116.80 and b[3] >= 36.60
-    assert b[2] - b[0] < 0.5
+    assert b[0] <= 116.70 and b[1] <= 36.50 and b[2] >= 116.80 and b[3] >= 36.60 and b[2] - b[0] < 0.5
 
-    # The facility sits at 116.75, 36.55: its pop-up shows labelled Chinese properties.
+    # The facility (GeoJSON) at 116.75, 36.55: its own pop-up.
     click_at(page, 116.75, 36.55)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5000)
-    text = popup.inner_text()
-    assert "民政设施" in text and "测试日间照料中心" in text and "日间照料中心" in text and "设施类型" in text and "测试社区" in text
-
-    # A grid pop-up: click inside the eastern grid, away from points and lines (the open pop-up
-    # covers that spot, so close it first).
+    text = popup_with(page, "测试日间照料中心")
+    assert "民政设施" in text and "日间照料中心" in text and "设施类型" in text and "测试社区" in text
     page.locator(".leaflet-popup-close-button").click()
-    popup.wait_for(state="detached", timeout=5000)
-    click_at(page, 116.757, 36.558)
-    page.wait_for_function("document.querySelector('.leaflet-popup-content') && "
-                           "document.querySelector('.leaflet-popup-content').innerText.includes('东网格')", timeout=5000)
-    text = popup.inner_text()
-    assert "四级网格" in text and "37011200100102" in text and "专属网格" in text and "学校" in text
+    page.locator(".leaflet-popup-content").wait_for(state="detached", timeout=5000)
 
-    # Switching on the level-5 grids loads them then.
+    # A grid from the tiles: the click asks /layers/at, the finest feature shows, with where it lies.
+    wait_drawn(page, "grids_l4", 2)
+    click_at(page, 116.757, 36.558)
+    text = popup_with(page, "东网格")
+    assert "四级网格" in text and "37011200100102" in text and "专属网格" in text and "学校" in text
+    assert "社区/村 测试社区" in text and "区县 测试区" in text  # the areas it lies in
+    assert any("/layers/at?" in u for u in requests)
+
+    # Level-5 grids: switched on, drawn from z13 on.
     page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()
-    page.wait_for_function("window.geogridMap.layers.grids_l5.count === 1", timeout=5000)
+    page.evaluate("window.geogridMap.map.setView([36.545, 116.745], 15, {animate: false})")
+    wait_drawn(page, "grids_l5")
     page.locator(".leaflet-control-layers-overlays label", has_text="路名牌").locator("input").check()
     page.wait_for_function("window.geogridMap.layers.road_signs.count === 1", timeout=5000)
+    click_at(page, 116.745, 36.545)
+    assert "西一小网格" in popup_with(page, "五级网格")
 
-    page.wait_for_timeout(400)  # let the pop-up finish fading in for the screenshot
+    page.evaluate("window.geogridMap.map.setView([36.55, 116.75], 13, {animate: false})")
+    page.wait_for_timeout(600)
     screenshot(page, "map")
     assert not errors, errors
     assert_local(requests, live_server)
-    assert any(u.endswith("/layers/grids_l5.geojson") for u in requests)
 
 
-def test_map_search_finds_a_grid_by_code(live_server, page):
+def test_map_search_finds_a_grid_by_code_on_the_server(live_server, page):
     small_district()
-    open_map(page, live_server)
+    requests, _errors = open_map(page, live_server)
     page.fill("#map-search input[name=q]", "3701120010010101")
     page.press("#map-search input[name=q]", "Enter")
-    page.wait_for_selector(".leaflet-popup-content", timeout=5000)
-    assert "西一小网格" in page.locator(".leaflet-popup-content").inner_text()
+    assert "西一小网格" in popup_with(page, "西一小网格")
     assert page.locator(".map-search-msg").inner_text() == "找到 1 个，已定位到第一个"
-    # The level-5 layer was not drawn at first; the search loaded it and switched it on.
+    # The level-5 layer was not drawn at first; the search switched it on and zoomed to it.
     assert page.evaluate("window.geogridMap.map.hasLayer(window.geogridMap.layers.grids_l5.group)")
+    assert page.evaluate("window.geogridMap.map.getZoom()") >= 13
+    assert any("/layers/search?q=3701120010010101" in u for u in requests)
+    page.fill("#map-search input[name=q]", "没有这个")
+    page.press("#map-search input[name=q]", "Enter")
+    page.wait_for_function("document.querySelector('.map-search-msg').innerText.includes('没有找到')", timeout=5000)
 
+
+def test_report_here_is_offered_to_those_who_may_report(live_server, page):
+    from geogrid.accounts.roles import Role
+    from tests.support.world import user
+
+    small_district()
+    member = user("m_map", Role.GRID_MEMBER)
+    member.set_password(TEST_PASSWORD)
+    member.save()
+    open_map(page, live_server)  # a visitor: no actions, a click on a grid shows only the grid
+    wait_drawn(page, "grids_l4", 2)
+    click_at(page, 116.745, 36.557)
+    popup_with(page, "西网格")
+    assert page.locator(".map-action").count() == 0
+
+    login(page, live_server, "m_map")
+    open_map(page, live_server)
+    wait_drawn(page, "grids_l4", 2)
+    click_at(page, 116.745, 36.557)
+    popup_with(page, "西网格")
+    link = page.locator(".map-action")
+    assert link.inner_text() == "在此上报事件"
+    href = link.get_attribute("href")
+    assert href.startswith("/incidents/report/?lon=116.74") and "&lat=36.55" in href
+    link.click()
+    page.wait_for_url("**/incidents/report/**")
+    assert page.locator("input[name=lon]").input_value().startswith("116.74")
 
 
 def test_a_grid_popup_shows_its_team_to_signed_in_users_only(live_server, page):
