@@ -152,28 +152,28 @@ def tile(layer, z, x, y, queryset=None):
     qs = layer.get_tile_queryset(z, x, y) if queryset is None else queryset
     inner, params, keys = _columns_sql(layer, qs)
     props = ", ".join(f"t.p{i} AS {_quote(key)}" for i, key in enumerate(keys))
-    margin = TILE_BUFFER / TILE_EXTENT
-    merc = f"ST_Transform(t.{_GEOM}, 3857)"
+    # 4490 read as 4326 (the same numbers here, geo/crs.py): PROJ sets up 4326 -> 3857 in a new
+    # database session in about a third of the time 4490 -> 3857 takes.
+    merc = f"ST_Transform(ST_SetSRID(t.{_GEOM}, 4326), 3857)"
     if layer.geometry_type != "point":
         merc = f"ST_Simplify({merc}, {EARTH_CIRCUMFERENCE / (TILE_EXTENT << z)!r}, true)"
-    # The row filter runs on the stored 4490 geometry with its GiST index: the tile envelope (plus
-    # the buffer) is brought to 4490 once, instead of transforming every row to 3857 first.
+    # The row filter runs on the stored geometry with its GiST index: the tile's lon/lat box plus
+    # the buffer, computed here, so the filter needs no PROJ at all.
+    w, s_, e, n = tile_lonlat_bounds(z, x, y)
+    # (twice the buffer: in degrees the Mercator buffer is not quite linear)
+    pad_x, pad_y = 2 * (e - w) * TILE_BUFFER / TILE_EXTENT, 2 * (n - s_) * TILE_BUFFER / TILE_EXTENT
     sql = f"""
-        WITH env AS (
-            SELECT ST_TileEnvelope(%s, %s, %s) AS merc,
-                   ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), {STORAGE_SRID}) AS stored
-        )
         SELECT ST_AsMVT(mvt, %s, {TILE_EXTENT}, 'geom', 'fid')
         FROM (
-            SELECT ST_AsMVTGeom({merc}, env.merc, {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
+            SELECT ST_AsMVTGeom({merc}, ST_TileEnvelope(%s, %s, %s), {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
                    t.{_ID} AS fid{", " + props if props else ""}
-            FROM ({inner}) t, env
-            WHERE t.{_GEOM} && env.stored
+            FROM ({inner}) t
+            WHERE t.{_GEOM} && ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID})
         ) mvt
         WHERE mvt.geom IS NOT NULL
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [z, x, y, z, x, y, margin, layer.name, *params])
+        cur.execute(sql, [layer.name, z, x, y, *params, w - pad_x, s_ - pad_y, e + pad_x, n + pad_y])
         data = cur.fetchone()[0]
     return bytes(data) if data else b""
 

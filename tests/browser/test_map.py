@@ -1,5 +1,7 @@
 """The /map/ page in headless Chromium: layers drawn from the registry, control, legend, pop-ups,
 search, and not one request leaving the server."""
+import io
+
 import pytest
 
 from layers.registry import registry
@@ -72,14 +74,14 @@ def test_map_draws_large_layers_from_tiles_small_ones_from_geojson(live_server, 
 
     # Level-5 grids: switched on, drawn from z13 on.
     page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()
-    page.evaluate("window.geogridMap.map.setView([36.545, 116.745], 15, {animate: false})")
+    page.evaluate("void window.geogridMap.map.setView([36.545, 116.745], 15, {animate: false})")
     wait_drawn(page, "grids_l5")
     page.locator(".leaflet-control-layers-overlays label", has_text="路名牌").locator("input").check()
     page.wait_for_function("window.geogridMap.layers.road_signs.count === 1", timeout=5000)
     click_at(page, 116.745, 36.545)
     assert "西一小网格" in popup_with(page, "五级网格")
 
-    page.evaluate("window.geogridMap.map.setView([36.55, 116.75], 13, {animate: false})")
+    page.evaluate("void window.geogridMap.map.setView([36.55, 116.75], 13, {animate: false})")
     page.wait_for_timeout(600)
     screenshot(page, "map")
     assert not errors, errors
@@ -201,3 +203,42 @@ def test_a_folium_report_map_works_from_a_file_offline_and_shows_text_as_text(pa
     screenshot(page, "folium_report_map")
     assert not errors, errors
     assert all(u.startswith("file:") for u in requests), requests
+
+
+def test_the_map_draws_the_demo_district_from_tiles(live_server, page):
+    """The demo district (loaddemo) on /map/: the areas and grids come from vector tiles; the time
+    to the first drawn grid tile and to a quiet map is printed (run with -s)."""
+    import time
+
+    from django.core.management import call_command
+
+    from geogrid.grids.models import Grid
+
+    call_command("loaddemo", stdout=io.StringIO())
+    n4 = Grid.objects.current().filter(level=4).count()
+    requests, errors = watch(page)
+    started = time.monotonic()
+    page.goto(live_server.url + "/map/")
+    page.wait_for_function("window.geogridMap && window.geogridMap.layers.grids_l4 && window.geogridMap.layers.grids_l4.drawn() > 0",
+                           timeout=20000)
+    first = time.monotonic() - started
+    page.wait_for_selector("#map[data-ready='1']", timeout=20000)
+    page.wait_for_load_state("networkidle")
+    idle = time.monotonic() - started
+    drawn = page.evaluate("window.geogridMap.layers.grids_l4.drawn()")
+    assert drawn > min(20, n4 // 2), (drawn, n4)
+    tiles = [u for u in requests if "/tiles/" in u]
+    assert any("/tiles/grids_l4/" in u for u in tiles) and not any(u.endswith(".geojson") and "grids" in u for u in requests)
+    screenshot(page, "map_demo_tiles")
+    # Closer in (the switch of a layer is enabled from its min_zoom on), the level-5 grids too.
+    grid = Grid.objects.current().filter(level=5).first()
+    c = grid.geom.point_on_surface
+    page.evaluate(f"void window.geogridMap.map.setView([{c.y}, {c.x}], 15, {{animate: false}})")
+    page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()
+    page.wait_for_function("window.geogridMap.layers.grids_l5.drawn() > 0", timeout=20000)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "map_demo_tiles_l5")
+    print(f"\ndemo map: {n4} level-4 grids, {drawn} drawn from {len(tiles)} tiles; first grid tile drawn {first * 1000:.0f} ms, "
+          f"quiet {idle * 1000:.0f} ms after navigation")
+    assert not errors, errors
+    assert_local(requests, live_server)
