@@ -234,16 +234,31 @@ def items(collection, user, q):
         conds.append(f"t.p{keys.index(key)}::text = %s")
         cond_params.append(value)
     feature, fkeys = _feature_sql(collection, q.crs)
+    # numberMatched: without property filters, counted on the bare rows (no joins for published
+    # properties of related models: a tenth of the time at 10^5 grids).
+    count_sql, count_params = "SELECT count(*) FROM rows", []
+    if not q.filters:
+        geom = collection.layer.geom_field
+        cqs = collection.queryset(user).order_by().values(geom)
+        cqs.query.subquery = True
+        count_inner, count_params = cqs.query.sql_with_params()
+        count_sql = f"SELECT count(*) FROM ({count_inner}) c"
+        if q.bbox:
+            count_sql += f" WHERE ST_Intersects(c.{connection.ops.quote_name(geom)}, {q.bbox[0]})"
+            count_params = [*count_params, *q.bbox[1]]
+    # With a bbox the GiST index finds the rows first, then they are sorted for the page; without,
+    # the page walks the primary key and stops at the limit.
+    how = "MATERIALIZED" if q.bbox else "NOT MATERIALIZED"
     sql = f"""
-        WITH rows AS NOT MATERIALIZED (
+        WITH rows AS {how} (
             SELECT t.* FROM ({inner}) t {"WHERE " + " AND ".join(conds) if conds else ""}
         )
-        SELECT (SELECT count(*) FROM rows),
+        SELECT ({count_sql}),
                (SELECT COALESCE(json_agg({feature} ORDER BY r.gg_id), '[]'::json)::text
                 FROM (SELECT * FROM rows ORDER BY gg_id LIMIT %s OFFSET %s) r)
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, *cond_params, *fkeys, q.limit, q.offset])
+        cur.execute(publish.FAST + sql, [*params, *cond_params, *count_params, *fkeys, q.limit, q.offset])
         return cur.fetchone()
 
 
@@ -252,6 +267,6 @@ def item(collection, user, fid, crs):
     inner, params, _keys = publish._columns_sql(collection.layer, collection.queryset(user).filter(pk=fid))
     feature, fkeys = _feature_sql(collection, crs)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {feature}::text FROM ({inner}) r", [*fkeys, *params])
+        cur.execute(publish.FAST + f"SELECT {feature}::text FROM ({inner}) r", [*fkeys, *params])
         row = cur.fetchone()
     return row[0] if row else None

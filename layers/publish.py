@@ -62,6 +62,13 @@ def _columns_sql(layer, queryset):
     return sql, params, keys
 
 
+# Prefixed to the short reads of a request (tiles, items, clicks, search): PostgreSQL's JIT compiler
+# (~50 ms) and parallel workers' start-up cost more than these statements' work, which the
+# planner's high estimate for the PostGIS functions would otherwise buy. In one query string the
+# two SETs and the SELECT run as one implicit transaction, so SET LOCAL ends with it.
+FAST = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+
+
 def _quote(name):
     return connection.ops.quote_name(name)
 
@@ -95,6 +102,7 @@ def geojson(layer, bbox=None, queryset=None):
 
 
 EARTH_CIRCUMFERENCE = 2 * math.pi * 6378137  # EPSG:3857 world width in metres
+MIN_FEATURE_PX = 3  # lines and polygons smaller than this (both ways, in 256-px tile pixels) are left out
 
 
 def tile_lonlat_bounds(z, x, y):
@@ -162,18 +170,24 @@ def tile(layer, z, x, y, queryset=None):
     w, s_, e, n = tile_lonlat_bounds(z, x, y)
     # (twice the buffer: in degrees the Mercator buffer is not quite linear)
     pad_x, pad_y = 2 * (e - w) * TILE_BUFFER / TILE_EXTENT, 2 * (n - s_) * TILE_BUFFER / TILE_EXTENT
+    # Per-zoom thinning: a polygon or line smaller than MIN_FEATURE_PX pixels each way is a speck
+    # at this zoom (10^5 small grids at z13 would be megabytes of specks); it appears zooming in.
+    thin, thin_params = "", []
+    if layer.geometry_type != "point":
+        thin = (f" AND GREATEST(ST_XMax(t.{_GEOM}) - ST_XMin(t.{_GEOM}), (ST_YMax(t.{_GEOM}) - ST_YMin(t.{_GEOM})) * %s) >= %s")
+        thin_params = [1 / math.cos(math.radians((s_ + n) / 2)), MIN_FEATURE_PX * (e - w) / 256]
     sql = f"""
         SELECT ST_AsMVT(mvt, %s, {TILE_EXTENT}, 'geom', 'fid')
         FROM (
             SELECT ST_AsMVTGeom({merc}, ST_TileEnvelope(%s, %s, %s), {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
                    t.{_ID} AS fid{", " + props if props else ""}
             FROM ({inner}) t
-            WHERE t.{_GEOM} && ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID})
+            WHERE t.{_GEOM} && ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID}){thin}
         ) mvt
         WHERE mvt.geom IS NOT NULL
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [layer.name, z, x, y, *params, w - pad_x, s_ - pad_y, e + pad_x, n + pad_y])
+        cur.execute(FAST + sql, [layer.name, z, x, y, *params, w - pad_x, s_ - pad_y, e + pad_x, n + pad_y, *thin_params])
         data = cur.fetchone()[0]
     return bytes(data) if data else b""
 
@@ -201,7 +215,7 @@ def features_at(layers, lon, lat, tolerance, user=None):
     if not parts:
         return []
     with connection.cursor() as cur:
-        cur.execute(" UNION ALL ".join(parts), params)
+        cur.execute(FAST + " UNION ALL ".join(parts), params)
         found = sorted(cur.fetchall())
     return [(layers[i], fid, json.loads(props)) for i, fid, props in found]
 
@@ -227,6 +241,6 @@ def search(layers, text, limit=10, user=None):
     if not parts:
         return []
     with connection.cursor() as cur:
-        cur.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) x ORDER BY rank, i, fid LIMIT {int(limit)}", params)
+        cur.execute(FAST + f"SELECT * FROM ({' UNION ALL '.join(parts)}) x ORDER BY rank, i, fid LIMIT {int(limit)}", params)
         found = cur.fetchall()
     return [(layers[i], fid, json.loads(props), [w, s, e, n]) for i, _rank, fid, props, w, s, e, n in found]
