@@ -116,24 +116,24 @@ def tile_lonlat_bounds(z, x, y):
 
 
 def layer_extents(layers):
-    """[(west, south, east, north) or None] of all the rows of each layer: one query."""
+    """[(west, south, east, north, count) or None] of all the rows of each layer: one query."""
     parts, params = [], []
     for i, layer in enumerate(layers):
         qs = layer.get_queryset().order_by().values(layer.geom_field)
         qs.query.subquery = True  # the geometry stays a geometry (see _columns_sql)
         inner, p = qs.query.sql_with_params()
-        parts.append(f"SELECT {i} AS i, ST_Extent(t.{_quote(layer.geom_field)}) AS e FROM ({inner}) t")
+        parts.append(f"SELECT {i} AS i, ST_Extent(t.{_quote(layer.geom_field)}) AS e, count(*) AS n FROM ({inner}) t")
         params += p
     if not parts:
         return []
     with connection.cursor() as cur:
-        cur.execute(f"SELECT i, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ({' UNION ALL '.join(parts)}) x", params)
+        cur.execute(f"SELECT i, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM ({' UNION ALL '.join(parts)}) x", params)
         rows = {row[0]: row[1:] for row in cur.fetchall()}
     return [None if rows.get(i, (None,))[0] is None else tuple(rows[i]) for i in range(len(layers))]
 
 
 def layer_extent(layer):
-    """(west, south, east, north) of all the layer's rows, or None when it has none: one query."""
+    """(west, south, east, north, count) of all the layer's rows, or None when it has none."""
     return layer_extents([layer])[0]
 
 

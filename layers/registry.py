@@ -8,6 +8,7 @@ a related record its pop-up fetches from the app's own URL (a grid's team), name
 """
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast
@@ -90,8 +91,9 @@ class Layer:
     # app's own scope rule. Such a layer is left out of every answer to a visitor and never cached
     # across users.
     login_required = False
-    # The map draws this layer from vector tiles (large layers) or from GeoJSON (small ones);
-    # None: tiles for polygons and lines, GeoJSON for points.
+    # The map draws this layer from vector tiles (True) or from GeoJSON (False); None: by size —
+    # lines and polygons from tiles once the layer has GEOGRID_TILED_MIN_FEATURES features (200),
+    # points (and smaller layers) as GeoJSON.
     tiled = None
 
     # --- rows -----------------------------------------------------------------------------------
@@ -105,8 +107,11 @@ class Layer:
     def visible_to(self, user):
         return not self.login_required or bool(user and user.is_authenticated)
 
-    def is_tiled(self):
-        return self.geometry_type != "point" if self.tiled is None else bool(self.tiled)
+    def is_tiled(self, count=None):
+        if self.tiled is not None:
+            return bool(self.tiled)
+        threshold = getattr(settings, "GEOGRID_TILED_MIN_FEATURES", 200)
+        return self.geometry_type != "point" and count is not None and count >= threshold
 
     def collection_id(self):
         return self.collection or self.name.replace("_", "-")
@@ -161,7 +166,6 @@ class Layer:
             "visible": self.visible,
             "fit": self.fit,
             "search_fields": list(self.search_fields),
-            "tiled": self.is_tiled(),
             "properties": [{"key": k, "label": label} for k, label in self.popup_fields()],
             "detail": self.popup_detail.describe() if self.popup_detail else None,
         }

@@ -38,7 +38,10 @@ def layer_list(request):
     extents = versions.cached_extents(visible)
     for layer in visible:
         info = layer.describe()
-        info["extent"] = extents.get(layer.name)  # [w, s, e, n]: the map opens on the fit layers' extent
+        extent = extents.get(layer.name)
+        info["extent"] = extent[:4] if extent else None  # [w, s, e, n]: the map opens on the fit layers' extent
+        info["count"] = extent[4] if extent else None
+        info["tiled"] = layer.is_tiled(info["count"])  # large layers from tiles, small ones as GeoJSON
         info["geojson_url"] = reverse("layers:geojson", args=[layer.name])
         # A template, not a reversible path: Leaflet/MapLibre fill in {z}/{x}/{y}.
         info["tiles_url"] = reverse("layers:tile", args=[layer.name, 0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")

@@ -158,6 +158,7 @@
           .then(function (fc) {
             entry.group.addData(fc);
             entry.count = fc.features.length;
+            restack();
             state.loaded += 1;
             container.dataset.loaded = String(state.loaded);
           })
@@ -167,6 +168,14 @@
           });
       }
       return entry.promise;
+    }
+
+    // GeoJSON features reach the canvas in the order their fetches finish; keep the registry's
+    // order instead (areas under grids under lines under points), so clicks find the finer feature.
+    function restack() {
+      Object.values(state.layers).forEach(function (entry) {
+        if (!entry.info.tiled && map.hasLayer(entry.group)) entry.group.bringToFront();
+      });
     }
 
     map.on("overlayadd", function (e) {

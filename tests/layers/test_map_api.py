@@ -82,15 +82,22 @@ def test_search_costs_one_query_and_is_capped(client):
     assert len(q) == 1 and len(hits) == 10
 
 
-def test_layer_list_says_tiled_or_geojson_and_gives_extents(client):
+def test_layer_list_says_tiled_or_geojson_by_size_and_gives_extents(client, settings):
     small_district()
     layers = {layer["name"]: layer for layer in client.get("/layers/").json()["layers"]}
-    assert {n for n, layer in layers.items() if layer["tiled"]} == {"admin_district", "admin_street", "admin_community", "grids_l4",
-                                                                   "grids_l5", "roads", "boundary_lines"}
+    assert not any(layer["tiled"] for layer in layers.values())  # a handful of features each: GeoJSON
     assert layers["admin_district"]["extent"] == pytest.approx([116.70, 36.50, 116.80, 36.60])
+    assert layers["grids_l4"]["count"] == 2 and layers["grids_l5"]["count"] == 1
     with CaptureQueriesContext(connection) as q:
         client.get("/layers/")
-    assert len(q) == 1  # the layer versions; extents come from the cache
+    assert len(q) == 1  # the layer versions; extents and counts come from the cache
+    settings.GEOGRID_TILED_MIN_FEATURES = 2  # lines and polygons with 2 features or more: tiles
+    layers = {layer["name"]: layer for layer in client.get("/layers/").json()["layers"]}
+    assert {n for n, layer in layers.items() if layer["tiled"]} == {"grids_l4"}
+    settings.GEOGRID_TILED_MIN_FEATURES = 1
+    layers = {layer["name"]: layer for layer in client.get("/layers/").json()["layers"]}
+    assert {n for n, layer in layers.items() if layer["tiled"]} == {"admin_district", "admin_street", "admin_community", "grids_l4",
+                                                                   "grids_l5", "roads", "boundary_lines"}  # never points
 
 
 def test_incidents_at_and_search_follow_the_scope(client):
