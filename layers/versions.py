@@ -38,8 +38,12 @@ def _models_of(layer):
 
 
 def watch(registry):
-    """Connect the change signals of every model a registered layer depends on (idempotent)."""
+    """Connect the change signals of every model a registered layer depends on (idempotent).
+    login_required layers are never cached, so they have no version: a busy table (incidents)
+    must not make every writing transaction queue for the lock on one counter row."""
     for layer in registry:
+        if layer.login_required:
+            continue
         for model in _models_of(layer):
             names = _depends.setdefault(model, set())
             if not names:

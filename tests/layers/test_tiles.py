@@ -219,3 +219,18 @@ def test_specks_are_left_out_until_they_are_a_few_pixels_big(client):
     _, low = tile_features(client, "grids_l5", *tile_of(13, 116.7456, 36.5456))
     _, high = tile_features(client, "grids_l5", *tile_of(15, 116.7456, 36.5456))
     assert set(low) == {big.pk} and set(high) == {big.pk, tiny.pk}
+
+
+def test_writing_a_case_touches_no_layer_version(client):
+    """Incidents are published only per user and never cached: reporting one must not lock a
+    shared counter row (16 reporters at once would queue on it)."""
+    from tests.support.world import P_G4A, report, world
+
+    w = world()
+    with CaptureQueriesContext(connection) as q:
+        report(w, "m_a", at=P_G4A)
+    assert not [x for x in q if "layers_layerversion" in x["sql"]]
+    with CaptureQueriesContext(connection) as q:
+        g = Grid.objects.get(code="37011200100101")
+        g.save()
+    assert [x for x in q if "layers_layerversion" in x["sql"]]  # a grid is published for everyone: bumped
