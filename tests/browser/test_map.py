@@ -257,3 +257,23 @@ def test_the_map_draws_the_demo_district_from_tiles(live_server, page):
           f"quiet {idle * 1000:.0f} ms after navigation")
     assert not errors, errors
     assert_local(requests, live_server)
+
+
+def test_the_ogc_api_html_pages_draw_their_features(live_server, page):
+    small_district()
+    requests, errors = watch(page)
+    page.goto(live_server.url + "/ogc/collections/grids-l4/items?f=html")
+    page.wait_for_selector("#ogc-map[data-ready='1']", timeout=10000)
+    assert page.locator(".ogc-table tbody tr").count() == 2 and "共 2 个要素" in page.locator(".ogc-count").inner_text()
+    assert page.locator("#ogc-map canvas").count() == 1
+    assert page.evaluate("document.getElementById('ogc-map').getBoundingClientRect().height") > 300
+    screenshot(page, "ogc_items")
+    page.locator(".ogc-table tbody tr a").first.click()
+    page.wait_for_selector("#ogc-map[data-ready='1']", timeout=10000)
+    assert page.locator(".ogc-table tbody tr").count() == 1
+    page.goto(live_server.url + "/ogc/?f=html")
+    page.locator("a", has_text="数据集").first.click()
+    page.wait_for_load_state()
+    assert "四级网格" in page.content()
+    assert not errors, errors
+    assert_local(requests, live_server)
