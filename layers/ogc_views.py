@@ -132,7 +132,11 @@ def collection(request, cid):
     fmt = _format(request)
     c = ogc.get_collection(request.user, cid)
     body = _collection_body(request, c, ogc.extents([c])[c.id], fmt)
-    return _answer(request, fmt, body, {"kind": "collection", "title": c.title, "body": body})
+    # The HTML page offers the whole layer(s) as files too (layers.exports).
+    downloads = [(str(layer.title), [(label, reverse("layers:export", args=[layer.name, fmt_]))
+                                     for fmt_, label in (("gpkg", "GeoPackage"), ("shp", "Shapefile"), ("geojson", "GeoJSON"),
+                                                         ("csv", "CSV"), ("xlsx", "Excel"))]) for layer in c.layers]
+    return _answer(request, fmt, body, {"kind": "collection", "title": c.title, "body": body, "downloads": downloads})
 
 
 @ogc_view

@@ -166,6 +166,9 @@ def test_html_pages(client):
                  "/ogc/api"):
         r = client.get(path, HTTP_ACCEPT="text/html,application/xhtml+xml")
         assert r.status_code == 200 and r["Content-Type"].startswith("text/html"), path
+    html = client.get("/ogc/collections/admin-areas", {"f": "html"}).content.decode()
+    for name in ("admin_district", "admin_street", "admin_community"):
+        assert f'href="/layers/{name}/export.gpkg"' in html and f'href="/layers/{name}/export.xlsx"' in html
     html = client.get("/ogc/collections/grids-l4/items", {"f": "html"}).content.decode()
     assert "西网格" in html and "东网格" in html and "共 2 个要素" in html and 'id="ogc-map"' in html
     assert "<script>" not in html.split('id="ogc-features"')[1][:20]  # the data is a json_script element
