@@ -86,13 +86,19 @@
 
   var renderer = null;  // one canvas for all layers: ~10³ polygons draw faster than as SVG paths
 
+  /* A small layer from GeoJSON. Its points take their own clicks; its lines and polygons do not
+   * (a district polygon drawn above the tiled grids would swallow every click on them): a click
+   * on the map is answered by /layers/at for all lines and polygons alike, tiled or not. */
   function makeGroup(info) {
+    var point = info.geometry_type === "point";
     return L.geoJSON(null, {
       renderer: renderer,
+      interactive: point,
       style: function () { return info.style; },
       pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, L.extend({ renderer: renderer }, info.style)); },
       onEachFeature: function (feature, layer) {
-        layer.options.bubblingMouseEvents = false;  // the map's click is for the tiled layers under it
+        if (!point) return;
+        layer.options.bubblingMouseEvents = false;  // the map's click is for the lines and polygons under it
         layer.bindPopup(function () {
           var at = layer.getLatLng ? layer.getLatLng() : null;
           return popupHtml(info, feature.properties, initialDetail(info), actionsHtml(at));
@@ -184,9 +190,9 @@
 
     // --- a click on the tiled layers: the finest feature there (last in registry order) --------
     var clickSeq = 0;
-    function tiledAt(zoom) {
+    function tiledAt(zoom) {  // the lines and polygons a click on the map may hit
       return Object.values(state.layers).filter(function (e) {
-        return e.info.tiled && map.hasLayer(e.group) && zoom >= e.info.min_zoom;
+        return e.info.geometry_type !== "point" && map.hasLayer(e.group) && zoom >= e.info.min_zoom;
       });
     }
     function showAt(latlng, features, popup) {
@@ -271,12 +277,18 @@
     // --- search: codes and names of the searchable layers, asked of the server ----------------
     var lastHighlight = null;
     function highlight(entry, id) {
-      if (lastHighlight) lastHighlight.entry.group.resetFeatureStyle(lastHighlight.id);
+      if (lastHighlight) lastHighlight.reset();
       lastHighlight = null;
       if (entry.info.tiled) {
         entry.group.setFeatureStyle(id, HIGHLIGHT);
-        lastHighlight = { entry: entry, id: id };
+        lastHighlight = { reset: function () { entry.group.resetFeatureStyle(id); } };
+        return;
       }
+      entry.group.eachLayer(function (layer) {
+        if (layer.feature.id !== id || !layer.setStyle) return;
+        layer.setStyle(HIGHLIGHT);
+        lastHighlight = { reset: function () { entry.group.resetStyle(layer); } };
+      });
     }
 
     form.addEventListener("submit", function (ev) {
@@ -294,8 +306,8 @@
           var zoom = Math.max(entry.info.min_zoom, Math.min(17, map.getBoundsZoom(bounds.pad(0.2))));
           map.setView(bounds.getCenter(), zoom, { animate: false });
           message(T.found.replace("%s", hits.length));
-          if (entry.info.tiled) {
-            highlight(entry, hit.id);
+          if (entry.info.geometry_type !== "point") {
+            load(entry).then(function () { highlight(entry, hit.id); });
             var popup = L.popup({ maxWidth: 360 }).setLatLng(bounds.getCenter()).openOn(map);
             showAt(bounds.getCenter(), [hit], popup);
             return;

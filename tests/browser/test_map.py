@@ -127,6 +127,8 @@ def test_report_here_is_offered_to_those_who_may_report(live_server, page, setti
     wait_drawn(page, "grids_l4", 2)
     click_at(page, 116.745, 36.557)
     popup_with(page, "西网格")
+    # the grid's team (its PopupDetail) loads into the pop-up first: wait until it is there
+    page.wait_for_selector(".leaflet-popup-content .detail-items, .leaflet-popup-content .detail-empty", timeout=5000)
     link = page.locator(".map-action")
     assert link.inner_text() == "在此上报事件"
     href = link.get_attribute("href")
@@ -275,5 +277,54 @@ def test_the_ogc_api_html_pages_draw_their_features(live_server, page):
     page.locator("a", has_text="数据集").first.click()
     page.wait_for_load_state()
     assert "四级网格" in page.content()
+    assert not errors, errors
+    assert_local(requests, live_server)
+
+
+def test_the_map_stays_smooth_with_100_000_level_5_grids(live_server, page):
+    """10⁵ level-5 grids (320 × 320 cells of ~30 m over the tiny district, denser than any city):
+    the level-5 layer comes from tiles, only the screen's tiles are asked, specks are left out at
+    low zoom, and panning draws new tiles; timings printed (run with -s)."""
+    import time
+
+    from django.db import connection
+
+    d = small_district()
+    n, step = 320, 0.1 / 320
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            INSERT INTO grids_grid (code, name, level, kind, dedicated_type, parent_id, community_id, households, population, geom,
+                                    area_m2, version, valid_from)
+            SELECT '99' || lpad((i * {n} + j)::text, 14, '0'), '规模网格' || (i * {n} + j), 5, 'ordinary', '', %s, %s, 0, 0,
+                   ST_Multi(ST_MakeEnvelope(116.70 + i * {step}, 36.50 + j * {step}, 116.70 + (i + 1) * {step}, 36.50 + (j + 1) * {step}, 4490)),
+                   0, 1, now()
+            FROM generate_series(0, {n - 1}) i, generate_series(0, {n - 1}) j""", [d["grid_a"].pk, d["community"].pk])
+        cur.execute("ANALYZE grids_grid")
+    requests, errors = open_map(page, live_server)
+    assert page.evaluate("window.geogridMap.layers.grids_l5.info.tiled") and page.evaluate("window.geogridMap.layers.grids_l5.info.count") == n * n + 1
+    started = time.monotonic()
+    page.evaluate("void window.geogridMap.map.setView([36.55, 116.75], 16, {animate: false})")
+    page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()
+    page.wait_for_function("window.geogridMap.layers.grids_l5.drawn() > 100", timeout=30000)
+    first = time.monotonic() - started
+    page.wait_for_load_state("networkidle")
+    idle = time.monotonic() - started
+    drawn = page.evaluate("window.geogridMap.layers.grids_l5.drawn()")
+    l5_tiles = [u for u in requests if "/tiles/grids_l5/" in u]
+    assert 300 < drawn < 5000 and len(l5_tiles) <= 40, (drawn, len(l5_tiles))  # the screen's grids, not 10⁵
+    # Panning a screen east draws the next tiles.
+    before = len(l5_tiles)
+    started = time.monotonic()
+    page.evaluate("void window.geogridMap.map.panBy([1200, 0], {animate: false})")
+    page.wait_for_function(f"window.geogridMap.layers.grids_l5.tilesLoaded > {before}", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    pan = time.monotonic() - started
+    center = page.evaluate("(() => { const c = window.geogridMap.map.getCenter(); return [c.lng, c.lat]; })()")
+    assert center[0] > 116.755  # moved east
+    click_at(page, center[0] + 0.00005, center[1] + 0.0007)  # inside a cell, away from the road along 36.55N
+    assert "规模网格" in popup_with(page, "规模网格", timeout=10000)
+    screenshot(page, "map_100k_grids")
+    print(f"\n10^5 grids: {drawn} drawn from {before} level-5 tiles; first drawn {first * 1000:.0f} ms, quiet {idle * 1000:.0f} ms; "
+          f"a pan quiet after {pan * 1000:.0f} ms")
     assert not errors, errors
     assert_local(requests, live_server)
