@@ -52,7 +52,8 @@ class MapLayer:
     source: a registry layer name ("grids_l4"), a registry Layer, or a GeoJSON FeatureCollection
         (dict, lon/lat as RFC 7946).
     queryset: for a registry layer, the rows to draw instead of the layer's own (same model; its
-        published properties are used). Ignored for GeoJSON.
+        published properties are used). Ignored for GeoJSON. The rows are drawn as given: for a
+        login_required layer (incidents) pass the reader's rows, layer.get_user_queryset(user).
     title: shown in the layer switcher and legend (default: the layer's title).
     color_by: a property key; each distinct value gets a colour (`colors` maps value -> colour,
         the rest from PALETTE). The legend shows the values (a choice field's display label).

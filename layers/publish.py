@@ -4,6 +4,7 @@ The layer's queryset (ORM: its row rules and property columns) is compiled to SQ
 PostGIS builds the JSON text (ST_AsGeoJSON) or the tile (ST_AsMVT), so Python never touches a
 geometry and ~10³ polygons come out in milliseconds.
 """
+import json
 import math
 
 from django.contrib.gis.geos import Polygon
@@ -61,6 +62,13 @@ def _columns_sql(layer, queryset):
     return sql, params, keys
 
 
+# Prefixed to the short reads of a request (tiles, items, clicks, search): PostgreSQL's JIT compiler
+# (~50 ms) and parallel workers' start-up cost more than these statements' work, which the
+# planner's high estimate for the PostGIS functions would otherwise buy. In one query string the
+# two SETs and the SELECT run as one implicit transaction, so SET LOCAL ends with it.
+FAST = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+
+
 def _quote(name):
     return connection.ops.quote_name(name)
 
@@ -94,6 +102,7 @@ def geojson(layer, bbox=None, queryset=None):
 
 
 EARTH_CIRCUMFERENCE = 2 * math.pi * 6378137  # EPSG:3857 world width in metres
+MIN_FEATURE_PX = 3  # lines and polygons smaller than this (both ways, in 256-px tile pixels) are left out
 
 
 def tile_lonlat_bounds(z, x, y):
@@ -106,16 +115,26 @@ def tile_lonlat_bounds(z, x, y):
     return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
 
 
-def layer_extent(layer):
-    """(west, south, east, north) of all the layer's rows, or None when it has none: one query."""
-    qs = layer.get_queryset().order_by().values(layer.geom_field)
-    qs.query.subquery = True  # the geometry stays a geometry (see _columns_sql)
-    inner, params = qs.query.sql_with_params()
+def layer_extents(layers):
+    """[(west, south, east, north, count) or None] of all the rows of each layer: one query."""
+    parts, params = [], []
+    for i, layer in enumerate(layers):
+        qs = layer.get_queryset().order_by().values(layer.geom_field)
+        qs.query.subquery = True  # the geometry stays a geometry (see _columns_sql)
+        inner, p = qs.query.sql_with_params()
+        parts.append(f"SELECT {i} AS i, ST_Extent(t.{_quote(layer.geom_field)}) AS e, count(*) AS n FROM ({inner}) t")
+        params += p
+    if not parts:
+        return []
     with connection.cursor() as cur:
-        cur.execute(f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(t.{_quote(layer.geom_field)}) e "
-                    f"FROM ({inner}) t) x", params)
-        row = cur.fetchone()
-    return None if row is None or row[0] is None else row
+        cur.execute(f"SELECT i, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM ({' UNION ALL '.join(parts)}) x", params)
+        rows = {row[0]: row[1:] for row in cur.fetchall()}
+    return [None if rows.get(i, (None,))[0] is None else tuple(rows[i]) for i in range(len(layers))]
+
+
+def layer_extent(layer):
+    """(west, south, east, north, count) of all the layer's rows, or None when it has none."""
+    return layer_extents([layer])[0]
 
 
 def tile_misses(extent, z, x, y):
@@ -127,39 +146,101 @@ def tile_misses(extent, z, x, y):
     return extent[0] > e + pad_x or extent[2] < w - pad_x or extent[1] > n + pad_y or extent[3] < s - pad_y
 
 
-def tile(layer, z, x, y):
+def tile(layer, z, x, y, queryset=None):
     """The Mapbox vector tile (bytes, possibly empty) of the layer at z/x/y, in EPSG:3857.
 
     Lines and polygons are simplified to one unit of the tile grid (4096 per tile side) before
     clipping: nothing visible is lost at that zoom, and a district outline at z8 is a few dozen
-    vertices instead of thousands. Per-zoom thinning of rows is the layer's get_tile_queryset.
+    vertices instead of thousands. Per-zoom thinning of rows is the layer's get_tile_queryset;
+    `queryset` replaces it (a user's rows of a login_required layer).
     """
     check_tile(z, x, y)
     if z < layer.min_zoom:
         return b""
-    inner, params, keys = _columns_sql(layer, layer.get_tile_queryset(z, x, y))
+    qs = layer.get_tile_queryset(z, x, y) if queryset is None else queryset
+    inner, params, keys = _columns_sql(layer, qs)
     props = ", ".join(f"t.p{i} AS {_quote(key)}" for i, key in enumerate(keys))
-    margin = TILE_BUFFER / TILE_EXTENT
-    merc = f"ST_Transform(t.{_GEOM}, 3857)"
+    # 4490 read as 4326 (the same numbers here, geo/crs.py): PROJ sets up 4326 -> 3857 in a new
+    # database session in about a third of the time 4490 -> 3857 takes.
+    merc = f"ST_Transform(ST_SetSRID(t.{_GEOM}, 4326), 3857)"
     if layer.geometry_type != "point":
         merc = f"ST_Simplify({merc}, {EARTH_CIRCUMFERENCE / (TILE_EXTENT << z)!r}, true)"
-    # The row filter runs on the stored 4490 geometry with its GiST index: the tile envelope (plus
-    # the buffer) is brought to 4490 once, instead of transforming every row to 3857 first.
+    # The row filter runs on the stored geometry with its GiST index: the tile's lon/lat box plus
+    # the buffer, computed here, so the filter needs no PROJ at all.
+    w, s_, e, n = tile_lonlat_bounds(z, x, y)
+    # (twice the buffer: in degrees the Mercator buffer is not quite linear)
+    pad_x, pad_y = 2 * (e - w) * TILE_BUFFER / TILE_EXTENT, 2 * (n - s_) * TILE_BUFFER / TILE_EXTENT
+    # Per-zoom thinning: a polygon or line smaller than MIN_FEATURE_PX pixels each way is a speck
+    # at this zoom (10^5 small grids at z13 would be megabytes of specks); it appears zooming in.
+    thin, thin_params = "", []
+    if layer.geometry_type != "point":
+        thin = (f" AND GREATEST(ST_XMax(t.{_GEOM}) - ST_XMin(t.{_GEOM}), (ST_YMax(t.{_GEOM}) - ST_YMin(t.{_GEOM})) * %s) >= %s")
+        thin_params = [1 / math.cos(math.radians((s_ + n) / 2)), MIN_FEATURE_PX * (e - w) / 256]
     sql = f"""
-        WITH env AS (
-            SELECT ST_TileEnvelope(%s, %s, %s) AS merc,
-                   ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), {STORAGE_SRID}) AS stored
-        )
         SELECT ST_AsMVT(mvt, %s, {TILE_EXTENT}, 'geom', 'fid')
         FROM (
-            SELECT ST_AsMVTGeom({merc}, env.merc, {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
+            SELECT ST_AsMVTGeom({merc}, ST_TileEnvelope(%s, %s, %s), {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom,
                    t.{_ID} AS fid{", " + props if props else ""}
-            FROM ({inner}) t, env
-            WHERE t.{_GEOM} && env.stored
+            FROM ({inner}) t
+            WHERE t.{_GEOM} && ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID}){thin}
         ) mvt
         WHERE mvt.geom IS NOT NULL
     """
     with connection.cursor() as cur:
-        cur.execute(sql, [z, x, y, z, x, y, margin, layer.name, *params])
+        cur.execute(FAST + sql, [layer.name, z, x, y, *params, w - pad_x, s_ - pad_y, e + pad_x, n + pad_y, *thin_params])
         data = cur.fetchone()[0]
     return bytes(data) if data else b""
+
+
+def _rows_of(layer, user):
+    return layer.get_user_queryset(user) if layer.login_required else layer.get_queryset()
+
+
+def features_at(layers, lon, lat, tolerance, user=None):
+    """[(layer, id, properties)]: for each layer, the one feature at lon/lat (polygons containing
+    the point, smallest first; lines and points within `tolerance` degrees, nearest first), in
+    the order of `layers`. One statement for all layers (the map's click on tiled layers)."""
+    parts, params = [], []
+    for i, layer in enumerate(layers):
+        inner, p, keys = _columns_sql(layer, _rows_of(layer, user))
+        props = ", ".join(f"%s, t.p{j}" for j in range(len(keys)))
+        pt = f"ST_SetSRID(ST_MakePoint(%s, %s), {STORAGE_SRID})"
+        if layer.geometry_type == "polygon":
+            test, order, tparams = f"ST_Intersects(t.{_GEOM}, {pt})", f"ST_Area(t.{_GEOM})", [lon, lat]
+        else:
+            test, order, tparams = f"ST_DWithin(t.{_GEOM}, {pt}, %s)", f"ST_Distance(t.{_GEOM}, {pt})", [lon, lat, tolerance, lon, lat]
+        parts.append(f"(SELECT {i} AS i, t.{_ID} AS fid, json_build_object({props})::text AS props FROM ({inner}) t "
+                     f"WHERE {test} ORDER BY {order} LIMIT 1)")
+        params += [*keys, *p, *tparams]
+    if not parts:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(FAST + " UNION ALL ".join(parts), params)
+        found = sorted(cur.fetchall())
+    return [(layers[i], fid, json.loads(props)) for i, fid, props in found]
+
+
+def search(layers, text, limit=10, user=None):
+    """[(layer, id, properties, [w, s, e, n])] of features whose search fields contain `text`
+    (exact matches first), across `layers` in their order: one statement."""
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    parts, params = [], []
+    for i, layer in enumerate(layers):
+        inner, p, keys = _columns_sql(layer, _rows_of(layer, user))
+        fields = [keys.index(f) for f in layer.search_fields if f in keys]
+        if not fields:
+            continue
+        props = ", ".join(f"%s, t.p{j}" for j in range(len(keys)))
+        match = " OR ".join(f"t.p{j}::text ILIKE %s" for j in fields)
+        exact = " OR ".join(f"t.p{j}::text = %s" for j in fields)
+        parts.append(f"(SELECT {i} AS i, (CASE WHEN {exact} THEN 0 ELSE 1 END) AS rank, t.{_ID} AS fid, "
+                     f"json_build_object({props})::text AS props, ST_XMin(t.{_GEOM}) AS w, ST_YMin(t.{_GEOM}) AS s, "
+                     f"ST_XMax(t.{_GEOM}) AS e, ST_YMax(t.{_GEOM}) AS n FROM ({inner}) t WHERE {match} "
+                     f"ORDER BY 2, t.{_ID} LIMIT {int(limit)})")
+        params += [*([text] * len(fields)), *keys, *p, *([like] * len(fields))]
+    if not parts:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(FAST + f"SELECT * FROM ({' UNION ALL '.join(parts)}) x ORDER BY rank, i, fid LIMIT {int(limit)}", params)
+        found = cur.fetchall()
+    return [(layers[i], fid, json.loads(props), [w, s, e, n]) for i, _rank, fid, props, w, s, e, n in found]

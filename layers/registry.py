@@ -8,6 +8,7 @@ a related record its pop-up fetches from the app's own URL (a grid's team), name
 """
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast
@@ -49,6 +50,20 @@ class PopupDetail:
                 "empty": str(self.empty), "login_required": self.login_required, "login_text": str(self.login_text)}
 
 
+@dataclass(frozen=True)
+class MapAction:
+    """Something a user may do at a clicked point of the map, offered by the app that owns it
+    (e.g. incidents: "在此上报" for those who may report): a link to the URL named `url_name` with
+    ?lon=&lat= of the point; shown only to users for whom `allowed(user)` is true."""
+
+    title: str  # gettext_lazy
+    url_name: str
+    allowed: object  # callable(user) -> bool
+
+    def describe(self):
+        return {"title": str(self.title), "url": reverse(self.url_name)}
+
+
 class Layer:
     """Subclass and set the attributes; override get_queryset / get_tile_queryset for row rules."""
 
@@ -67,10 +82,39 @@ class Layer:
     fit = False  # the map opens on the extent of this layer
     search_fields = ()  # keys the map's search box matches (code, name)
     popup_detail = None  # a PopupDetail: a related record the pop-up fetches (its args: published keys)
+    # OGC API - Features: the collection id (default: the name with "-" for "_"); layers of one
+    # model may share one collection (admin-areas: the three levels), titled collection_title.
+    collection = None
+    collection_title = None
+    description = ""  # gettext_lazy: a sentence for the OGC API collection
+    # Personal or workflow data: only signed-in users, each seeing get_user_queryset(user) — the
+    # app's own scope rule. Such a layer is left out of every answer to a visitor and never cached
+    # across users.
+    login_required = False
+    # The map draws this layer from vector tiles (True) or from GeoJSON (False); None: by size —
+    # lines and polygons from tiles once the layer has GEOGRID_TILED_MIN_FEATURES features (200),
+    # points (and smaller layers) as GeoJSON.
+    tiled = None
 
     # --- rows -----------------------------------------------------------------------------------
     def get_queryset(self):
         return self.model._default_manager.all()
+
+    def get_user_queryset(self, user):
+        """Rows `user` may see (login_required layers override this with their scope rule)."""
+        return self.get_queryset()
+
+    def visible_to(self, user):
+        return not self.login_required or bool(user and user.is_authenticated)
+
+    def is_tiled(self, count=None):
+        if self.tiled is not None:
+            return bool(self.tiled)
+        threshold = getattr(settings, "GEOGRID_TILED_MIN_FEATURES", 200)
+        return self.geometry_type != "point" and count is not None and count >= threshold
+
+    def collection_id(self):
+        return self.collection or self.name.replace("_", "-")
 
     def get_tile_queryset(self, z, x, y):
         """Rows for one tile: per-zoom thinning is ordinary ORM code here."""
@@ -130,6 +174,17 @@ class Layer:
 class Registry:
     def __init__(self):
         self._layers = {}
+        self._actions = {}
+
+    def register_action(self, action):
+        """Offer a MapAction on the map (idempotent per URL name)."""
+        if not isinstance(action, MapAction):
+            raise LayerError("register_action takes a MapAction")
+        self._actions[action.url_name] = action
+        return action
+
+    def actions_for(self, user):
+        return [a for a in self._actions.values() if user is not None and user.is_authenticated and a.allowed(user)]
 
     def register(self, layer_class):
         layer = layer_class()

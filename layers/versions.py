@@ -38,8 +38,12 @@ def _models_of(layer):
 
 
 def watch(registry):
-    """Connect the change signals of every model a registered layer depends on (idempotent)."""
+    """Connect the change signals of every model a registered layer depends on (idempotent).
+    login_required layers are never cached, so they have no version: a busy table (incidents)
+    must not make every writing transaction queue for the lock on one counter row."""
     for layer in registry:
+        if layer.login_required:
+            continue
         for model in _models_of(layer):
             names = _depends.setdefault(model, set())
             if not names:
@@ -85,3 +89,39 @@ def version(name):
             """, [name])
             row = cur.fetchone()
     return row[0]
+
+
+def versions(names):
+    """{name: version} of several layers: one query (the first time, one more makes the rows)."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, version FROM layers_layerversion WHERE name = ANY(%s)", [names])
+        found = dict(cur.fetchall())
+        missing = [n for n in names if n not in found]
+        if missing:
+            cur.execute(f"""
+                INSERT INTO layers_layerversion (name, version, changed_at) SELECT unnest(%s::text[]), {_START}, now()
+                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING name, version
+            """, [missing])
+            found.update(cur.fetchall())
+    return found
+
+
+def cached_extents(layers):
+    """{name: (w, s, e, n) or None} of public layers, cached per layer version: one query for the
+    versions, at most one more for the extents not cached yet."""
+    from . import publish  # publish does not import this module; the import is here to keep it so
+
+    public = [layer for layer in layers if not layer.login_required]
+    vers = versions([layer.name for layer in public])
+    cache = tile_cache()
+    keys = {layer.name: f"extent:{layer.name}:{vers[layer.name]}" for layer in public}
+    known = cache.get_many(list(keys.values()))
+    missing = [layer for layer in public if keys[layer.name] not in known]
+    if missing:
+        for layer, extent in zip(missing, publish.layer_extents(missing)):
+            known[keys[layer.name]] = extent
+            cache.set(keys[layer.name], extent)
+    return {name: known[key] for name, key in keys.items()}

@@ -13,6 +13,7 @@ class _AdminAreaLayer(Layer):
     labels = {"parent_name": _("上级")}
     search_fields = ("code", "name")
     level = None
+    collection, collection_title = "admin-areas", _("行政区划")  # one OGC API collection for the three levels
 
     def get_queryset(self):
         return AdminArea.objects.filter(level=self.level)

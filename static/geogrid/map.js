@@ -1,10 +1,16 @@
-/* The /map/ page: every registered layer as a switchable overlay, a legend, pop-ups and a search box.
- * The layer list (titles, styles, property labels, URLs) comes from /layers/, so adding a layer to
- * the registry adds it here. Layers marked visible load at once; the others (level-5 grids, ~10³
- * polygons) load the first time they are switched on, so the page opens fast. The layer list and
- * the GeoJSON fetches are gridmap.js's, shared with the small maps of the other pages. */
+/* The /map/ page: every registered layer as a switchable overlay, a legend, pop-ups, a search box
+ * and, for those an app allows, actions at a clicked point ("report here").
+ * The layer list (titles, styles, property labels, URLs, extents) comes from /layers/, so adding a
+ * layer to the registry adds it here. Large layers (polygons and lines: areas, grids, roads,
+ * boundaries) are drawn from vector tiles (Leaflet.VectorGrid, vendored by scripts/vendor.sh) on
+ * canvas, so 10^5 grids cost what one screen of tiles costs; a click on them asks /layers/at for
+ * the feature there. Small layers (points) come as GeoJSON; those not visible at first load the
+ * first time they are switched on. Search asks the server (/layers/search), not the loaded data. */
 (function () {
   "use strict";
+
+  // Leaflet 1.8 dropped L.DomEvent.fakeStop, which VectorGrid 1.3 still calls on a canvas click.
+  if (window.L && L.DomEvent && !L.DomEvent.fakeStop) L.DomEvent.fakeStop = function (e) { e._stopped = true; return true; };
 
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var T = config.text;
@@ -21,7 +27,15 @@
     return '<i class="swatch swatch-' + kind + '" style="' + css + '"></i>';
   }
 
-  function popupHtml(info, props, detailBody) {
+  function actionsHtml(latlng) {
+    if (!latlng || !config.actions.length) return "";
+    return '<p class="map-actions">' + config.actions.map(function (a) {
+      var url = a.url + "?lon=" + latlng.lng.toFixed(7) + "&lat=" + latlng.lat.toFixed(7);
+      return '<a class="map-action" href="' + esc(url) + '">' + esc(a.title) + "</a>";
+    }).join(" ") + "</p>";
+  }
+
+  function popupHtml(info, props, detailBody, extra) {
     var rows = info.properties.map(function (p) {
       var v = props[p.key];
       if (v === null || v === undefined || v === "") return "";
@@ -29,7 +43,7 @@
       return "<tr><th>" + esc(p.label) + "</th><td>" + esc(v) + "</td></tr>";
     }).join("");
     var detail = info.detail ? '<div class="feature-detail"><h4>' + esc(info.detail.title) + "</h4>" + (detailBody || "") + "</div>" : "";
-    return '<div class="feature-popup"><h3>' + esc(info.title) + "</h3><table>" + rows + "</table>" + detail + "</div>";
+    return '<div class="feature-popup"><h3>' + esc(info.title) + "</h3><table>" + rows + "</table>" + detail + (extra || "") + "</div>";
   }
 
   // A related detail the layer declares (registry PopupDetail, e.g. a grid's 4+N team): fetched
@@ -54,11 +68,11 @@
     return '<p class="detail-login"><a href="' + esc(config.loginUrl) + '">' + esc(info.detail.login_text) + "</a></p>";
   }
 
-  function loadDetail(info, feature, layer) {
+  function loadDetail(info, feature, layer, extra) {
     var detail = info.detail;
     if (detailForbidden(detail) || layer.detailState) return;
     var props = feature.properties;
-    function put(body) { layer.setPopupContent(popupHtml(info, props, body)); }
+    function put(body) { layer.setPopupContent(popupHtml(info, props, body, extra)); }
     var url = detail.url.replace(/\{(\w+)\}/g, function (m, key) { return encodeURIComponent(props[key]); });
     layer.detailState = "loading";
     put('<p class="detail-loading">…</p>');
@@ -72,16 +86,56 @@
 
   var renderer = null;  // one canvas for all layers: ~10³ polygons draw faster than as SVG paths
 
+  /* A small layer from GeoJSON. Its points take their own clicks; its lines and polygons do not
+   * (a district polygon drawn above the tiled grids would swallow every click on them): a click
+   * on the map is answered by /layers/at for all lines and polygons alike, tiled or not. */
   function makeGroup(info) {
+    var point = info.geometry_type === "point";
     return L.geoJSON(null, {
       renderer: renderer,
+      interactive: point,
       style: function () { return info.style; },
       pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, L.extend({ renderer: renderer }, info.style)); },
       onEachFeature: function (feature, layer) {
-        layer.bindPopup(popupHtml(info, feature.properties, initialDetail(info)), { maxWidth: 360 });
+        if (!point) return;
+        layer.options.bubblingMouseEvents = false;  // the map's click is for the lines and polygons under it
+        layer.bindPopup(function () {
+          var at = layer.getLatLng ? layer.getLatLng() : null;
+          return popupHtml(info, feature.properties, initialDetail(info), actionsHtml(at));
+        }, { maxWidth: 360 });
         if (info.detail) layer.on("popupopen", function () { loadDetail(info, feature, layer); });
       },
     });
+  }
+
+  var HIGHLIGHT = { color: "#ff7f00", weight: 3, fill: true, fillColor: "#ff7f00", fillOpacity: 0.25 };
+
+  /* A large layer from vector tiles, drawn on canvas; not interactive itself (a click anywhere is
+   * answered by /layers/at), so layers above never hide the ones below from the pointer. */
+  function makeTiled(info, zIndex) {
+    var style = L.extend({}, info.style);
+    if (info.geometry_type === "polygon" && style.fill === undefined) style.fill = true;
+    if (info.geometry_type !== "polygon") style.fill = false;
+    var styles = {};
+    styles[info.name] = style;
+    return L.vectorGrid.protobuf(info.tiles_url, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: false,
+      getFeatureId: function (f) { return f.id; },
+      minZoom: info.min_zoom,
+      maxNativeZoom: 16,  // deeper zooms scale the z16 tile (0.6 m a unit): fewer requests, same drawing
+      zIndex: zIndex,
+      fetchOptions: { credentials: "same-origin" },
+    });
+  }
+
+  function drawnIds(group) {  // feature ids on the loaded tiles (for tests and the search highlight)
+    var ids = {};
+    Object.values(group._vectorTiles || {}).forEach(function (t) {
+      Object.keys(t._features || {}).forEach(function (id) { ids[id] = true; });
+    });
+    return Object.keys(ids).length;
   }
 
   window.geogridMapInit = function (map) {
@@ -90,7 +144,7 @@
     var msg = form.querySelector(".map-search-msg");
     function message(text) { msg.textContent = text; }
     renderer = L.canvas({ padding: 0.2 });
-    var state = { map: map, layers: {}, loaded: 0 };
+    var state = { map: map, layers: {}, loaded: 0, tiles: 0 };
     window.geogridMap = state;  // for the browser tests and for people poking at the console
 
     var control = L.control.layers(null, null, { collapsed: false, position: "topright" }).addTo(map);
@@ -104,6 +158,7 @@
     var legendList = legend.getContainer().querySelector("ul");
 
     function load(entry) {
+      if (entry.info.tiled) return Promise.resolve();
       if (!entry.promise) {
         entry.promise = G.fetchLayer(entry.info)
           .then(function (fc) {
@@ -121,11 +176,11 @@
       return entry.promise;
     }
 
-    // Features reach the canvas in the order their fetches finish; keep the registry's order
-    // instead (areas under grids under lines under points), so clicks find the finer feature.
+    // GeoJSON features reach the canvas in the order their fetches finish; keep the registry's
+    // order instead (areas under grids under lines under points), so clicks find the finer feature.
     function restack() {
       Object.values(state.layers).forEach(function (entry) {
-        if (map.hasLayer(entry.group)) entry.group.bringToFront();
+        if (!entry.info.tiled && map.hasLayer(entry.group)) entry.group.bringToFront();
       });
     }
 
@@ -133,12 +188,57 @@
       Object.values(state.layers).forEach(function (entry) { if (entry.group === e.layer) load(entry); });
     });
 
+    // --- a click on the tiled layers: the finest feature there (last in registry order) --------
+    var clickSeq = 0;
+    function tiledAt(zoom) {  // the lines and polygons a click on the map may hit
+      return Object.values(state.layers).filter(function (e) {
+        return e.info.geometry_type !== "point" && map.hasLayer(e.group) && zoom >= e.info.min_zoom;
+      });
+    }
+    function showAt(latlng, features, popup) {
+      var actions = actionsHtml(latlng);
+      if (!features.length) {
+        if (!actions) { map.closePopup(popup); return; }
+        popup.setContent('<div class="feature-popup"><h3>' + esc(T.here) + "</h3>" + actions + "</div>");
+        return;
+      }
+      var top = features[features.length - 1], info = state.layers[top.layer].info;
+      var within = features.slice(0, -1).reverse().map(function (f) {
+        var p = f.properties;
+        return esc(state.layers[f.layer].info.title) + " " + esc(p.name || p.code || "");
+      });
+      var extra = (within.length ? '<p class="feature-within">' + within.join(" · ") + "</p>" : "") + actions;
+      popup.setContent(popupHtml(info, top.properties, initialDetail(info), extra));
+      state.clicked = top;
+      if (info.detail) {
+        popup.setPopupContent = popup.setContent;  // loadDetail speaks to a layer's popup API
+        loadDetail(info, { properties: top.properties }, popup, extra);
+      }
+    }
+    map.on("click", function (e) {
+      var zoom = map.getZoom(), entries = tiledAt(zoom);
+      if (!entries.length && !config.actions.length) return;
+      var seq = ++clickSeq;
+      var popup = L.popup({ maxWidth: 360 }).setLatLng(e.latlng).setContent('<p class="detail-loading">…</p>').openOn(map);
+      if (!entries.length) { showAt(e.latlng, [], popup); return; }
+      var url = config.atUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) + "&z=" + zoom +
+        "&layers=" + entries.map(function (x) { return x.info.name; }).join(",");
+      G.getJSON(url)
+        .then(function (data) { if (seq === clickSeq) showAt(e.latlng, data.features, popup); })
+        .catch(function (err) { popup.setContent('<p class="detail-failed">' + esc(T.detailFailed) + " (" + esc(err.message) + ")</p>"); });
+    });
+
     message(T.loading);
     G.layerList(config.layersUrl)
       .then(function (data) {
         var first = [];
-        data.layers.forEach(function (info) {
-          var entry = { info: info, group: makeGroup(info), count: 0 };
+        data.layers.forEach(function (info, i) {
+          var entry = { info: info, group: info.tiled ? makeTiled(info, 10 + i) : makeGroup(info), count: 0 };
+          if (info.tiled) {
+            entry.tilesLoaded = 0;
+            entry.group.on("tileload", function () { entry.tilesLoaded += 1; state.tiles += 1; });
+            entry.drawn = function () { return drawnIds(entry.group); };
+          }
           state.layers[info.name] = entry;
           var label = swatch(info) + '<span class="layer-title">' + esc(info.title) + "</span>";
           control.addOverlay(entry.group, label);
@@ -150,7 +250,8 @@
             first.push(load(entry));
           }
         });
-        return Promise.all(first).then(function () { fitDistrict(data.layers); });
+        fitDistrict(data.layers);
+        return Promise.all(first);
       })
       .then(function () {
         message("");
@@ -159,49 +260,63 @@
       .catch(function (err) { message(T.loadFailed + " (" + err.message + ")"); });
 
     function fitDistrict(infos) {
-      var bounds = null;
-      infos.forEach(function (info) {
-        var b = state.layers[info.name].group.getBounds();
-        if (info.fit && b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
-      });
-      if (!bounds) {  // no district loaded: fall back to everything drawn
-        infos.forEach(function (info) {
-          var b = state.layers[info.name].group.getBounds();
-          if (b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+      function union(list) {
+        var b = null;
+        list.forEach(function (info) {
+          var x = info.extent;
+          if (!x) return;
+          var lb = L.latLngBounds([x[1], x[0]], [x[3], x[2]]);
+          b = b ? b.extend(lb) : lb;
         });
+        return b;
       }
+      var bounds = union(infos.filter(function (i) { return i.fit; })) || union(infos);
       if (bounds) map.fitBounds(bounds, { padding: [12, 12], animate: false });  // ready means in place
     }
 
-    // --- search: codes and names of the searchable layers; lazy layers load on the first search --
-    function find(q) {
-      var hits = [];
-      Object.values(state.layers).forEach(function (entry) {
-        var fields = entry.info.search_fields;
-        if (!fields.length || !entry.promise) return;
-        entry.group.eachLayer(function (layer) {
-          var p = layer.feature.properties;
-          if (fields.some(function (f) { return p[f] && String(p[f]).indexOf(q) !== -1; })) hits.push({ entry: entry, layer: layer });
-        });
+    // --- search: codes and names of the searchable layers, asked of the server ----------------
+    var lastHighlight = null;
+    function highlight(entry, id) {
+      if (lastHighlight) lastHighlight.reset();
+      lastHighlight = null;
+      if (entry.info.tiled) {
+        entry.group.setFeatureStyle(id, HIGHLIGHT);
+        lastHighlight = { reset: function () { entry.group.resetFeatureStyle(id); } };
+        return;
+      }
+      entry.group.eachLayer(function (layer) {
+        if (layer.feature.id !== id || !layer.setStyle) return;
+        layer.setStyle(HIGHLIGHT);
+        lastHighlight = { reset: function () { entry.group.resetStyle(layer); } };
       });
-      return hits;
     }
 
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var q = form.q.value.trim();
       if (!q) return;
-      var lazy = Object.values(state.layers).filter(function (e) { return e.info.search_fields.length && !e.promise; });
-      Promise.all(lazy.map(load)).then(function () {
-        var hits = find(q);
-        if (!hits.length) { message(T.notFound.replace("%s", q)); return; }
-        var hit = hits[0];
-        if (!map.hasLayer(hit.entry.group)) hit.entry.group.addTo(map);
-        if (hit.layer.getBounds) map.fitBounds(hit.layer.getBounds(), { maxZoom: 17 });
-        else map.setView(hit.layer.getLatLng(), Math.max(map.getZoom(), 16));
-        hit.layer.openPopup();
-        message(T.found.replace("%s", hits.length));
-      });
+      message(T.searching);
+      G.getJSON(config.searchUrl + "?q=" + encodeURIComponent(q))
+        .then(function (data) {
+          var hits = data.results;
+          if (!hits.length) { message(T.notFound.replace("%s", q)); return; }
+          var hit = hits[0], entry = state.layers[hit.layer], b = hit.bbox;
+          if (!map.hasLayer(entry.group)) entry.group.addTo(map);
+          var bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+          var zoom = Math.max(entry.info.min_zoom, Math.min(17, map.getBoundsZoom(bounds.pad(0.2))));
+          map.setView(bounds.getCenter(), zoom, { animate: false });
+          message(T.found.replace("%s", hits.length));
+          if (entry.info.geometry_type !== "point") {
+            load(entry).then(function () { highlight(entry, hit.id); });
+            var popup = L.popup({ maxWidth: 360 }).setLatLng(bounds.getCenter()).openOn(map);
+            showAt(bounds.getCenter(), [hit], popup);
+            return;
+          }
+          load(entry).then(function () {
+            entry.group.eachLayer(function (layer) { if (layer.feature.id === hit.id) layer.openPopup(); });
+          });
+        })
+        .catch(function (err) { message(T.loadFailed + " (" + err.message + ")"); });
     });
   };
 })();

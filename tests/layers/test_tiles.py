@@ -206,3 +206,31 @@ def test_lines_and_polygons_are_simplified_to_the_tile_grid(client):
         cx, cy = shape.centroid.x, shape.centroid.y
         radii = [math.hypot(x - cx, y - cy) for x, y in r]
         assert max(radii) / min(radii) < 1.35  # an ellipse of axis ratio 0.006·cos(36.55°)/0.005·… ≈ 1.2
+
+
+def test_specks_are_left_out_until_they_are_a_few_pixels_big(client):
+    """A level-5 grid 30 m across: at z13 (19 m a pixel) it would be a 1.6-pixel speck and is left
+    out; at z15 (4.8 m a pixel, 6 pixels) it is drawn. The big grids are drawn at both."""
+    c = small_district()["community"]
+    parent = Grid.objects.get(code="37011200100101")
+    tiny = Grid.objects.create(code="3701120010010102", name="小点网格", level=5, parent=parent, community=c,
+                               geom=MultiPolygon(Polygon.from_bbox((116.7455, 36.5455, 116.7455 + 0.00034, 36.5455 + 0.00027)), srid=4490))
+    big = Grid.objects.get(code="3701120010010101")
+    _, low = tile_features(client, "grids_l5", *tile_of(13, 116.7456, 36.5456))
+    _, high = tile_features(client, "grids_l5", *tile_of(15, 116.7456, 36.5456))
+    assert set(low) == {big.pk} and set(high) == {big.pk, tiny.pk}
+
+
+def test_writing_a_case_touches_no_layer_version(client):
+    """Incidents are published only per user and never cached: reporting one must not lock a
+    shared counter row (16 reporters at once would queue on it)."""
+    from tests.support.world import P_G4A, report, world
+
+    w = world()
+    with CaptureQueriesContext(connection) as q:
+        report(w, "m_a", at=P_G4A)
+    assert not [x for x in q if "layers_layerversion" in x["sql"]]
+    with CaptureQueriesContext(connection) as q:
+        g = Grid.objects.get(code="37011200100101")
+        g.save()
+    assert [x for x in q if "layers_layerversion" in x["sql"]]  # a grid is published for everyone: bumped
