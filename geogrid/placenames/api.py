@@ -18,7 +18,7 @@ from geogrid.workflow.drf import ErrorBody
 from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY, idempotent
 
 from . import serializers as s
-from . import services, signpatrol
+from . import services, signpatrol, signrepair
 from .models import NamingApplication, NamingBatch, Road
 from .workflow import WORKFLOW
 
@@ -238,3 +238,13 @@ class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         d = ser.validated_data
         signpatrol.end_sign_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"))
         return Response(s.SignPatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data)
+
+
+class SignFiguresView(APIView):
+    authentication_classes = AUTH
+    permission_classes = [IsAuthenticated, PlacenameAccess]
+
+    @extend_schema(tags=["placenames"], summary=gettext_lazy("路名牌年度统计：巡查、清洗、派单、维修验收"),
+                   responses={200: s.SignFiguresSerializer(many=True), 403: ErrorBody})
+    def get(self, request):
+        return Response(s.SignFiguresSerializer(signrepair.yearly_figures(), many=True).data)

@@ -216,3 +216,11 @@ class SignPatrolSerializer(serializers.Serializer):
             out.append({"order": t.order, "sign": sign.code, "road": str(sign.road), "name_text": sign.name_text, "lon": round(sign.geom.x, 7),
                         "lat": round(sign.geom.y, 7), "condition": sign.condition, "visited_at": t.visited_at, "inspection": insp})
         return SignStopSerializer(out, many=True).data
+
+
+class SignFiguresSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    inspected = serializers.IntegerField(help_text=_("当年巡查的路名牌块数（同一块只计一次）"))
+    cleaned = serializers.IntegerField(help_text=_("当年清洗的路名牌块数（同一块只计一次）"))
+    dispatched = serializers.IntegerField(help_text=_("当年派出的维修工单数"))
+    repaired = serializers.IntegerField(help_text=_("当年验收的维修工单数"))

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .api import ApplicationViewSet, BatchViewSet, CheckView, ExportView, GazetteerView, ReadingView, SignPatrolViewSet
+from .api import ApplicationViewSet, BatchViewSet, CheckView, ExportView, GazetteerView, ReadingView, SignFiguresView, SignPatrolViewSet
 
 router = SimpleRouter()
 router.register("api/placenames/batches", BatchViewSet, basename="placename-batch")
@@ -35,4 +35,5 @@ urlpatterns = [
     re_path(r"^api/placenames/export\.(?P<fmt>csv|xlsx)$", ExportView.as_view(), name="placename-export"),
     path("api/placenames/check", CheckView.as_view(), name="placename-check"),
     path("api/placenames/readings", ReadingView.as_view(), name="placename-readings"),
+    path("api/placenames/signs/figures", SignFiguresView.as_view(), name="placename-sign-figures"),
 ] + router.urls

@@ -71,7 +71,7 @@ def test_an_area_patrol_takes_the_signs_inside_road_by_road():
     assert [s.code for _t, s, _i in signpatrol.walk(p)] == ["S1", "S2", "S3", "R1"]  # 370112DL001 then DL002
 
 
-def test_recording_sets_the_condition_marks_the_visit_and_counts():
+def test_recording_sets_the_condition_marks_the_visit_and_counts(client):
     w = world()
     s1, s2, s3 = sorted(w["signs"], key=lambda s: s.code)
     p = started(w)
@@ -89,6 +89,10 @@ def test_recording_sets_the_condition_marks_the_visit_and_counts():
     year = timezone.localdate().year
     assert signrepair.yearly_figures() == [{"year": year, "inspected": 3, "cleaned": 2, "dispatched": 0, "repaired": 0}]
     signpatrol.end_sign_patrol(p, w["pn"])
+    client.force_login(w["da"])
+    assert client.get("/api/placenames/signs/figures").json() == signrepair.yearly_figures()
+    client.force_login(w["gm"])
+    assert client.get("/api/placenames/signs/figures").status_code == 403
     # A second patrol the same year: the same signs count once.
     p2 = started(w)
     signpatrol.record_inspection(p2, w["pn"], sign="S1", condition="good", cleaned=True)
@@ -247,7 +251,7 @@ def test_the_schema_lists_the_sign_patrol_endpoints(client):
     schema = client.get("/api/schema/?format=json").json()
     paths = schema["paths"]
     for path in ("/api/placenames/sign-patrols/", "/api/placenames/sign-patrols/{id}/", "/api/placenames/sign-patrols/{id}/inspections/",
-                 "/api/placenames/sign-patrols/{id}/end/"):
+                 "/api/placenames/sign-patrols/{id}/end/", "/api/placenames/signs/figures"):
         assert path in paths, path
     for path in ("/api/placenames/sign-patrols/", "/api/placenames/sign-patrols/{id}/inspections/", "/api/placenames/sign-patrols/{id}/end/"):
         assert "Idempotency-Key" in [p["name"] for p in paths[path]["post"].get("parameters", [])], path
