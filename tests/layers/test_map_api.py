@@ -75,7 +75,7 @@ def test_search_finds_codes_and_names_exact_first_with_extents(client):
 def test_search_costs_one_query_and_is_capped(client):
     c = small_district()["community"]
     client.get("/layers/search", {"q": "中心"})
-    Facility.objects.bulk_create([Facility(name=f"第{i}服务中心", facility_type="day_care", address="某路", area=c,
+    Facility.objects.bulk_create([Facility(name=f"第{i}服务中心", facility_type_id="day_care", address="某路", area=c,
                                            geom=Point(116.75, 36.55, srid=4490)) for i in range(50)])
     with CaptureQueriesContext(connection) as q:
         hits = client.get("/layers/search", {"q": "中心"}).json()["results"]
