@@ -244,3 +244,17 @@ def search(layers, text, limit=10, user=None):
         cur.execute(FAST + f"SELECT * FROM ({' UNION ALL '.join(parts)}) x ORDER BY rank, i, fid LIMIT {int(limit)}", params)
         found = cur.fetchall()
     return [(layers[i], fid, json.loads(props), [w, s, e, n]) for i, _rank, fid, props, w, s, e, n in found]
+
+
+def features_by_id(layer, ids, user=None):
+    """[(id, properties, [w, s, e, n])] of these rows of the layer (that the user may see), in
+    the order of `ids`: one statement (the map's search, for ids an app's own search found)."""
+    if not ids:
+        return []
+    inner, p, keys = _columns_sql(layer, _rows_of(layer, user).filter(pk__in=list(ids)))
+    props = ", ".join(f"%s, t.p{j}" for j in range(len(keys)))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT t.{_ID}, json_build_object({props})::text, ST_XMin(t.{_GEOM}), ST_YMin(t.{_GEOM}), "
+                    f"ST_XMax(t.{_GEOM}), ST_YMax(t.{_GEOM}) FROM ({inner}) t", [*keys, *p])
+        rows = {fid: (fid, json.loads(pr), [w, s_, e, n]) for fid, pr, w, s_, e, n in cur.fetchall()}
+    return [rows[i] for i in ids if i in rows]

@@ -175,6 +175,17 @@ class Registry:
     def __init__(self):
         self._layers = {}
         self._actions = {}
+        self._searches = {}
+
+    def register_search(self, layer_name, find):
+        """An app's own search for one of its layers (the gazetteer for roads: pinyin, initials,
+        typos): find(text) -> row ids, best first. The map's search box asks it besides the
+        layers' search_fields."""
+        self._searches[layer_name] = find
+        return find
+
+    def search_of(self, layer_name):
+        return self._searches.get(layer_name)
 
     def register_action(self, action):
         """Offer a MapAction on the map (idempotent per URL name)."""

@@ -11,7 +11,7 @@ scripts/bootstrap.sh --bench
 rm -f bench/results/latest.json  # every benchmark appends its lines (bench/results.py)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
 # The HTTP benchmarks run at city scale; the others on the demo district (or data they generate).
-SCALE="bench/bench_http_locate.py bench/bench_http_submit.py"
+SCALE="bench/bench_http_locate.py bench/bench_http_submit.py bench/bench_http_tiles.py"
 for b in bench/bench_*.py; do
   [ -e "$b" ] || continue
   echo "== $b"

@@ -31,3 +31,12 @@ class RoadSignLayer(Layer):
     # ~500 signs per district bury the map at district zoom: drawn when switched on.
     visible = False
     search_fields = ("code", "name_text")
+
+
+def _gazetteer_ids(text):
+    from .gazetteer import search  # the gazetteer: Chinese, full pinyin, initials, small typos
+
+    return [hit["id"] for hit in search(text)]
+
+
+registry.register_search("roads", _gazetteer_ids)

@@ -52,7 +52,7 @@ def test_map_draws_large_layers_from_tiles_small_ones_from_geojson(live_server, 
     wait_drawn(page, "admin_community")  # min_zoom 10: the district opens at about z13
     counts = page.evaluate("Object.fromEntries(Object.entries(window.geogridMap.layers).filter(([k, e]) => !e.info.tiled)"
                            ".map(([k, e]) => [k, e.count]))")
-    assert counts == {"road_signs": 0, "boundary_markers": 1, "facilities": 1}
+    assert counts == {"road_signs": 0, "boundary_markers": 1, "facilities": 1, "care_buildings": 0}  # signs, buildings: when switched on
     assert any("/tiles/grids_l4/" in u for u in requests) and any("/tiles/admin_district/" in u for u in requests)
     assert not any(u.endswith("/layers/grids_l4.geojson") or u.endswith("/layers/admin_district.geojson") for u in requests)
     # The map opened on the district (116.70–116.80E, 36.50–36.60N).

@@ -15,7 +15,7 @@ from tests.support.district import small_district
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OGRINFO, OGR2OGR = shutil.which("ogrinfo"), shutil.which("ogr2ogr")
-IDS = ["admin-areas", "grids-l4", "grids-l5", "roads", "road-signs", "boundary-lines", "boundary-markers", "facilities"]
+IDS = ["admin-areas", "grids-l4", "grids-l5", "roads", "road-signs", "boundary-lines", "boundary-markers", "facilities", "care-buildings"]
 
 
 def gdal(*args, timeout=120):

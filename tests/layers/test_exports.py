@@ -52,7 +52,7 @@ def download(client, name, fmt, tmp_path, status=200, **params):
 
 def facilities(community):
     for i, name in enumerate(HOSTILE):
-        Facility.objects.create(name=name, facility_type="day_care", address=f"历山路{i}号", operator="某某社工站",
+        Facility.objects.create(name=name, facility_type_id="day_care", address=f"历山路{i}号", operator="某某社工站",
                                 capacity=10 + i, geom=Point(116.741 + i * 0.001, 36.545, srid=4490), area=community)
     return 1 + len(HOSTILE)
 

@@ -72,14 +72,35 @@ def test_search_finds_codes_and_names_exact_first_with_extents(client):
     assert client.get("/layers/search", {"q": "x" * 101}).status_code == 400
 
 
-def test_search_costs_one_query_and_is_capped(client):
+def test_search_runs_a_fixed_number_of_queries_and_is_capped(client):
     c = small_district()["community"]
-    client.get("/layers/search", {"q": "中心"})
-    Facility.objects.bulk_create([Facility(name=f"第{i}服务中心", facility_type="day_care", address="某路", area=c,
+    with CaptureQueriesContext(connection) as few:
+        client.get("/layers/search", {"q": "中心"})
+    Facility.objects.bulk_create([Facility(name=f"第{i}服务中心", facility_type_id="day_care", address="某路", area=c,
                                            geom=Point(116.75, 36.55, srid=4490)) for i in range(50)])
     with CaptureQueriesContext(connection) as q:
         hits = client.get("/layers/search", {"q": "中心"}).json()["results"]
-    assert len(q) == 1 and len(hits) == 10
+    # The layers' search in one statement, and the gazetteer's read of the named roads.
+    assert len(q) == len(few) == 2 and len(hits) == 10
+
+
+def test_search_asks_the_gazetteer_for_roads(client):
+    """The map's search box finds a road by its initials, full pinyin or a typo (the place-name
+    gazetteer, registered by the roads layer's app), before the plain substring matches."""
+    from django.contrib.gis.geos import LineString, MultiLineString
+
+    from geogrid.placenames.models import Road
+
+    small_district()
+    line = MultiLineString(LineString((116.741, 36.541), (116.749, 36.541)), srid=4490)
+    road = Road.objects.create(code="R-JS", name="经十路", specific="经十", generic="路", pinyin="Jing 10 Lu", status="named", geom=line)
+    for q in ("jsl", "jingshilu", "经石路"):
+        hits = client.get("/layers/search", {"q": q}).json()["results"]
+        assert hits and hits[0]["layer"] == "roads" and hits[0]["id"] == road.pk, q
+        assert hits[0]["properties"]["name"] == "经十路" and hits[0]["bbox"] == pytest.approx([116.741, 36.541, 116.749, 36.541])
+    with CaptureQueriesContext(connection) as q:
+        client.get("/layers/search", {"q": "jsl"})
+    assert len(q) == 4  # layers' search, the gazetteer's two reads, the found roads' properties
 
 
 def test_layer_list_says_tiled_or_geojson_by_size_and_gives_extents(client, settings):

@@ -20,7 +20,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 GK = "http://www.opengis.net/def/crs/EPSG/0/4548"  # CGCS2000 3-degree GK, CM 117E: the test settings' map home 116.75E
-IDS = ["admin-areas", "grids-l4", "grids-l5", "roads", "road-signs", "boundary-lines", "boundary-markers", "facilities"]
+IDS = ["admin-areas", "grids-l4", "grids-l5", "roads", "road-signs", "boundary-lines", "boundary-markers", "facilities", "care-buildings"]
 
 
 def get(client, path, status=200, **params):
