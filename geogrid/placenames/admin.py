@@ -7,7 +7,7 @@ from leaflet.admin import LeafletGeoAdmin
 from geogrid.accounts.admin_scope import AuditedAdmin, ReadOnlyAdmin
 
 from .models import (BuildingName, FixedReading, ForbiddenWord, GenericName, NamingApplication, NamingBatch, PlaceCategoryCode, Road, RoadSign,
-                     SignRepair)
+                     SignInspection, SignRepair)
 
 
 @admin.register(Road)
@@ -75,3 +75,14 @@ class SignRepairAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 class BuildingNameAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("name", "kind", "developer", "state", "deadline")
     list_filter = ("state", "kind")
+
+
+@admin.register(SignInspection)
+class SignInspectionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read-only: records are made on the sign patrol page; the photo leaves only through that app's view."""
+
+    list_display = ("sign", "condition", "cleaned", "inspector", "inspected_at", "repair")
+    list_filter = ("condition", "cleaned")
+    search_fields = ("sign__code",)
+    exclude = ("photo",)
+    list_select_related = ("sign", "inspector", "repair", "repair__sign")

@@ -1,20 +1,24 @@
 """REST API of place names (DRF). Thin: the rules are in services.py, refusals come back through
 geogrid.workflow.drf.exception_handler (400 with fields, 403, 404, 409)."""
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geogrid.accounts.api import AUTH
+from geogrid.patrols.models import Patrol
 from geogrid.workflow.drf import ErrorBody
+from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY, idempotent
 
 from . import serializers as s
-from . import services
+from . import services, signpatrol, signrepair
 from .models import NamingApplication, NamingBatch, Road
 from .workflow import WORKFLOW
 
@@ -175,3 +179,72 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         note = fields.pop("note", "")
         services.transition(app, action_name, request.user, note, **fields)
         return Response(s.ApplicationSerializer(self.get_queryset().get(pk=app.pk)).data)
+
+
+# --- road-name sign patrols (a patrol of the patrols app with signs as targets) ----------------------------
+@extend_schema(tags=["placenames"], description=gettext_lazy(
+    "路名牌巡查：POST 选一条道路（road）或一个街道/社区（area）开始巡查，按沿路顺序列出路名牌；"
+    "…/inspections/ 记录一块路名牌的状况（可附照片）；…/end/ 结束。写操作可带 Idempotency-Key 安全重发。"))
+class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Sign patrols: list (the latest 50), one with its signs in order, start, record a sign, end."""
+
+    authentication_classes = AUTH
+    permission_classes = [IsAuthenticated, PlacenameAccess]
+    serializer_class = s.SignPatrolSerializer
+    queryset = Patrol.objects.none()  # for the schema; get_queryset scopes
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = None
+
+    def get_queryset(self):
+        qs = signpatrol.visible_sign_patrols(self.request.user).select_related("user").order_by("-started_at", "-pk")
+        if self.action == "list":
+            return qs.annotate(n_signs=Count("targets"), n_visited=Count("targets", filter=Q(targets__visited_at__isnull=False)))[:50]
+        return qs
+
+    def get_serializer_class(self):
+        return s.SignPatrolListSerializer if self.action == "list" else s.SignPatrolSerializer
+
+    @extend_schema(summary=gettext_lazy("开始路名牌巡查（一条道路或一个区域的路名牌，按顺序）"), request=s.SignPatrolStartSerializer,
+                   responses={201: s.SignPatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @idempotent
+    def create(self, request):
+        ser = s.SignPatrolStartSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        patrol = signpatrol.start_sign_patrol(request.user, road=ser.validated_data.get("road"), area=ser.validated_data.get("area"))
+        return Response(s.SignPatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data, status=201)
+
+    @extend_schema(summary=gettext_lazy("记录一块路名牌的巡查结果（状况、是否清洗、照片、备注）"), parameters=[IDEMPOTENCY_KEY],
+                   request={"multipart/form-data": s.SignInspectionCreateSerializer, "application/json": s.SignInspectionCreateSerializer},
+                   responses={201: s.SignInspectionSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def inspections(self, request, pk=None):
+        patrol = self.get_object()
+        ser = s.SignInspectionCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        insp = signpatrol.record_inspection(patrol, request.user, sign=d["sign"], condition=d["condition"], cleaned=d.get("cleaned", False),
+                                            photo=d.get("photo"), note=d.get("note", ""))
+        return Response(s.SignInspectionSerializer(insp).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=gettext_lazy("结束路名牌巡查（可附轨迹）"), parameters=[IDEMPOTENCY_KEY], request=s.SignPatrolEndSerializer,
+                   responses={200: s.SignPatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def end(self, request, pk=None):
+        patrol = self.get_object()
+        ser = s.SignPatrolEndSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        signpatrol.end_sign_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"))
+        return Response(s.SignPatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data)
+
+
+class SignFiguresView(APIView):
+    authentication_classes = AUTH
+    permission_classes = [IsAuthenticated, PlacenameAccess]
+
+    @extend_schema(tags=["placenames"], summary=gettext_lazy("路名牌年度统计：巡查、清洗、派单、维修验收"),
+                   responses={200: s.SignFiguresSerializer(many=True), 403: ErrorBody})
+    def get(self, request):
+        return Response(s.SignFiguresSerializer(signrepair.yearly_figures(), many=True).data)

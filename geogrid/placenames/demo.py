@@ -26,6 +26,7 @@ def load_naming_demo(path=DATA):
     """(created, updated, unchanged) applications, as the demo loader counts."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if NamingBatch.objects.filter(code=data["batch"]["code"]).exists():
+        load_sign_patrols(User.objects.get(username=data["staff"]))  # once only, by itself
         return 0, 0, len(data["applications"])
     staff = User.objects.get(username=data["staff"])
     batch = NamingBatch.objects.create(created_by=staff, **data["batch"])
@@ -45,6 +46,7 @@ def load_naming_demo(path=DATA):
             note = fields.pop("note", "")
             transition(app, action, staff, note, **fields)
     load_sign_repairs(staff)
+    load_sign_patrols(staff)
     return len(data["applications"]), 0, 0
 
 
@@ -60,3 +62,37 @@ def load_sign_repairs(staff, now=None):
         if i < 2:
             signrepair.transition(repair, "repair", staff, "已更换牌面")
     return len(signs)
+
+
+# The two roads with the most signs, walked 20 and 6 days ago.
+PATROL_ROADS = [("370190DL038", 20), ("370190DL037", 6)]
+
+
+def load_sign_patrols(staff, now=None):
+    """Two finished sign patrols (patrols app, signs as targets) so the yearly figures are not zero:
+    each sign recorded as it stands in the demo data (so a second load changes no sign), good signs
+    wiped clean, dirty ones left for the cleaning crew; a damaged or missing sign without an open order
+    gets one. Once only: nothing is done when a sign inspection exists."""
+    from geogrid.patrols.services import open_patrol
+
+    from . import signpatrol
+    from .models import SignInspection
+
+    if SignInspection.objects.exists() or open_patrol(staff) is not None:
+        return 0
+    now = now or timezone.now()
+    n = 0
+    for code, days_ago in PATROL_ROADS:
+        road = Road.objects.filter(code=code).first()
+        if road is None or not road.signs.exists():
+            continue
+        at = now - datetime.timedelta(days=days_ago)
+        patrol = signpatrol.start_sign_patrol(staff, road=code, now=at)
+        for i, (_target, sign, _insp) in enumerate(signpatrol.walk(patrol)):
+            seen = sign.condition
+            note = {"dirty": "污渍较重，需专业清洗", "damaged": "牌面破损", "missing": "牌体缺失，仅剩立柱"}.get(seen, "")
+            signpatrol.record_inspection(patrol, staff, sign=sign, condition=seen, cleaned=seen == "good", note=note,
+                                         now=at + datetime.timedelta(minutes=3 * (i + 1)))
+            n += 1
+        signpatrol.end_sign_patrol(patrol, staff, now=at + datetime.timedelta(hours=2))
+    return n

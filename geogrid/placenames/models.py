@@ -342,6 +342,46 @@ class SignRepair(models.Model):
         return f"{self.sign.code} {self.get_problem_display()}"
 
 
+# --- road-name sign patrols: one inspection record a sign a patrol ----------------------------------------
+def inspection_photo_path(instance, filename):
+    import uuid
+    from pathlib import PurePath
+
+    return f"placenames/signs/{instance.sign_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class SignInspection(models.Model):
+    """路名牌巡查记录: what an inspector found at a sign during a sign patrol (a patrol of the patrols
+    app whose targets are signs; signpatrol.py). `condition` is what was found; recording it sets the
+    sign's current condition (a dirty sign cleaned on the spot is good again)."""
+
+    sign = models.ForeignKey(RoadSign, verbose_name=_("路名牌"), on_delete=models.PROTECT, related_name="inspections")
+    patrol = models.ForeignKey("patrols.Patrol", verbose_name=_("巡查"), on_delete=models.PROTECT, related_name="sign_inspections")
+    inspector = models.ForeignKey("accounts.User", verbose_name=_("巡查人"), on_delete=models.PROTECT, related_name="+")
+    inspected_at = models.DateTimeField(_("巡查时间"))
+    condition = models.CharField(_("状况"), max_length=10, choices=RoadSign.Condition.choices)
+    cleaned = models.BooleanField(_("已清洗"), default=False)
+    photo = models.ImageField(_("照片"), upload_to=inspection_photo_path, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    # The repair order this record opened (or found open) for a damaged, missing or wrong sign.
+    repair = models.ForeignKey(SignRepair, verbose_name=_("维修工单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inspections")
+
+    class Meta:
+        verbose_name = _("路名牌巡查记录")
+        verbose_name_plural = _("路名牌巡查记录")
+        ordering = ["-inspected_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["patrol", "sign"], name="signinspection_once_per_patrol"),
+            models.CheckConstraint(condition=Q(condition__in=["good", "dirty", "faded", "damaged", "tilted", "missing", "wrong"]),
+                                   name="signinspection_condition_valid"),
+            models.CheckConstraint(condition=~Q(condition="missing", cleaned=True), name="signinspection_missing_not_cleaned"),
+        ]
+        indexes = [models.Index(fields=["inspected_at"], name="signinspection_at")]
+
+    def __str__(self):
+        return f"{self.sign.code} {self.get_condition_display()}"
+
+
 # --- national place-name database ---------------------------------------------------------------------
 class PlaceCategoryCode(models.Model):
     """地名类别代码 (5 digits) of the national database, per road category; the road code is not

@@ -1,4 +1,5 @@
 """API shapes of place names (answers only; input is parsed by the services, which own the rules)."""
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import NamingApplication, NamingBatch
@@ -130,3 +131,96 @@ class GazetteerSerializer(serializers.Serializer):
     distance_m = serializers.FloatField(allow_null=True)
     score = serializers.IntegerField()
     geometry = serializers.DictField()
+
+
+# --- road-name sign patrols --------------------------------------------------------------------------
+class SignPatrolStartSerializer(serializers.Serializer):
+    road = serializers.CharField(required=False, allow_blank=True, help_text=_("道路编码"))
+    area = serializers.CharField(required=False, allow_blank=True, help_text=_("街道或社区的统计用区划代码"))
+
+
+class SignInspectionCreateSerializer(serializers.Serializer):
+    sign = serializers.CharField(help_text=_("路牌编号"))
+    condition = serializers.ChoiceField(choices=["good", "dirty", "faded", "damaged", "tilted", "missing", "wrong"])
+    cleaned = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    photo = serializers.ImageField(required=False, allow_null=True)
+
+
+class SignPatrolEndSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
+    track = serializers.JSONField(required=False, allow_null=True, help_text=_("[[经度, 纬度], …]"))
+    crs = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SignInspectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sign = serializers.CharField(source="sign.code")
+    patrol = serializers.IntegerField(source="patrol_id")
+    inspector = serializers.CharField(source="inspector.username")
+    inspected_at = serializers.DateTimeField()
+    condition = serializers.CharField()
+    condition_label = serializers.CharField(source="get_condition_display")
+    cleaned = serializers.BooleanField()
+    note = serializers.CharField()
+    photo = serializers.SerializerMethodField()
+    repair = serializers.IntegerField(source="repair_id", allow_null=True)
+    repair_created = serializers.SerializerMethodField()
+    sign_condition = serializers.CharField(source="sign.condition", help_text=_("记录后路名牌的现状况"))
+    sign_condition_label = serializers.CharField(source="sign.get_condition_display")
+
+    def get_photo(self, obj) -> bool:
+        return bool(obj.photo)
+
+    def get_repair_created(self, obj) -> bool:
+        return bool(getattr(obj, "repair_created", False))
+
+
+class SignStopSerializer(serializers.Serializer):
+    """One sign of a patrol, in order."""
+
+    order = serializers.IntegerField()
+    sign = serializers.CharField()
+    road = serializers.CharField()
+    name_text = serializers.CharField()
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    condition = serializers.CharField()
+    visited_at = serializers.DateTimeField(allow_null=True)
+    inspection = SignInspectionSerializer(allow_null=True)
+
+
+class SignPatrolListSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.CharField(source="user.username")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+    signs = serializers.IntegerField(source="n_signs")
+    visited = serializers.IntegerField(source="n_visited")
+
+
+class SignPatrolSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.CharField(source="user.username")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+    stops = serializers.SerializerMethodField()
+
+    def get_stops(self, obj) -> SignStopSerializer(many=True):
+        from .signpatrol import walk
+
+        out = []
+        for t, sign, insp in walk(obj):
+            out.append({"order": t.order, "sign": sign.code, "road": str(sign.road), "name_text": sign.name_text, "lon": round(sign.geom.x, 7),
+                        "lat": round(sign.geom.y, 7), "condition": sign.condition, "visited_at": t.visited_at, "inspection": insp})
+        return SignStopSerializer(out, many=True).data
+
+
+class SignFiguresSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    inspected = serializers.IntegerField(help_text=_("当年巡查的路名牌块数（同一块只计一次）"))
+    cleaned = serializers.IntegerField(help_text=_("当年清洗的路名牌块数（同一块只计一次）"))
+    dispatched = serializers.IntegerField(help_text=_("当年派出的维修工单数"))
+    repaired = serializers.IntegerField(help_text=_("当年验收的维修工单数"))

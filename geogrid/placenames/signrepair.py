@@ -1,7 +1,8 @@
 """Road-name sign repairs (路名牌维修工单) on the workflow core: dispatched → repaired → accepted
 (a repair not accepted goes back to dispatched). Each stage is due GEOGRID_PLACENAME_SIGN_REPAIR_DAYS
 (repair) / _SIGN_ACCEPT_DAYS (acceptance) calendar days after it began; acceptance sets the sign's
-condition back to good. Also: the sign inventory's figures (conditions, mismatches, per year)."""
+condition back to good. Also: the sign inventory's figures (conditions, mismatches, per year: inspected,
+cleaned, dispatched, repaired)."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +16,7 @@ from geogrid.accounts.roles import Role
 from geogrid.audit.services import record
 from geogrid.workflow.engine import T, Workflow
 
-from .models import Road, RoadSign, SignRepair
+from .models import Road, RoadSign, SignInspection, SignRepair
 
 R = SignRepair.State
 STAFF = (Role.PLACENAME_STAFF,)
@@ -82,10 +83,13 @@ def with_mismatch(qs):
 
 
 def yearly_figures():
-    """Per year: repair orders dispatched and accepted (two queries).
-    Signs inspected and cleaned come with sign patrols (patrols app, not yet)."""
+    """Per year: signs inspected and signs cleaned (distinct signs, from the sign patrols' records),
+    repair orders dispatched and accepted (three queries)."""
     dispatched = dict(SignRepair.objects.annotate(y=ExtractYear("dispatched_at")).values("y").annotate(n=Count("id")).values_list("y", "n").order_by())
     accepted = dict(SignRepair.objects.filter(accepted_at__isnull=False).annotate(y=ExtractYear("accepted_at")).values("y")
                     .annotate(n=Count("id")).values_list("y", "n").order_by())
-    years = sorted(set(dispatched) | set(accepted), reverse=True)
-    return [{"year": y, "dispatched": dispatched.get(y, 0), "repaired": accepted.get(y, 0)} for y in years]
+    inspected = {r["y"]: r for r in SignInspection.objects.annotate(y=ExtractYear("inspected_at")).values("y").annotate(
+        inspected=Count("sign", distinct=True), cleaned=Count("sign", filter=Q(cleaned=True), distinct=True)).order_by()}
+    years = sorted(set(dispatched) | set(accepted) | set(inspected), reverse=True)
+    return [{"year": y, "inspected": inspected.get(y, {}).get("inspected", 0), "cleaned": inspected.get(y, {}).get("cleaned", 0),
+             "dispatched": dispatched.get(y, 0), "repaired": accepted.get(y, 0)} for y in years]

@@ -2,11 +2,12 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .api import ApplicationViewSet, BatchViewSet, CheckView, ExportView, GazetteerView, ReadingView
+from .api import ApplicationViewSet, BatchViewSet, CheckView, ExportView, GazetteerView, ReadingView, SignFiguresView, SignPatrolViewSet
 
 router = SimpleRouter()
 router.register("api/placenames/batches", BatchViewSet, basename="placename-batch")
 router.register("api/placenames/applications", ApplicationViewSet, basename="placename-application")
+router.register("api/placenames/sign-patrols", SignPatrolViewSet, basename="placename-sign-patrol")
 
 urlpatterns = [
     path("placenames/", views.batches, name="placenames"),
@@ -22,6 +23,10 @@ urlpatterns = [
     path("placenames/applications/<int:pk>/reading/", views.fix_reading, name="placename_fix_reading"),
     path("placenames/applications/<int:pk>/announcement/", views.announcement, name="placename_announcement"),
     path("placenames/signs/", views.signs, name="placename_signs"),
+    path("placenames/signs/patrol/", views.sign_patrol, name="placename_sign_patrol"),
+    path("placenames/signs/patrol/start/", views.sign_patrol_start, name="placename_sign_patrol_start"),
+    path("placenames/signs/patrol/<int:pk>/end/", views.sign_patrol_end, name="placename_sign_patrol_end"),
+    path("placenames/signs/inspections/<int:pk>/photo/", views.sign_inspection_photo, name="placename_sign_inspection_photo"),
     path("placenames/buildings/", views.buildings, name="placename_buildings"),
     path("placenames/buildings/<int:pk>/actions/<slug:action>/", views.building_action, name="placename_building_action"),
     path("placenames/repairs/<int:pk>/actions/<slug:action>/", views.repair_action, name="placename_repair_action"),
@@ -30,4 +35,5 @@ urlpatterns = [
     re_path(r"^api/placenames/export\.(?P<fmt>csv|xlsx)$", ExportView.as_view(), name="placename-export"),
     path("api/placenames/check", CheckView.as_view(), name="placename-check"),
     path("api/placenames/readings", ReadingView.as_view(), name="placename-readings"),
+    path("api/placenames/signs/figures", SignFiguresView.as_view(), name="placename-sign-figures"),
 ] + router.urls

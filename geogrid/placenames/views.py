@@ -271,7 +271,7 @@ def signs(request):
     """路名牌 inventory on a map, coloured by condition; signs whose text is not their road's
     standard name flagged; open repair orders with their actions; yearly figures."""
     from . import signrepair
-    from .models import RoadSign, SignRepair
+    from .models import RoadSign, SignInspection, SignRepair
 
     if (no := gate(request)) is not None:
         return no
@@ -313,6 +313,7 @@ def signs(request):
         "signs": rows, "conditions": [{"code": c, "label": lbl, "n": by_condition.get(c, 0), "colour": SIGN_COLOURS[c]} for c, lbl in RoadSign.Condition.choices],
         "condition": condition, "mismatch_only": request.GET.get("mismatch") == "1", "mismatched": mismatched, "repairs": repairs,
         "figures": signrepair.yearly_figures(), "can_edit": services.may_edit(request.user),
+        "inspections": list(SignInspection.objects.select_related("sign", "inspector").defer("sign__geom").order_by("-inspected_at", "-pk")[:20]),
         "problems": [c for c in RoadSign.Condition.choices if c[0] != "good"],
         "config": {"page": "signs", "features": {"type": "FeatureCollection", "features": features}},
     })
@@ -452,3 +453,86 @@ def edit(request, pk):
     else:
         messages.success(request, _("已保存修改"))
     return redirect("placename_application", pk=pk)
+
+
+# --- road-name sign patrol (phone) ------------------------------------------------------------------------
+@login_required
+@require_GET
+def sign_patrol(request):
+    """The phone page: choose a road or an area and start; then walk its signs in order on a map with
+    one's own position, record each sign (through the API, with an Idempotency-Key), end the patrol."""
+    from . import signpatrol
+    from .models import RoadSign
+
+    if (no := gate(request, edit=True)) is not None:
+        return no
+    patrol = signpatrol.open_sign_patrol(request.user)
+    if patrol is None:
+        return render(request, "placenames/sign_patrol.html", {
+            "patrol": None, "roads": list(signpatrol.roads_with_signs()), "areas": list(signpatrol.patrol_areas())})
+    stops = signpatrol.walk(patrol)
+    road_ids = {sign.road_id for _t, sign, _i in stops}
+    roads = [road_feature(r) for r in Road.objects.filter(pk__in=road_ids).order_by("code")]
+    items = [{"i": n, "target": t, "sign": sign, "inspection": insp, "colour": SIGN_COLOURS.get(sign.condition, "#555")}
+             for n, (t, sign, insp) in enumerate(stops, start=1)]
+    config = {
+        "inspectionsUrl": reverse("placename-sign-patrol-inspections", args=[patrol.pk]),
+        "roads": {"type": "FeatureCollection", "features": roads},
+        "signs": [{"code": sign.code, "lon": round(sign.geom.x, 7), "lat": round(sign.geom.y, 7), "condition": sign.condition,
+                   "name": sign.name_text, "done": insp is not None} for _t, sign, insp in stops],
+        "colours": SIGN_COLOURS,
+        "text": {"saved": _("已记录：%s"), "repair": _("已派维修工单 #%s"), "repairOpen": _("已有维修工单 #%s"), "failed": _("未能保存：%s"),
+                 "here": _("我的位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距此路名牌约 %s"),
+                 "m": _("米"), "km": _("公里"), "cleaned": _("已清洗")},
+    }
+    return render(request, "placenames/sign_patrol.html", {
+        "patrol": patrol, "items": items, "config": config, "conditions": RoadSign.Condition.choices,
+        "done": sum(1 for it in items if it["inspection"] is not None)})
+
+
+@login_required
+@require_POST
+def sign_patrol_start(request):
+    from . import signpatrol
+
+    if (no := gate(request, edit=True)) is not None:
+        return no
+    try:
+        patrol = signpatrol.start_sign_patrol(request.user, road=request.POST.get("road"), area=request.POST.get("area"))
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for msgs in exc.message_dict.values() for m in msgs))
+        return redirect("placename_sign_patrol")
+    messages.success(request, _("路名牌巡查已开始：共 %(n)s 块") % {"n": patrol.targets.count()})
+    return redirect("placename_sign_patrol")
+
+
+@login_required
+@require_POST
+def sign_patrol_end(request, pk):
+    from . import signpatrol
+
+    if (no := gate(request, edit=True)) is not None:
+        return no
+    patrol = get_object_or_404(signpatrol.visible_sign_patrols(request.user), pk=pk)
+    try:
+        signpatrol.end_sign_patrol(patrol, request.user)
+    except WorkflowError as exc:
+        return refuse(request, exc.message, exc.status_code)
+    messages.success(request, _("路名牌巡查已结束"))
+    return redirect("placename_signs")
+
+
+@login_required
+@require_GET
+def sign_inspection_photo(request, pk):
+    """A patrol photo, for those who may see place names (media leave only through their record's scope)."""
+    from django.http import FileResponse
+
+    from .models import SignInspection
+
+    if (no := gate(request)) is not None:
+        return no
+    insp = get_object_or_404(SignInspection.objects.exclude(photo=""), pk=pk)
+    return FileResponse(insp.photo.open("rb"))

@@ -19,9 +19,11 @@ def test_staff_edit_the_forbidden_words_and_read_the_applications(client):
     group.permissions.set(Permission.objects.filter(content_type__app_label="placenames"))
     client.force_login(pn)
     for url in ("/admin/placenames/genericname/", "/admin/placenames/forbiddenword/", "/admin/placenames/fixedreading/",
-                "/admin/placenames/placecategorycode/", "/admin/placenames/namingapplication/", "/admin/placenames/signrepair/"):
+                "/admin/placenames/placecategorycode/", "/admin/placenames/namingapplication/", "/admin/placenames/signrepair/",
+                "/admin/placenames/signinspection/"):
         assert client.get(url).status_code == 200, url
     r = client.post("/admin/placenames/forbiddenword/add/", {"word": "鲁能", "kind": "company", "note": ""})
     assert r.status_code == 302 and ForbiddenWord.objects.filter(word="鲁能").exists()
     assert AuditEvent.objects.filter(content_type__model="forbiddenword").exists()
     assert client.get("/admin/placenames/namingapplication/add/").status_code == 403
+    assert client.get("/admin/placenames/signinspection/add/").status_code == 403

@@ -1,5 +1,6 @@
 """The demo shows place-name staff a batch in progress and unnamed roads waiting."""
 import pytest
+from django.db import models
 
 from geogrid.demo.loader import DEMO_PASSWORD
 from geogrid.placenames.models import NamingApplication, NamingBatch, Road
@@ -23,3 +24,29 @@ def test_the_demo_has_a_batch_in_progress_and_roads_waiting(demo, client):  # no
     assert "规划五路" in client.get("/placenames/queue/").content.decode()
     body = client.get("/placenames/signs/").content.decode()
     assert body.count('data-action="accept"') == 2 and "deadline-red" in body  # dispatched 23 days ago, due after 15
+
+
+def test_the_demo_has_two_finished_sign_patrols_and_yearly_figures(demo, client):  # noqa: F811
+    from geogrid.placenames import signrepair
+    from geogrid.placenames.demo import load_sign_patrols
+    from geogrid.placenames.models import RoadSign, SignInspection
+    from geogrid.placenames.signpatrol import sign_patrols
+
+    patrols = list(sign_patrols().order_by("started_at"))
+    assert len(patrols) == 2 and all(p.ended_at for p in patrols)
+    n = RoadSign.objects.filter(road__code__in=["370190DL038", "370190DL037"]).count()
+    assert SignInspection.objects.count() == n > 40
+    assert all(p.targets.filter(visited_at__isnull=True).count() == 0 for p in patrols)
+    figures = signrepair.yearly_figures()
+    assert sum(f["inspected"] for f in figures) == n and sum(f["cleaned"] for f in figures) > 30
+    # Every sign recorded as the demo data has it: no condition changed, so loading again changes nothing.
+    assert not SignInspection.objects.exclude(condition=models.F("sign__condition")).exists()
+    assert not SignInspection.objects.filter(condition__in=["damaged", "missing", "wrong"], repair__isnull=True).exists()
+    staff = patrols[0].user
+    assert load_sign_patrols(staff) == 0 and SignInspection.objects.count() == n
+    assert client.login(username="demo_placename", password=DEMO_PASSWORD)
+    body = client.get("/placenames/signs/").content.decode()
+    assert f'class="inspected">{figures[0]["inspected"]}<' in body and figures[0]["inspected"] > 0
+    # The patrols app's staff page lists them too (a patrol without a grid).
+    assert client.login(username="demo_admin", password=DEMO_PASSWORD)
+    assert client.get("/patrols/all/").status_code == 200

@@ -53,7 +53,7 @@ def test_a_repair_from_dispatch_to_acceptance_sets_the_sign_good():
     signrepair.transition(repair, "accept", w["pn"])
     assert RoadSign.objects.get(pk=s.pk).condition == "good"
     year = timezone.localdate().year
-    assert signrepair.yearly_figures() == [{"year": year, "dispatched": 1, "repaired": 1}]
+    assert signrepair.yearly_figures() == [{"year": year, "inspected": 0, "cleaned": 0, "dispatched": 1, "repaired": 1}]
 
 
 def test_bad_orders_are_refused():

@@ -12,7 +12,7 @@ BELOW = {
     "layers": {"geo"},
     "accounts": FOUNDATION,
     "grids": FOUNDATION | {"accounts", "layers"},
-    "placenames": FOUNDATION | {"accounts", "layers", "grids"},
+    "placenames": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
     "boundaries": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
     "facilities": FOUNDATION | {"accounts", "layers", "grids"},
     "patrols": FOUNDATION | {"accounts", "layers", "grids"},
