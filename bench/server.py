@@ -14,7 +14,7 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = int(os.environ.get("GEOGRID_WORKERS", str(os.cpu_count() or 2)))
-THREADS = int(os.environ.get("GEOGRID_THREADS", "4"))
+THREADS = int(os.environ.get("GEOGRID_THREADS", "1"))  # as make run
 WORK = ROOT / "var" / "bench"
 
 

@@ -16,9 +16,9 @@ if [ "${1:-}" = "--dev" ]; then
   GEOGRID_DEBUG=1 exec .venv/bin/python manage.py runserver "$HOST:$PORT"
 fi
 WORKERS=${GEOGRID_WORKERS:-$(nproc)}
-# Threads let a worker take the next request while one waits on the database (a commit waits for
-# the disk); each thread keeps its own connection.
-THREADS=${GEOGRID_THREADS:-4}
+# One thread a worker: the requests are mostly Python, and threads measured slower here (bench:
+# locate 713 vs 866 req/s, reports 164 vs 206/s). GEOGRID_THREADS > 1 helps with slow clients.
+THREADS=${GEOGRID_THREADS:-1}
 exec .venv/bin/gunicorn geogrid.wsgi:application --bind "$HOST:$PORT" --workers "$WORKERS" \
   --worker-class gthread --threads "$THREADS" \
   --access-logfile - --timeout 60 --graceful-timeout 10
