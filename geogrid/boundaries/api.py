@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from geogrid.accounts.api import AUTH
 from geogrid.workflow.drf import ErrorBody
+from geogrid.workflow.idempotency import idempotent
 
 from . import serializers as s
 from . import services as boundaries
@@ -61,6 +62,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(summary=_("录入界桩检查（返回偏移米数 displacement_m）"), request=s.CheckCreateSerializer,
                    responses={201: s.CheckSerializer, 200: s.CheckSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody}, methods=["POST"])
     @action(detail=True, methods=["get", "post"])
+    @idempotent  # with the client_id: an offline queue's replay makes no second check
     def checks(self, request, pk=None):
         inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
         if request.method == "GET":
@@ -77,6 +79,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(summary=_("记录界线段：方位物与界线辨认（同一段再次记录即更新）"), request=s.SectionCreateSerializer,
                    responses={201: s.SectionSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
     @action(detail=True, methods=["post"])
+    @idempotent
     def sections(self, request, pk=None):
         inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
         ser = s.SectionCreateSerializer(data=request.data)

@@ -1,0 +1,46 @@
+"""The service worker of the phone pages, served at the site root (/sw.js) so that its scope is the
+whole site: a worker under /static/ could only control /static/. Its code is static/offline/sw.js;
+this view puts in front of it what only the server knows: the version (a hash of the code and of the
+asset URLs, so a deploy replaces the old cache), the assets to keep and the pages to keep."""
+import hashlib
+import json
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+# The assets of the phone pages (report, my reports, patrol, marker walk, care visits), kept on install.
+ASSETS = (
+    "geogrid/base.css", "geogrid/gridmap.js", "notifications/badge.js", "notifications/notifications.css",
+    "incidents/incidents.css", "incidents/incidents.js", "patrols/patrols.js", "care/care.css", "care/care.js",
+    "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/outbox.css",
+    "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
+)
+# Pages whose last HTML is kept for opening them offline (regular expressions on the path).
+PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$",
+         r"^/boundaries/inspections/\d+/walk/$")
+
+
+def _code():
+    path = finders.find("offline/sw.js")
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def worker_config():
+    assets = [static(a) for a in ASSETS if finders.find(a)]
+    code = _code()
+    version = hashlib.sha256((code + "\n".join(assets) + "\n".join(PAGES)).encode()).hexdigest()[:12]
+    return {"version": version, "assets": assets, "pages": list(PAGES), "staticPrefix": static(""),
+            "offlineText": _("离线：此页面尚未在手机上保存，请联网后打开一次。")}
+
+
+@require_safe  # HEAD: the pages' probe of whether the server is reachable
+def service_worker(request):
+    body = "self.GEOGRID_OFFLINE = " + json.dumps(worker_config(), ensure_ascii=False) + ";\n" + _code()
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # the browser checks for a new worker on every visit
+    response["Service-Worker-Allowed"] = "/"
+    return response
