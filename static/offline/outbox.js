@@ -284,6 +284,7 @@
   // --- wiring ----------------------------------------------------------------------------------
   window.geogridOutbox = {
     add: add, list: list, remove: remove, flush: flush, submit: submit, send: send, resizePhoto: resizePhoto, refresh: changed,
+    probe: function () { return probe().then(function () { changed(); if (!reachable) schedule(); return reachable; }); },
     on: function (name, fn) { listeners[name].push(fn); }, text: T,
   };
   /* Retries while something waits: soon after a failure, then less often (4 s doubling to 30 s). */
@@ -310,6 +311,13 @@
   window.addEventListener("online", wake);
   window.addEventListener("offline", changed);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") wake(); });
+  listeners.sent.push(function (ev) {
+    var section = document.querySelector("[data-outbox-reload]");
+    if (section && section.dataset.outboxReload.split(",").indexOf(ev.item.kind) >= 0) {
+      clearTimeout(window.__outboxReload);
+      window.__outboxReload = setTimeout(function () { location.reload(); }, 300);  // the server's list now has it
+    }
+  });
   function start() { changed().then(wake); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 
