@@ -7,7 +7,8 @@
  *
  * Loaded by `{% load offline %}{% outbox %}` (texts in #outbox-config); pages use window.geogridOutbox:
  *   submit(item)  send now, or keep it when the network is missing → {outcome: sent|refused|queued, data}
- *   add(item) · list() · remove(id) · flush() · resizePhoto(file) · on("change"|"sent", fn)
+ *   add(item) · list() · remove(id) · flush() · resizePhoto(file) · probe()
+ *   on("change", fn(items)) · on("sent", fn({item, data})) for queued items sent later
  * An item: {kind, label, url, json: {...}} or {kind, label, url, form: [[name, string | File], ...]},
  * optional meta: {...} for the page's own display. Also registers the service worker (/sw.js). */
 (function () {
@@ -165,7 +166,7 @@
           return send(fresh).then(function (res) {
             if (res.outcome === "sent" || res.outcome === "refused") {
               return run("readwrite", function (s) { return s.delete(fresh.id); }).then(function () {
-                if (res.outcome === "sent") { sentThisVisit += 1; emit("sent", { item: fresh, data: res.data }); }
+                if (res.outcome === "sent") sentThisVisit += 1;  // the calling page shows it: no "sent" event
                 changed();
                 res.reason = reasonOf(res.status, res.data);
                 return res;
