@@ -15,12 +15,15 @@ from django.views.decorators.http import require_safe
 ASSETS = (
     "geogrid/base.css", "geogrid/gridmap.js", "notifications/badge.js", "notifications/notifications.css",
     "incidents/incidents.css", "incidents/incidents.js", "patrols/patrols.js", "care/care.css", "care/care.js",
-    "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/outbox.css",
+    "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/patrol.js", "offline/outbox.css",
     "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
 )
 # Pages whose last HTML is kept for opening them offline (regular expressions on the path).
 PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$",
          r"^/boundaries/inspections/\d+/walk/$")
+# Map data of those pages kept for the map offline: the layer list and the layers' GeoJSON (grid
+# outlines, roads; the last area seen per layer). Tiles (.pbf) are for the big map, not kept.
+DATA = (r"^/layers/$", r"^/layers/[\w-]+\.geojson$")
 
 
 def _code():
@@ -32,8 +35,8 @@ def _code():
 def worker_config():
     assets = [static(a) for a in ASSETS if finders.find(a)]
     code = _code()
-    version = hashlib.sha256((code + "\n".join(assets) + "\n".join(PAGES)).encode()).hexdigest()[:12]
-    return {"version": version, "assets": assets, "pages": list(PAGES), "staticPrefix": static(""),
+    version = hashlib.sha256((code + "\n".join(assets) + "\n".join(PAGES + DATA)).encode()).hexdigest()[:12]
+    return {"version": version, "assets": assets, "pages": list(PAGES), "data": list(DATA), "staticPrefix": static(""),
             "offlineText": _("离线：此页面尚未在手机上保存，请联网后打开一次。")}
 
 

@@ -327,6 +327,6 @@
   }
   // Logging out: the member's kept pages leave the phone (their queue stays, bound to their user).
   document.querySelectorAll("form[action$='/logout/']").forEach(function (f) {
-    f.addEventListener("submit", function () { if (window.caches) caches.delete("geogrid-pages"); });
+    f.addEventListener("submit", function () { if (window.caches) { caches.delete("geogrid-pages"); caches.delete("geogrid-data"); } });
   });
 })();

@@ -11,6 +11,10 @@
   if (!outbox || !form) return;
   var OT = outbox.text, busy = false;
   var photos = form.querySelector("input[name=photos]");
+  // Opened offline from the patrol's link, the kept copy of this page may be another URL's: the
+  // patrol the finding belongs to comes from this one.
+  var query = new URLSearchParams(location.search);
+  if (query.get("patrol") && form.elements.patrol && !form.elements.patrol.value) form.elements.patrol.value = query.get("patrol");
 
   function value(name) { var el = form.elements[name]; return el ? String(el.value || "").trim() : ""; }
   function notice(text, withLink) {

@@ -3,12 +3,16 @@
  * - assets under /static/: from the cache, fetched and kept when missing (kept on install for the
  *   phone pages);
  * - the phone pages (GEOGRID_OFFLINE.pages): from the network, their last HTML kept for offline use;
+ * - the map data of those pages (GEOGRID_OFFLINE.data: the layer list, the grid outlines and roads
+ *   as GeoJSON): from the network, the last answer per layer kept (whatever the bbox asked);
  * - everything else, and every write request, goes to the network untouched: writes are queued by
  *   the pages themselves (outbox.js), never here. */
 "use strict";
 var CONFIG = self.GEOGRID_OFFLINE;
 var ASSETS = "geogrid-assets-" + CONFIG.version;
 var PAGES = "geogrid-pages";  // kept across versions: the member's last pages
+var DATA = "geogrid-data";  // and the last map layers they saw
+var DATA_RES = (CONFIG.data || []).map(function (p) { return new RegExp(p); });
 var PAGE_RES = CONFIG.pages.map(function (p) { return new RegExp(p); });
 
 self.addEventListener("install", function (event) {
@@ -57,6 +61,22 @@ function fromNetworkFirst(request) {
   });
 }
 
+function fromNetworkKeepLast(request, url) {
+  var key = url.origin + url.pathname;  // one copy per layer: the last area seen
+  return fetch(request).then(function (res) {
+    if (res.ok && !res.redirected) {
+      var copy = res.clone();
+      caches.open(DATA).then(function (cache) { cache.put(key, copy); });
+    }
+    return res;
+  }).catch(function (err) {
+    return caches.open(DATA).then(function (cache) { return cache.match(key); }).then(function (hit) {
+      if (hit) return hit;
+      throw err;
+    });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") return;
@@ -64,9 +84,10 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.indexOf(CONFIG.staticPrefix) === 0) { event.respondWith(fromCacheFirst(request)); return; }
   if (request.mode === "navigate" && isPage(url)) { event.respondWith(fromNetworkFirst(request)); return; }
+  if (DATA_RES.some(function (re) { return re.test(url.pathname); })) { event.respondWith(fromNetworkKeepLast(request, url)); return; }
 });
 
 self.addEventListener("message", function (event) {
   // outbox.js on logout: the member's pages leave the phone with them.
-  if (event.data === "forget-pages") event.waitUntil(caches.delete(PAGES));
+  if (event.data === "forget-pages") event.waitUntil(Promise.all([caches.delete(PAGES), caches.delete(DATA)]));
 });
