@@ -230,6 +230,11 @@
     state.className = "outbox-item-state " + (it.state === "refused" ? "form-error" : "badge");
     state.textContent = it.state === "refused" ? fmt(T.stateRefused, it.error) : T.stateWaiting;
     var actions = document.createElement("div"); actions.className = "outbox-actions";
+    if (it.state === "refused" && it.meta && it.meta.editUrl) {
+      var edit = document.createElement("a"); edit.className = "btn small outbox-edit"; edit.textContent = T.edit;
+      edit.href = it.meta.editUrl + "?outbox=" + it.id;
+      actions.appendChild(edit);
+    }
     if (it.state === "refused") {
       var retry = document.createElement("button"); retry.type = "button"; retry.className = "btn small outbox-retry"; retry.textContent = T.retry;
       retry.addEventListener("click", function () {
@@ -284,7 +289,7 @@
 
   // --- wiring ----------------------------------------------------------------------------------
   window.geogridOutbox = {
-    add: add, list: list, remove: remove, flush: flush, submit: submit, send: send, resizePhoto: resizePhoto, refresh: changed,
+    add: add, list: list, get: get, remove: remove, flush: flush, submit: submit, send: send, resizePhoto: resizePhoto, refresh: changed,
     probe: function () { return probe().then(function () { changed(); if (!reachable) schedule(); return reachable; }); },
     on: function (name, fn) { listeners[name].push(fn); }, text: T,
   };

@@ -4,7 +4,8 @@
  * page says what is wrong, or opens the new case); if not, the report — point, category,
  * description, photos — is kept in the outbox for the incidents API (or the patrol's findings) and
  * sent by itself with its Idempotency-Key when the connection returns; "my reports" lists it as
- * waiting until then. */
+ * waiting until then. A report the server refused on replay is fixed here (?outbox=<id>, from the
+ * item's 修改 link) and replaces the refused one. */
 (function () {
   "use strict";
   var outbox = window.geogridOutbox, form = document.getElementById("report-form");
@@ -38,24 +39,70 @@
     }
     HTMLFormElement.prototype.submit.call(form);  // no second submit event
   }
-  function keep(resized) {
+  function buildItem(photoFiles) {  // the report as an outbox item, or null (and a hint) when incomplete
     var category = value("category"), description = value("description"), lon = value("lon"), lat = value("lat");
     if (!category || !description || !lon || !lat) { notice(OT.incomplete, false); return null; }
     var fields = [["category", category], ["description", description], ["lon", lon], ["lat", lat]];
     if (value("crs")) fields.push(["crs", value("crs")]);
     if (value("address")) fields.push(["address", value("address")]);
-    resized.forEach(function (f) { fields.push(["photos", f]); });
+    photoFiles.forEach(function (f) { fields.push(["photos", f]); });
     var patrol = value("patrol"), select = form.elements.category;
     var label = select.options[select.selectedIndex].text + " · " + (description.length > 40 ? description.slice(0, 40) + "…" : description);
-    return outbox.add({
+    return {
       kind: patrol ? "finding" : "incident", label: OT.reportLabel.replace("%s", label), form: fields,
       url: patrol ? form.dataset.findingsUrl.replace("/0/", "/" + patrol + "/") : form.dataset.apiUrl,
-      meta: { category: category, patrol: patrol || null },
-    }).then(function () {
-      form.elements.description.value = "";
-      if (form.elements.address) form.elements.address.value = "";
-      if (photos) photos.value = "";
-      notice(OT.queued, true);
+      meta: { category: category, patrol: patrol || null, editUrl: location.pathname },
+    };
+  }
+  function cleared() {
+    form.elements.description.value = "";
+    if (form.elements.address) form.elements.address.value = "";
+    if (photos) photos.value = "";
+    notice(OT.queued, true);
+  }
+  function keep(resized) {
+    var item = buildItem(resized);
+    return item && outbox.add(item).then(cleared);
+  }
+
+  // --- a refused report, fixed by the member (my reports → 修改): ?outbox=<id> ------------------
+  var editing = null;
+  function prefill(it) {
+    var kept = 0;
+    it.form.forEach(function (pair) {
+      var name = pair[0], v = pair[1];
+      if (v instanceof Blob) { kept += 1; return; }
+      if (form.elements[name]) form.elements[name].value = v;
+    });
+    if (it.meta && it.meta.patrol && form.elements.patrol) form.elements.patrol.value = it.meta.patrol;
+    notice(OT.editing.replace("%s", kept) + " " + OT.stateRefused.replace("%s", it.error), false);
+    showPoint(parseFloat(value("lon")), parseFloat(value("lat")));
+  }
+  function showPoint(lon, lat) {  // the kept point on the map; a tap moves it as usual
+    var state = window.geogridIncidentMap;
+    if (!state || !state.map || !isFinite(lon) || !isFinite(lat)) { setTimeout(function () { if (editing) showPoint(lon, lat); }, 200); return; }
+    if (state.marker) state.marker.setLatLng([lat, lon]);
+    else state.marker = L.circleMarker([lat, lon], { radius: 10, color: "#fff", weight: 3, fillColor: "#c62828", fillOpacity: 1 }).addTo(state.map);
+    state.map.setView([lat, lon], Math.max(state.map.getZoom(), 15), { animate: false });
+  }
+  var editId = parseInt(query.get("outbox"), 10);
+  if (editId) {
+    outbox.get(editId).then(function (it) {
+      if (it && it.form && (it.kind === "incident" || it.kind === "finding")) { editing = it; prefill(it); }
+    });
+  }
+  /* The fixed report replaces the refused one: a new item (its body changed, so a new key). */
+  function resend(resized) {
+    var photoFiles = resized.length ? resized : editing.form.filter(function (p) { return p[1] instanceof Blob; }).map(function (p) { return p[1]; });
+    var item = buildItem(photoFiles);
+    if (!item) return null;
+    return outbox.submit(item).then(function (res) {
+      if (res.outcome === "refused") { notice(OT.stateRefused.replace("%s", res.reason), false); return null; }
+      return outbox.remove(editing.id).then(function () {
+        editing = null;
+        if (res.outcome === "sent" && res.data) { location.href = form.dataset.caseUrl.replace("/0/", "/" + res.data.id + "/"); return; }
+        cleared();
+      });
     });
   }
 
@@ -66,6 +113,7 @@
     busy = true;
     var files = Array.prototype.slice.call((photos && photos.files) || []);
     Promise.all(files.map(outbox.resizePhoto)).then(function (resized) {
+      if (editing) return resend(resized);
       return outbox.probe().then(function (up) { return up ? postAsAlways(resized) : keep(resized); });
     }).then(function () { busy = false; }, function (err) { busy = false; notice(err.message, false); });
   });

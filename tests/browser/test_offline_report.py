@@ -2,7 +2,8 @@
 and restored: a report with two photos made offline waits on the phone (shown in "my reports"),
 arrives exactly once when the connection returns, with its photos resized on the phone (long side
 2000 px, no EXIF); the same queue replayed from two tabs makes one case; a report the server refuses
-on replay (point outside the district) shows the reason and stays until the member deletes it."""
+on replay (point outside the district) shows the reason and stays until the member fixes it (the
+report page opens on it) or deletes it."""
 import io
 import time
 
@@ -150,31 +151,51 @@ def test_the_same_queue_replayed_from_two_tabs_makes_one_case(browser, live_serv
     ctx.close()
 
 
-def test_a_refused_replay_shows_its_reason_and_stays(browser, live_server):
-    world()
+def test_a_refused_replay_shows_its_reason_and_stays_until_fixed_or_deleted(browser, live_server):
+    w = world()
     outside = (117.9, 35.2)  # far from the test district
     ctx, page, requests, errors = prepare(browser, live_server, outside)
     ctx.set_offline(True)
-    report_offline(page, live_server, "远处的井盖缺失")
+    report_offline(page, live_server, "远处的井盖缺失", [camera_photo((90, 90, 90))])
+    report_offline(page, live_server, "另一处误报")
     ctx.set_offline(False)
     page.goto(live_server.url + "/incidents/mine/")
-    page.wait_for_selector("#mine-waiting .outbox-item[data-state='refused']", timeout=20000)
-    item = page.locator("#mine-waiting .outbox-item")
-    assert "被退回" in item.inner_text() and "不在本区" in item.inner_text()
+    page.wait_for_function("document.querySelectorAll(\"#mine-waiting .outbox-item[data-state='refused']\").length === 2", timeout=20000)
+    items = page.locator("#mine-waiting .outbox-item")
+    assert "被退回" in items.first.inner_text() and "不在本区" in items.first.inner_text()
     banner = page.locator("#outbox-banner")
-    assert banner.get_attribute("data-refused") == "1" and "1 条被退回" in banner.inner_text()
+    assert banner.get_attribute("data-refused") == "2" and "2 条被退回" in banner.inner_text()
     screenshot(page, "offline_refused_phone")
     assert Incident.objects.count() == 0
     page.reload()  # kept on the phone, not tried again by itself
     page.wait_for_selector("#mine-waiting .outbox-item[data-state='refused']")
     time.sleep(1)
     assert Incident.objects.count() == 0
-    # The member discards it (two taps: a deletion is a choice, never an accident).
-    item.locator(".outbox-delete").click()
+
+    # The member fixes the first: the report page opens on it, the point is taken again, sent.
+    ctx.set_geolocation({"longitude": P_G5A[0], "latitude": P_G5A[1]})
+    with page.expect_navigation():
+        items.first.locator(".outbox-edit").click()
+    page.wait_for_selector("#report-map[data-ready='1']")
+    assert page.input_value("textarea[name=description]") == "远处的井盖缺失" and "1 张照片" in page.locator("#report-queued").inner_text()
+    page.click("#use-location")
+    page.wait_for_function("document.querySelector('#report-where').textContent.includes('已定位')")
+    with page.expect_navigation():
+        page.click("#report-form button[type=submit]")
+    case = Incident.objects.get()
+    assert page.url == f"{live_server.url}/incidents/{case.pk}/"
+    assert case.description == "远处的井盖缺失" and case.photos.count() == 1 and case.grid5 == w["g5a"]
+
+    # The second is discarded (two taps: a deletion is a choice, never an accident).
+    page.goto(live_server.url + "/incidents/mine/")
+    page.wait_for_selector("#mine-waiting .outbox-item[data-state='refused']")
+    assert items.count() == 1 and "另一处误报" in items.first.inner_text()
+    items.first.locator(".outbox-delete").click()
     assert page.evaluate("window.geogridOutbox.list().then(l => l.length)") == 1
-    item.locator(".outbox-delete").click()
+    items.first.locator(".outbox-delete").click()
     page.wait_for_selector("#mine-waiting[hidden]", state="attached")
     assert page.evaluate("window.geogridOutbox.list().then(l => l.length)") == 0
+    assert Incident.objects.count() == 1
     assert not errors, errors
     assert_local(requests, live_server)
     ctx.close()
