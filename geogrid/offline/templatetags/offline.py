@@ -15,9 +15,10 @@ def outbox_texts():
         "offline": _("离线"), "waiting": _("%s 条待发送"), "refusedN": _("%s 条被退回"), "allSent": _("已全部发送"),
         "show": _("查看"), "hide": _("收起"), "delete": _("删除"), "confirmDelete": _("确认删除"), "retry": _("重新发送"),
         "stateWaiting": _("待发送"), "stateRefused": _("被退回：%s"), "queuedAt": _("保存于 %s"), "photos": _("%s 张照片"),
-        "queued": _("已保存在手机上，联网后自动发送。"), "sent": _("已发送"), "sending": _("正在发送…"),
-        "listTitle": _("手机上待发送的记录"), "empty": _("没有待发送的记录"),
-        "checkLabel": _("界桩检查 %s"), "sectionLabel": _("界线段 %s"), "reportLabel": _("事件上报：%s"), "visitLabel": _("走访登记：%s"), "patrolEndLabel": _("结束巡查（含轨迹）"),
+        "queued": _("已保存在手机上，联网后自动发送。"),
+        "listTitle": _("手机上待发送的记录"),
+        "checkLabel": _("界桩检查 %s"), "sectionLabel": _("界线段 %s"), "reportLabel": _("事件上报：%s"), "visitLabel": _("走访登记：%s"),
+        "patrolEndLabel": _("结束巡查（含轨迹）"),
         "incomplete": _("没有网络时请先在地图上选好位置、选择类别并填写描述，再保存到手机。"), "mine": _("查看我的上报"),
         "edit": _("修改"), "editing": _("正在修改被退回的上报（%s 张照片，未选新照片时沿用）。"),
     }
