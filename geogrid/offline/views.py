@@ -8,6 +8,7 @@ import json
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -37,7 +38,10 @@ def worker_config():
     code = _code()
     version = hashlib.sha256((code + "\n".join(assets) + "\n".join(PAGES + DATA)).encode()).hexdigest()[:12]
     return {"version": version, "assets": assets, "pages": list(PAGES), "data": list(DATA), "staticPrefix": static(""),
-            "offlineText": _("离线：此页面尚未在手机上保存，请联网后打开一次。")}
+            "offlineText": _("离线：此页面尚未在手机上保存，请联网后打开一次。"),
+            # The report form posted as a page that finds no network: kept for the incidents API.
+            "report": {"page": reverse("incident_report"), "api": reverse("incident-list"), "findings": reverse("patrol-findings", args=[0]),
+                       "mine": reverse("incident_mine"), "label": _("事件上报：%s")}}
 
 
 @require_safe  # HEAD: the pages' probe of whether the server is reachable

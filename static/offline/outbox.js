@@ -291,7 +291,7 @@
   window.geogridOutbox = {
     add: add, list: list, get: get, remove: remove, flush: flush, submit: submit, send: send, resizePhoto: resizePhoto, refresh: changed,
     probe: function () { return probe().then(function () { changed(); if (!reachable) schedule(); return reachable; }); },
-    on: function (name, fn) { listeners[name].push(fn); }, text: T,
+    on: function (name, fn) { listeners[name].push(fn); }, text: T, user: CFG.user,
   };
   /* Retries while something waits: soon after a failure, then less often (4 s doubling to 30 s). */
   var timer = null, delay = FIRST_RETRY;

@@ -37,6 +37,11 @@
       resized.forEach(function (f) { dt.items.add(f); });
       photos.files = dt.files;
     }
+    if (!form.elements.outbox_user) {  // lets the worker keep the form if the network drops on the way
+      var who = document.createElement("input");
+      who.type = "hidden"; who.name = "outbox_user"; who.value = outbox.user || "";
+      form.appendChild(who);
+    }
     HTMLFormElement.prototype.submit.call(form);  // no second submit event
   }
   function buildItem(photoFiles) {  // the report as an outbox item, or null (and a hint) when incomplete

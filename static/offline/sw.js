@@ -6,7 +6,9 @@
  * - the map data of those pages (GEOGRID_OFFLINE.data: the layer list, the grid outlines and roads
  *   as GeoJSON): from the network, the last answer per layer kept (whatever the bbox asked);
  * - everything else, and every write request, goes to the network untouched: writes are queued by
- *   the pages themselves (outbox.js), never here. */
+ *   the pages themselves (outbox.js) — with one exception: the report form, posted as a page when
+ *   the server answered a moment before, that finds no network after all. Its fields are kept in
+ *   the same outbox (IndexedDB, same item shape as outbox.js) and "my reports" opens instead. */
 "use strict";
 var CONFIG = self.GEOGRID_OFFLINE;
 var ASSETS = "geogrid-assets-" + CONFIG.version;
@@ -77,10 +79,51 @@ function fromNetworkKeepLast(request, url) {
   });
 }
 
+// --- the report form that lost the network on its way ------------------------------------------
+function keepItem(item) {
+  return new Promise(function (resolve, reject) {
+    var req = indexedDB.open("geogrid-outbox", 1);
+    req.onupgradeneeded = function () { req.result.createObjectStore("items", { keyPath: "id", autoIncrement: true }); };
+    req.onerror = function () { reject(req.error); };
+    req.onsuccess = function () {
+      var tx = req.result.transaction("items", "readwrite");
+      tx.objectStore("items").add(item);
+      tx.oncomplete = function () { resolve(); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+    };
+  });
+}
+function postOrKeep(request, url) {
+  var copy = request.clone();
+  return fetch(request).catch(function (err) {
+    return copy.formData().then(function (fd) {
+      var user = parseInt(fd.get("outbox_user"), 10);
+      if (!user) throw err;  // not a page wired to the outbox: the browser's own error
+      var fields = [];
+      ["category", "description", "lon", "lat", "crs", "address"].forEach(function (k) {
+        var v = fd.get(k);
+        if (v) fields.push([k, String(v)]);
+      });
+      fd.getAll("photos").forEach(function (f) { if (f instanceof Blob && f.size) fields.push(["photos", f]); });
+      var patrol = fd.get("patrol") || null, description = String(fd.get("description") || "");
+      return keepItem({
+        key: self.crypto.randomUUID(), user: user, kind: patrol ? "finding" : "incident", method: "POST", form: fields,
+        label: CONFIG.report.label.replace("%s", description.length > 40 ? description.slice(0, 40) + "…" : description),
+        url: patrol ? CONFIG.report.findings.replace("/0/", "/" + patrol + "/") : CONFIG.report.api,
+        meta: { category: fd.get("category"), patrol: patrol, editUrl: url.pathname }, created: Date.now(), state: "waiting", error: "",
+      }).then(function () { return Response.redirect(CONFIG.report.mine, 303); });
+    });
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") return;
   var url = new URL(request.url);
+  if (request.method === "POST" && request.mode === "navigate" && url.origin === self.location.origin && url.pathname === CONFIG.report.page) {
+    event.respondWith(postOrKeep(request, url));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.origin !== self.location.origin) return;
   if (url.pathname.indexOf(CONFIG.staticPrefix) === 0) { event.respondWith(fromCacheFirst(request)); return; }
   if (request.mode === "navigate" && isPage(url)) { event.respondWith(fromNetworkFirst(request)); return; }

@@ -13,7 +13,7 @@ from PIL import Image
 from geogrid.incidents.models import Incident
 from geogrid.workflow.models import IdempotentRequest
 from tests.support import assert_local, login, screenshot, watch
-from tests.support.world import P_G5A, world
+from tests.support.world import P_G5A, report, world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,8 +79,10 @@ def report_offline(page, live_server, description, photos=()):
 
 
 def test_a_report_with_two_photos_made_offline_arrives_once(browser, live_server):
-    world()
+    w = world()
     ctx, page, requests, errors = prepare(browser, live_server, P_G5A)
+    # A case the server has now but the phone's copy of "my reports" does not: offline, the copy shows.
+    newer = report(w, "m_a", description="服务器上的新案卷")
     ctx.set_offline(True)
     report_offline(page, live_server, "地下室积水，电梯停运", [camera_photo((200, 40, 40)), camera_photo((40, 40, 200))])
     banner = page.locator("#outbox-banner")
@@ -96,15 +98,16 @@ def test_a_report_with_two_photos_made_offline_arrives_once(browser, live_server
     waiting = page.locator("#mine-waiting .outbox-item")
     assert waiting.count() == 1 and "地下室积水" in waiting.inner_text() and "待发送" in waiting.inner_text()
     assert "2 张照片" in waiting.inner_text()
+    assert newer.number not in page.content()  # the page came from the phone, not the server
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "offline_mine_waiting_phone")
-    assert Incident.objects.count() == 0
+    assert Incident.objects.count() == 1
 
     ctx.set_offline(False)  # sent by itself; the page then shows the case from the server
-    assert wait_until(lambda: Incident.objects.count() == 1)
+    assert wait_until(lambda: Incident.objects.count() == 2)
     page.wait_for_selector("#mine-waiting[hidden]", state="attached", timeout=20000)
     page.wait_for_selector(".case-list:not([data-outbox-list]) li", timeout=20000)
-    case = Incident.objects.get()
+    case = Incident.objects.exclude(pk=newer.pk).get()
     assert case.description == "地下室积水，电梯停运" and case.reporter.username == "m_a" and case.photos.count() == 2
     for photo in case.photos.all():
         with Image.open(photo.image.path) as im:
@@ -112,7 +115,8 @@ def test_a_report_with_two_photos_made_offline_arrives_once(browser, live_server
     assert case.number in page.locator(".case-list:not([data-outbox-list])").inner_text()
     time.sleep(1)  # a later retry or page open sends nothing again
     page.reload()
-    assert Incident.objects.count() == 1 and page.evaluate("window.geogridOutbox.list().then(l => l.length)") == 0
+    assert Incident.objects.count() == 2 and page.evaluate("window.geogridOutbox.list().then(l => l.length)") == 0
+    assert newer.number in page.content()  # online again: the server's page
     assert not errors, errors
     assert_local(requests, live_server)
     ctx.close()
@@ -195,6 +199,37 @@ def test_a_refused_replay_shows_its_reason_and_stays_until_fixed_or_deleted(brow
     items.first.locator(".outbox-delete").click()
     page.wait_for_selector("#mine-waiting[hidden]", state="attached")
     assert page.evaluate("window.geogridOutbox.list().then(l => l.length)") == 0
+    assert Incident.objects.count() == 1
+    assert not errors, errors
+    assert_local(requests, live_server)
+    ctx.close()
+
+
+def test_a_report_that_loses_the_network_on_its_way_is_kept_by_the_worker(browser, live_server):
+    world()
+    ctx, page, requests, errors = prepare(browser, live_server, P_G5A)
+    page.goto(live_server.url + "/incidents/report/")
+    page.wait_for_selector("#report-map[data-ready='1']")
+    page.click("#use-location")
+    page.wait_for_function("document.querySelector('#report-where').textContent.includes('已定位')")
+    page.select_option("select[name=category]", "environment")
+    page.fill("textarea[name=description]", "电梯里信号中断")
+    page.set_input_files("input[name=photos]", [{"name": "IMG_9.jpg", "mimeType": "image/jpeg", "buffer": camera_photo((0, 90, 0))}])
+    # The server answered the check a moment ago; the form's own request then finds no network.
+    page.evaluate("window.geogridOutbox.probe = () => { window.__cut = true; return Promise.resolve(true); }")
+    ctx.set_offline(True)
+    with page.expect_navigation():
+        page.click("#report-form button[type=submit]")
+    page.wait_for_selector("#mine-waiting:not([hidden]) .outbox-item")  # my reports (the phone's copy), the report waiting
+    assert "电梯里信号中断" in page.locator("#mine-waiting").inner_text() and "1 张照片" in page.locator("#mine-waiting").inner_text()
+    assert Incident.objects.count() == 0
+    ctx.set_offline(False)
+    assert wait_until(lambda: Incident.objects.count() == 1)
+    case = Incident.objects.get()
+    assert case.description == "电梯里信号中断" and case.photos.count() == 1
+    with Image.open(case.photos.get().image.path) as im:
+        assert max(im.size) == 2000 and not im.getexif()
+    time.sleep(1)
     assert Incident.objects.count() == 1
     assert not errors, errors
     assert_local(requests, live_server)

@@ -37,6 +37,8 @@ def test_the_worker_is_served_at_the_root_as_javascript(client):
         assert any(p.search(path) for p in pages), path
     for path in ("/incidents/", "/incidents/12/", "/admin/", "/api/incidents/", "/boundaries/inspections/7/"):
         assert not any(p.search(path) for p in pages), path
+    assert config["report"] == {"page": "/incidents/report/", "api": "/api/incidents/", "findings": "/api/patrols/0/findings/",
+                                "mine": "/incidents/mine/", "label": "事件上报：%s"}
     assert "addEventListener(\"fetch\"" in body and "request.method !== \"GET\"" in body  # writes are never touched
     assert client.head("/sw.js").status_code == 200  # the pages' reachability probe
     assert client.post("/sw.js").status_code == 405
