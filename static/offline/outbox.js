@@ -21,7 +21,7 @@
   var sentThisVisit = 0, flushing = null, dbPromise = null;
   // navigator.onLine says "online" on a network that carries nothing (a basement, a captive portal):
   // what counts is whether the last request got an answer.
-  var reachable = true;
+  var reachable = true, needLogin = false;
   function isOffline() { return !navigator.onLine || !reachable; }
 
   function fmt(s, v) { return String(s || "").replace("%s", v); }
@@ -111,6 +111,11 @@
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
         var outcome = r.ok ? "sent" : (r.status === 408 || r.status === 425 || r.status === 429 || r.status >= 500) ? "retry" : "refused";
+        // Signed out (401), or a page older than the session (CSRF): the item is fine, the member
+        // signs in again and it goes by itself.
+        var csrf = r.status === 403 && data && !data.error && /CSRF/i.test(String(data.detail || ""));
+        if (r.status === 401 || csrf) outcome = "auth";
+        needLogin = outcome === "auth";
         reachable = true;
         return { outcome: outcome, status: r.status, data: data };
       });
@@ -147,7 +152,7 @@
           // Another tab may have sent it while this one waited for the lock.
           return get(item.id).then(function (fresh) {
             if (!fresh || fresh.state !== "waiting") return next();
-            return sendStored(fresh).then(function (res) { return res.outcome === "network" || res.outcome === "retry" ? null : next(); });
+            return sendStored(fresh).then(function (res) { return res.outcome === "sent" || res.outcome === "refused" ? next() : null; });
           });
         }
         return next();
@@ -266,6 +271,7 @@
       if (isOffline()) bits.push(T.offline);
       if (waiting) bits.push(fmt(T.waiting, waiting));
       if (refused) bits.push(fmt(T.refusedN, refused));
+      if (needLogin && waiting) bits.push(T.login);
       if (!bits.length && sentThisVisit) bits.push(T.allSent);
       bannerText.textContent = bits.join(" · ");
       banner.hidden = !bits.length;
