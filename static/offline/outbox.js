@@ -1,9 +1,10 @@
 /* The outbox of the phone pages: write requests kept on the phone (IndexedDB) while there is no
  * network, and sent by themselves, in order, when it returns (the online event, every page opening,
- * and every 30 s while something waits). Each item carries an Idempotency-Key fixed when it was
+ * and retries from 4 s up to every 30 s while something waits). Each item carries an Idempotency-Key fixed when it was
  * queued, so a retry, a second tab or a lost answer never makes the server do the work twice
  * (geogrid/workflow/idempotency.py). What the server refuses (a 4xx) stays on the phone with its
- * reason until the member sends it again or deletes it: nothing is dropped silently.
+ * reason until the member fixes it, sends it again or deletes it: nothing is dropped silently. A
+ * signed-out answer (401, or a stale CSRF token) keeps the item waiting until the member signs in.
  *
  * Loaded by `{% load offline %}{% outbox %}` (texts in #outbox-config); pages use window.geogridOutbox:
  *   submit(item)  send now, or keep it when the network is missing → {outcome: sent|refused|queued, data}

@@ -65,7 +65,12 @@
     if (photos) photos.value = "";
     notice(OT.queued, true);
   }
+  var pageConfig = JSON.parse((document.getElementById("incident-config") || { textContent: "{}" }).textContent);
   function keep(resized) {
+    if (pageConfig.maxPhotos && resized.length > pageConfig.maxPhotos) {  // the server would refuse it on replay
+      notice(pageConfig.text.tooMany.replace("%s", pageConfig.maxPhotos), false);
+      return null;
+    }
     var item = buildItem(resized);
     return item && outbox.add(item).then(cleared);
   }
@@ -93,7 +98,7 @@
   var editId = parseInt(query.get("outbox"), 10);
   if (editId) {
     outbox.get(editId).then(function (it) {
-      if (it && it.form && (it.kind === "incident" || it.kind === "finding")) { editing = it; prefill(it); }
+      if (it && it.user === outbox.user && it.form && (it.kind === "incident" || it.kind === "finding")) { editing = it; prefill(it); }
     });
   }
   /* The fixed report replaces the refused one: a new item (its body changed, so a new key). */
