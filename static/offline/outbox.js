@@ -261,11 +261,10 @@
     li.appendChild(title); li.appendChild(info); li.appendChild(state); li.appendChild(actions);
     return li;
   }
-  var rendering = null;
-  function changed() {
-    if (rendering) return rendering;
+  var rendering = null, dirty = false;
+  function changed() {  // one render at a time; a change during one renders again after it
+    if (rendering) { dirty = true; return rendering; }
     rendering = Promise.resolve().then(list).then(function (items) {
-      rendering = null;
       if (!banner) build();
       var waiting = items.filter(function (it) { return it.state === "waiting"; }).length;
       var refused = items.length - waiting, bits = [];
@@ -289,6 +288,8 @@
         if (section) section.hidden = !mine.length;
       });
       emit("change", items);
+      rendering = null;
+      if (dirty) { dirty = false; return changed(); }
       return items;
     }, function (err) { rendering = null; throw err; });
     return rendering;
