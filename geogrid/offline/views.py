@@ -1,7 +1,8 @@
 """The service worker of the phone pages, served at the site root (/sw.js) so that its scope is the
 whole site: a worker under /static/ could only control /static/. Its code is static/offline/sw.js;
 this view puts in front of it what only the server knows: the version (a hash of the code and of the
-asset URLs, so a deploy replaces the old cache), the assets to keep and the pages to keep."""
+assets' contents, so a deploy that changes any of them replaces the phones' copies), the assets to
+keep and the pages to keep."""
 import hashlib
 import json
 
@@ -33,10 +34,22 @@ def _code():
         return f.read()
 
 
+def _content(name):
+    """SHA-256 of a static file's content, or None when it is missing."""
+    path = finders.find(name)
+    if path is None:
+        return None
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def worker_config():
-    assets = [static(a) for a in ASSETS if finders.find(a)]
-    code = _code()
-    version = hashlib.sha256((code + "\n".join(assets) + "\n".join(PAGES + DATA)).encode()).hexdigest()[:12]
+    contents = {name: _content(name) for name in ASSETS}
+    assets = [static(name) for name, digest in contents.items() if digest is not None]
+    h = hashlib.sha256(_code().encode())
+    for part in [*assets, *contents.values(), *PAGES, *DATA]:
+        h.update(b"\x1f" + str(part).encode())
+    version = h.hexdigest()[:12]
     return {"version": version, "assets": assets, "pages": list(PAGES), "data": list(DATA), "staticPrefix": static(""),
             "offlineText": _("离线：此页面尚未在手机上保存，请联网后打开一次。"),
             # The report form posted as a page that finds no network: kept for the incidents API.

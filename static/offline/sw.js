@@ -1,7 +1,8 @@
 /* The service worker of the phone pages (served by geogrid/offline/views.py at /sw.js, which puts
  * self.GEOGRID_OFFLINE in front of this file). Only GET requests of this site are handled:
- * - assets under /static/: from the cache, fetched and kept when missing (kept on install for the
- *   phone pages);
+ * - assets under /static/: from the cache at once, and fetched again behind it to keep the copy fresh
+ *   (the phone pages' assets are kept on install; a deploy that changes one changes the version,
+ *   and the new worker starts from a fresh cache);
  * - the phone pages (GEOGRID_OFFLINE.pages): from the network, their last HTML kept for offline use;
  * - the map data of those pages (GEOGRID_OFFLINE.data: the layer list, the grid outlines and roads
  *   as GeoJSON): from the network, the last answer per layer kept (whatever the bbox asked);
@@ -33,14 +34,17 @@ self.addEventListener("activate", function (event) {
 
 function isPage(url) { return PAGE_RES.some(function (re) { return re.test(url.pathname); }); }
 
-function fromCacheFirst(request) {
+function fromCacheFirst(event) {
+  var request = event.request;
   return caches.open(ASSETS).then(function (cache) {
     return cache.match(request).then(function (hit) {
-      if (hit) return hit;
-      return fetch(request).then(function (res) {
-        if (res.ok) cache.put(request, res.clone());
+      var fresh = fetch(request).then(function (res) {
+        if (res.ok) return cache.put(request, res.clone()).then(function () { return res; });
         return res;
       });
+      if (!hit) return fresh;
+      event.waitUntil(fresh.catch(function () {}));  // offline: the copy is all there is
+      return hit;
     });
   });
 }
@@ -125,7 +129,7 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.method !== "GET") return;
   if (url.origin !== self.location.origin) return;
-  if (url.pathname.indexOf(CONFIG.staticPrefix) === 0) { event.respondWith(fromCacheFirst(request)); return; }
+  if (url.pathname.indexOf(CONFIG.staticPrefix) === 0) { event.respondWith(fromCacheFirst(event)); return; }
   if (request.mode === "navigate" && isPage(url)) { event.respondWith(fromNetworkFirst(request)); return; }
   if (DATA_RES.some(function (re) { return re.test(url.pathname); })) { event.respondWith(fromNetworkKeepLast(request, url)); return; }
 });
