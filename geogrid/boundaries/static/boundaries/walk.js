@@ -113,6 +113,10 @@
     if (ev.item.kind === "check" && ev.item.url === config.checksUrl && ev.data) saved(ev.item.meta.marker, ev.data);
   });
   outbox.on("change", function (items) {
+    var kept = items.filter(function (it) { return it.kind === "check" && it.url === config.checksUrl; }).map(function (it) { return it.meta.marker; });
+    document.querySelectorAll(".walk-item.queued").forEach(function (li) {  // deleted from the outbox by the member
+      if (kept.indexOf(li.dataset.marker) < 0) li.classList.remove("queued");
+    });
     items.forEach(function (it) {
       if (it.kind !== "check" || it.url !== config.checksUrl) return;
       var li = document.querySelector(".walk-item[data-marker='" + it.meta.marker + "']");
