@@ -57,9 +57,12 @@ def worker_config():
                        "mine": reverse("incident_mine"), "label": _("事件上报：%s")}}
 
 
-@require_safe  # HEAD: the pages' probe of whether the server is reachable
+@require_safe
 def service_worker(request):
-    body = "self.GEOGRID_OFFLINE = " + json.dumps(worker_config(), ensure_ascii=False) + ";\n" + _code()
+    if request.method == "HEAD":  # the pages' probe of whether the server is reachable: nothing to compute
+        body = ""
+    else:
+        body = "self.GEOGRID_OFFLINE = " + json.dumps(worker_config(), ensure_ascii=False) + ";\n" + _code()
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"  # the browser checks for a new worker on every visit
     response["Service-Worker-Allowed"] = "/"
