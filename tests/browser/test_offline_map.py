@@ -3,7 +3,11 @@ its own HTML and assets, the last answer of each map layer it showed; opened aga
 cut, its map still draws the member's grid and the road with its name."""
 import pytest
 
-from tests.browser.test_road_layer import ROADS, labels_in_view, member_of_small_district
+from tests.browser.test_road_layer import (
+    ROADS,
+    labels_in_view,
+    member_of_small_district,
+)
 from tests.support import assert_local, login, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
