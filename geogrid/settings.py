@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "geogrid.care",
     "layers",
     "geogrid.ops",  # backup and restore
+    "geogrid.offline",  # the service worker of the phone pages (/sw.js) and the outbox tag
     "geogrid.demo",  # loads every app above: last
     "axes",  # failed-login tracking and lockout (accounts.lockout answers)
 ]

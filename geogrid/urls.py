@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("geogrid.placenames.urls")),
     path("", include("geogrid.boundaries.urls")),
     path("", include("layers.urls")),
+    path("", include("geogrid.offline.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,6 +15,8 @@ from rest_framework.response import Response
 
 from geogrid.accounts.api import AUTH
 from geogrid.workflow.drf import ErrorBody
+from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from geogrid.workflow.idempotency import idempotent
 
 from . import serializers as s
 from . import services as boundaries
@@ -59,8 +61,10 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(summary=_("本次联检的界桩检查"), responses={200: s.CheckSerializer(many=True)}, methods=["GET"])
     @extend_schema(summary=_("录入界桩检查（返回偏移米数 displacement_m）"), request=s.CheckCreateSerializer,
-                   responses={201: s.CheckSerializer, 200: s.CheckSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody}, methods=["POST"])
+                   responses={201: s.CheckSerializer, 200: s.CheckSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody}, methods=["POST"],
+                   parameters=[IDEMPOTENCY_KEY])
     @action(detail=True, methods=["get", "post"])
+    @idempotent  # with the client_id: an offline queue's replay makes no second check
     def checks(self, request, pk=None):
         inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
         if request.method == "GET":
@@ -75,8 +79,9 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(s.CheckSerializer(check).data, status=201 if created else 200)
 
     @extend_schema(summary=_("记录界线段：方位物与界线辨认（同一段再次记录即更新）"), request=s.SectionCreateSerializer,
-                   responses={201: s.SectionSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+                   responses={201: s.SectionSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody}, parameters=[IDEMPOTENCY_KEY])
     @action(detail=True, methods=["post"])
+    @idempotent
     def sections(self, request, pk=None):
         inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
         ser = s.SectionCreateSerializer(data=request.data)

@@ -21,6 +21,7 @@ from geogrid.accounts.api import AUTH
 from geogrid.accounts.scope import TIER_GRID, scope_of
 from geogrid.workflow import deadlines
 from geogrid.workflow.drf import ErrorBody
+from geogrid.workflow.idempotency import idempotent
 
 from . import serializers as s
 from . import services as care
@@ -92,6 +93,7 @@ class CareVisitViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
                    responses={201: s.CareVisitSerializer, 400: OpenApiResponse(ErrorBody, description=gettext_lazy("输入有误，未写入任何记录")),
                               403: OpenApiResponse(ErrorBody, description=gettext_lazy("不是本网格的走访人员")),
                               404: OpenApiResponse(description=gettext_lazy("关爱对象不存在或不在您负责的网格"))})
+    @idempotent
     def create(self, request):
         ser = s.CareVisitCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@
   var el = document.getElementById("care-config");
   var config = el ? JSON.parse(el.textContent) : {};
   var T = config.text || {};
+  var outbox = window.geogridOutbox, OT = outbox ? outbox.text : {};  // the outbox is on the visit form's page
   var COLOURS = { green: "#2e9e44", yellow: "#f2c200", red: "#d7301f" };
   var RANK = { green: 0, yellow: 1, red: 2 };
   var state = { map: null, markers: {}, households: {}, bySubject: {}, saved: 0 };
@@ -97,43 +98,30 @@
     };
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    // JSON, or multipart when photos are chosen: either way one request to the API.
-    var files = form.photos ? form.photos.files : [];
-    var headers = { Accept: "application/json", "X-CSRFToken": csrf() }, payload;
-    if (files && files.length) {
-      payload = new FormData();
-      Object.keys(body).forEach(function (k) { payload.append(k, body[k]); });
-      for (var i = 0; i < files.length; i++) payload.append("photos", files[i]);
-    } else {
-      headers["Content-Type"] = "application/json";
-      payload = JSON.stringify(body);
-    }
-    fetch(config.api.visits, { method: "POST", credentials: "same-origin", headers: headers, body: payload }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) { return { ok: r.ok, status: r.status, data: data }; });
+    // JSON, or multipart when photos are chosen (resized on the phone first): either way one request
+    // to the API, through the outbox (static/offline/outbox.js): kept on the phone without a network.
+    var files = Array.prototype.slice.call((form.photos && form.photos.files) || []);
+    var who = form.subject.options ? form.subject.options[form.subject.selectedIndex].text : String(subject);
+    Promise.all(files.map(outbox.resizePhoto)).then(function (resized) {
+      var item = { kind: "visit", url: config.api.visits, label: fmt(OT.visitLabel, who), meta: { subject: subject } };
+      if (resized.length) {
+        item.form = Object.keys(body).map(function (k) { return [k, String(body[k])]; });
+        resized.forEach(function (f) { item.form.push(["photos", f]); });
+      } else {
+        item.json = body;
+      }
+      return outbox.submit(item);
     }).then(function (res) {
       button.disabled = false;
-      if (!res.ok) {
-        var d = res.data || {};
-        var why = d.error || Object.keys(d).map(function (k) { return k + ": " + [].concat(d[k]).join(" "); }).join("；") || res.status;
-        result.textContent = fmt(T.failed, why);
+      if (res.outcome === "queued") {
+        result.textContent = OT.queued;
+        result.setAttribute("data-state", "queued");
+      } else if (res.outcome === "refused") {
+        result.textContent = fmt(T.failed, res.reason);
         result.setAttribute("data-state", "error");
         return;
-      }
-      var v = res.data;
-      state.saved += 1;
-      result.textContent = T.saved + (v.incident ? "；" + fmt(T.incident, v.incident) : "");
-      result.setAttribute("data-state", "saved");
-      var hid = state.bySubject[subject];
-      if (hid !== undefined) {
-        state.households[hid].subjects.forEach(function (s) { if (s.id === subject) { s.status = v.subject_status; s.days = 0; } });
-        paint(hid);
-      }
-      var item = document.querySelector(".care-item[data-subject='" + subject + "']");
-      if (item) {
-        item.className = "care-item status-" + v.subject_status;
-        item.setAttribute("data-status", v.subject_status);
-        var badge = item.querySelector(".badge");
-        if (badge) { badge.className = "badge badge-" + v.subject_status; badge.textContent = T.saved; }
+      } else {
+        savedVisit(subject, res.data);
       }
       form.situation.value = "";
       form.needs.value = "";
@@ -144,4 +132,25 @@
       result.setAttribute("data-state", "error");
     });
   });
+
+  function savedVisit(subject, v) {
+    if (!v) return;
+    state.saved += 1;
+    result.textContent = T.saved + (v.incident ? "；" + fmt(T.incident, v.incident) : "");
+    result.setAttribute("data-state", "saved");
+    var hid = state.bySubject[subject];
+    if (hid !== undefined) {
+      state.households[hid].subjects.forEach(function (s) { if (s.id === subject) { s.status = v.subject_status; s.days = 0; } });
+      paint(hid);
+    }
+    var item = document.querySelector(".care-item[data-subject='" + subject + "']");
+    if (item) {
+      item.className = "care-item status-" + v.subject_status;
+      item.setAttribute("data-status", v.subject_status);
+      var badge = item.querySelector(".badge");
+      if (badge) { badge.className = "badge badge-" + v.subject_status; badge.textContent = T.saved; }
+    }
+  }
+  // A visit kept offline and sent later (by this tab or another): the map and the list follow.
+  if (outbox) outbox.on("sent", function (ev) { if (ev.item.kind === "visit" && ev.item.url === config.api.visits) savedVisit(ev.item.meta.subject, ev.data); });
 })();

@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 FOUNDATION = {"geo", "audit", "workflow", "cli"}
 BELOW = {
-    "geo": set(), "cli": set(), "audit": set(), "workflow": {"audit"}, "requestguard": set(), "ops": set(),
+    "geo": set(), "cli": set(), "audit": set(), "workflow": {"audit"}, "requestguard": set(), "ops": set(), "offline": set(),
     "layers": {"geo"},
     "accounts": FOUNDATION,
     "grids": FOUNDATION | {"accounts", "layers"},

@@ -2,11 +2,14 @@
  * order, each marker's registered position and the user's own (navigator.geolocation, WGS84), the
  * distance between them as a hint; a check is posted to the API (POST …/checks/ with crs WGS84 and a
  * client_id, so a repeated send makes no duplicate) and the server measures the displacement in
- * the Gauss-Krüger zone. Offline queueing is not here (issue #16). */
+ * the Gauss-Krüger zone. Without a network the check waits in the phone's outbox (static/offline/
+ * outbox.js, issue #16) and is sent by itself when the connection returns; the client_id and the
+ * outbox's Idempotency-Key make a replay create nothing twice. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("walk-config").textContent);
   var T = config.text || {};
+  var outbox = window.geogridOutbox, OT = outbox.text;
   var state = { map: null, here: null, herePos: null, markers: {} };
   window.geogridWalk = state;  // for the browser tests
   function fmt(s, v) { return String(s || "").replace("%s", v); }
@@ -72,25 +75,21 @@
       } else if (form.use_gps.checked && state.herePos) {
         body.append("lon", state.herePos[0]); body.append("lat", state.herePos[1]); body.append("crs", "WGS84");
       }
-      Array.prototype.forEach.call(form.photos.files || [], function (f) { body.append("photos", f); });
       var button = form.querySelector("button");
       button.disabled = true;
-      fetch(config.checksUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": document.getElementById("csrf").value },
-        body: body,
-      }).then(function (r) {
-        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      var photos = Array.prototype.slice.call(form.photos.files || []);
+      Promise.all(photos.map(outbox.resizePhoto)).then(function (resized) {
+        var fields = [];
+        body.forEach(function (v, k) { fields.push([k, v]); });
+        resized.forEach(function (f) { fields.push(["photos", f]); });
+        return outbox.submit({ kind: "check", url: config.checksUrl, form: fields, label: fmt(OT.checkLabel, form.dataset.marker),
+                               meta: { marker: form.dataset.marker } });
       }).then(function (res) {
         button.disabled = false;
-        if (!res.ok) { result.textContent = fmt(T.failed, res.data.error || JSON.stringify(res.data)); return; }
-        delete form.dataset.clientId;  // saved: a later change is a new request
-        var d = res.data.displacement_m;
-        result.textContent = d === null || d === undefined ? T.savedNoPos : fmt(T.saved, d.toFixed(2));
-        li.classList.add("done");
-        li.dataset.displacement = d === null || d === undefined ? "" : d;
-        var mk = state.markers[form.dataset.marker];
-        if (mk) mk.setStyle({ fillColor: colour(res.data.condition) });
+        delete form.dataset.clientId;  // kept or saved: a later change is a new request
+        if (res.outcome === "queued") { li.classList.add("queued"); result.textContent = OT.queued; return; }
+        if (res.outcome === "refused") { result.textContent = fmt(T.failed, res.reason); return; }
+        if (res.data) saved(form.dataset.marker, res.data);
       }).catch(function (err) {
         button.disabled = false;
         result.textContent = fmt(T.failed, err.message);
@@ -98,20 +97,45 @@
     });
   });
 
+  function saved(marker, data) {  // a check the server has: its displacement, and the marker's colour
+    var li = document.querySelector(".walk-item[data-marker='" + marker + "']");
+    if (!li) return;
+    var d = data.displacement_m;
+    li.querySelector(".walk-result").textContent = d === null || d === undefined ? T.savedNoPos : fmt(T.saved, d.toFixed(2));
+    li.classList.remove("queued");
+    li.classList.add("done");
+    li.dataset.displacement = d === null || d === undefined ? "" : d;
+    var mk = state.markers[marker];
+    if (mk) mk.setStyle({ fillColor: colour(data.condition) });
+  }
+  // Checks of this inspection sent from the outbox (now, or by another tab), and those still waiting.
+  outbox.on("sent", function (ev) {
+    if (ev.item.kind === "check" && ev.item.url === config.checksUrl && ev.data) saved(ev.item.meta.marker, ev.data);
+  });
+  outbox.on("change", function (items) {
+    var kept = items.filter(function (it) { return it.kind === "check" && it.url === config.checksUrl; }).map(function (it) { return it.meta.marker; });
+    document.querySelectorAll(".walk-item.queued").forEach(function (li) {  // deleted from the outbox by the member
+      if (kept.indexOf(li.dataset.marker) < 0) li.classList.remove("queued");
+    });
+    items.forEach(function (it) {
+      if (it.kind !== "check" || it.url !== config.checksUrl) return;
+      var li = document.querySelector(".walk-item[data-marker='" + it.meta.marker + "']");
+      if (!li) return;
+      li.classList.add("queued");
+      li.querySelector(".walk-result").textContent = it.state === "refused" ? fmt(OT.stateRefused, it.error) : OT.queued;
+    });
+  });
+
   document.querySelectorAll(".section-form").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var li = form.closest(".walk-section"), result = form.querySelector(".section-result");
-      fetch(config.sectionsUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": document.getElementById("csrf").value },
-        body: JSON.stringify({ from_marker: li.dataset.from, to_marker: li.dataset.to, references_complete: form.references_complete.checked,
-                               identifiable: form.identifiable.checked, references_notes: form.references_notes.value }),
-      }).then(function (r) {
-        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
-      }).then(function (res) {
-        result.textContent = res.ok ? T.savedNoPos : fmt(T.failed, res.data.error || JSON.stringify(res.data));
-        if (res.ok) li.classList.add("done");
+      outbox.submit({ kind: "section", url: config.sectionsUrl, label: fmt(OT.sectionLabel, li.dataset.from + "—" + li.dataset.to),
+                      json: { from_marker: li.dataset.from, to_marker: li.dataset.to, references_complete: form.references_complete.checked,
+                              identifiable: form.identifiable.checked, references_notes: form.references_notes.value } }).then(function (res) {
+        if (res.outcome === "queued") { result.textContent = OT.queued; return; }
+        result.textContent = res.outcome === "sent" ? T.savedNoPos : fmt(T.failed, res.reason);
+        if (res.outcome === "sent") li.classList.add("done");
       }).catch(function (err) { result.textContent = fmt(T.failed, err.message); });
     });
   });

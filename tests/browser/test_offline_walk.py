@@ -1,0 +1,88 @@
+"""The marker walk without signal (issue #11, through the one offline mechanism of issue #16), in
+headless Chromium at phone size: the walk page is opened once, the network is cut, the page is
+opened again from the phone (the service worker's copy), two checks are entered and wait in the
+outbox (banner: offline · 2 waiting); when the network returns they are sent by themselves and
+arrive once each; the same queue replayed again (same Idempotency-Keys) makes no duplicate."""
+import pytest
+
+from geogrid.boundaries.models import MarkerCheck
+from geogrid.workflow.models import IdempotentRequest
+from tests.boundaries.builders import boundary_world, east_of, in_field
+from tests.support import assert_local, login, screenshot, watch
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The raw items of the outbox, as IndexedDB holds them (photos stay Blobs).
+DUMP = """() => new Promise((ok, ko) => { const r = indexedDB.open('geogrid-outbox');
+  r.onsuccess = () => { const q = r.result.transaction('items').objectStore('items').getAll(); q.onsuccess = () => ok(q.result); q.onerror = ko; };
+  r.onerror = ko; })"""
+RESTORE = """(items) => new Promise((ok, ko) => { const r = indexedDB.open('geogrid-outbox');
+  r.onsuccess = () => { const tx = r.result.transaction('items', 'readwrite'); items.forEach(it => tx.objectStore('items').put(it));
+  tx.oncomplete = () => ok(items.length); tx.onerror = ko; }; r.onerror = ko; })"""
+
+
+def open_controlled(page, url):
+    """Open a page and make sure the service worker controls it and has kept its HTML."""
+    page.goto(url)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # through the worker now: it keeps this page
+    page.wait_for_selector("#walk-map[data-ready='1']")
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+
+
+def test_checks_entered_offline_arrive_once_each_after_reconnection(live_server, phone_page):
+    w = boundary_world(markers=3)
+    insp = in_field(w)
+    m1, m2, _m3 = w["markers"]
+    phone = phone_page
+    requests, errors = watch(phone)
+    lon, lat = east_of(m1.geom, 3.0)
+    phone.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 4})
+    login(phone, live_server, "ins_b")
+    url = f"{live_server.url}/boundaries/inspections/{insp.pk}/walk/"
+    open_controlled(phone, url)
+    phone.wait_for_function("window.geogridWalk.herePos !== null", timeout=15000)
+
+    phone.context.set_offline(True)
+    phone.reload()  # no network: the page comes from the phone
+    phone.wait_for_selector("#walk-map[data-ready='1']")
+    phone.wait_for_function("window.geogridWalk.herePos !== null", timeout=15000)
+    phone.wait_for_selector("#outbox-banner[data-online='0']:not([hidden])")
+    assert phone.locator("#outbox-banner").inner_text().startswith("离线")
+    item = phone.locator(f".walk-item[data-marker='{m1.number}']")
+    item.locator("select[name=condition]").select_option("moved")
+    item.locator("input[name=notes]").fill("离线录入")
+    item.locator("button[type=submit]").click()
+    phone.wait_for_selector(f".walk-item.queued[data-marker='{m1.number}']")
+    it2 = phone.locator(f".walk-item[data-marker='{m2.number}']")
+    it2.locator("select[name=condition]").select_option("damaged")
+    it2.locator("button[type=submit]").click()
+    phone.wait_for_selector(f".walk-item.queued[data-marker='{m2.number}']")
+    banner = phone.locator("#outbox-banner")
+    assert banner.get_attribute("data-waiting") == "2"
+    assert "离线" in banner.inner_text() and "2 条待发送" in banner.inner_text()
+    assert "已保存在手机上" in item.locator(".walk-result").inner_text()
+    banner.locator(".outbox-toggle").click()
+    assert phone.locator("#outbox-banner .outbox-item").count() == 2
+    assert m1.number in phone.locator("#outbox-banner .outbox-item").first.inner_text()
+    screenshot(phone, "offline_walk_queued_phone")
+    assert MarkerCheck.objects.count() == 0
+    queue = phone.evaluate(DUMP)
+    assert len(queue) == 2 and len({q["key"] for q in queue}) == 2
+
+    phone.context.set_offline(False)  # the online event sends the queue
+    phone.wait_for_function("document.getElementById('outbox-banner').dataset.waiting === '0'", timeout=15000)
+    phone.wait_for_selector(f".walk-item.done[data-marker='{m2.number}']")
+    assert "已全部发送" in banner.inner_text()
+    assert float(item.get_attribute("data-displacement")) == pytest.approx(3.0, abs=0.05)
+    checks = {c.marker_id: c for c in MarkerCheck.objects.all()}
+    assert sorted(checks) == sorted([m1.pk, m2.pk])
+    assert checks[m1.pk].condition == "moved" and checks[m1.pk].notes == "离线录入" and checks[m2.pk].condition == "damaged"
+    assert IdempotentRequest.objects.filter(key__in=[q["key"] for q in queue]).count() == 2
+
+    # The same queue again (a tab that had not seen the first replay): the keys answer, nothing new.
+    assert phone.evaluate(RESTORE, queue) == 2
+    assert phone.evaluate("window.geogridOutbox.flush().then(() => window.geogridOutbox.list()).then(l => l.length)") == 0
+    assert MarkerCheck.objects.count() == 2
+    assert not errors, errors
+    assert_local(requests, live_server)
