@@ -40,17 +40,21 @@
     });
     var b = line.getBounds();
     if (b.isValid()) map.fitBounds(b, { padding: [16, 16], animate: false });
+    drawHere();
     map.getContainer().setAttribute("data-ready", "1");
   };
+
+  function drawHere() {  // the first fix may come before the map is ready: drawn by whichever comes last
+    if (!state.map || !state.herePos) return;
+    var ll = [state.herePos[1], state.herePos[0]];
+    if (!state.here) state.here = L.circleMarker(ll, { radius: 6, color: "#0b5394", fillColor: "#3d85c6", fillOpacity: 0.9 }).bindTooltip(T.here).addTo(state.map);
+    else state.here.setLatLng(ll);
+  }
 
   function located(pos) {
     state.herePos = [pos.coords.longitude, pos.coords.latitude];
     document.getElementById("walk-gps").textContent = fmt(T.accuracy, Math.round(pos.coords.accuracy || 0));
-    if (state.map) {
-      var ll = [pos.coords.latitude, pos.coords.longitude];
-      if (!state.here) state.here = L.circleMarker(ll, { radius: 6, color: "#0b5394", fillColor: "#3d85c6", fillOpacity: 0.9 }).bindTooltip(T.here).addTo(state.map);
-      else state.here.setLatLng(ll);
-    }
+    drawHere();
     showDistances();
   }
   if (navigator.geolocation) {
