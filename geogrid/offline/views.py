@@ -13,15 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-# The assets of the phone pages (report, my reports, patrol, marker walk, care visits), kept on install.
+# The assets of the phone pages (report, my reports, patrol, marker walk, sign walk, care visits), kept on install.
 ASSETS = (
     "geogrid/base.css", "geogrid/gridmap.js", "notifications/badge.js", "notifications/notifications.css",
     "incidents/incidents.css", "incidents/incidents.js", "patrols/patrols.js", "care/care.css", "care/care.js",
     "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/patrol.js", "offline/outbox.css",
+    "placenames/signpatrol.js", "placenames/placenames.css",
     "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
 )
 # Pages whose last HTML is kept for opening them offline (regular expressions on the path).
-PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$",
+PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$", r"^/placenames/signs/patrol/$",
          r"^/boundaries/inspections/\d+/walk/$")
 # Map data of those pages kept for the map offline: the layer list and the layers' GeoJSON (grid
 # outlines, roads; the last area seen per layer). Tiles (.pbf) are for the big map, not kept.
