@@ -25,11 +25,13 @@ from geogrid.patrols.models import Patrol
 from geogrid.patrols.services import visible_patrols
 from geogrid.workflow import deadlines, worktime
 from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, WorkflowError
+from geogrid.workflow.idempotency import form_once
 
 from . import services as incidents
 from .filters import STATE_CHOICES, ConsoleFilter
 from .forms import ActionForm, ReportForm
 from .models import Incident, IncidentCategory
+from .serializers import IncidentCreatedSerializer
 from .permissions import visible_incidents
 from .photos import photo_response
 
@@ -85,11 +87,18 @@ def report(request):
             d = form.cleaned_data
             fields = dict(category=d["category"], description=d["description"], lon=d["lon"], lat=d["lat"], crs=d["crs"] or None,
                           address=d["address"], photos=d["photos"])
-            try:
+            def create():
                 if d["patrol"] is not None:
-                    incident = incidents.report_finding(d["patrol"], request.user, **fields)
+                    return incidents.report_finding(d["patrol"], request.user, **fields)
+                return incidents.report_incident(request.user, **fields)
+
+            key = (request.POST.get("outbox_key") or "").strip()[:255]
+            try:
+                if key:  # the phone's key: a resend of this form, or its replay by the outbox, makes no second case
+                    answer, _new = form_once(request.user, key, create, lambda i: IncidentCreatedSerializer(i).data)
+                    incident = Incident.objects.get(pk=answer["id"])
                 else:
-                    incident = incidents.report_incident(request.user, **fields)
+                    incident = create()
             except ValidationError as exc:
                 form.add_service_errors(exc)
             except TransitionForbidden as exc:

@@ -22,6 +22,10 @@ from rest_framework.response import Response
 from .models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
+# The fingerprint of a key first used by a page form (the report page posted as a page): its body is
+# not the API's, so an API replay with that key (the phone's outbox, after the answer was lost) is
+# taken as the same request and gets the stored answer.
+FROM_FORM = "form"
 KEEP = timedelta(hours=48)  # a phone may stay offline over a weekend night
 
 
@@ -70,7 +74,7 @@ def idempotent(handler):
             except IntegrityError:
                 # The twin has committed (the unique index made this insert wait for it): replay.
                 record = IdempotentRequest.objects.get(user=request.user, key=key)
-                if record.fingerprint != print_:
+                if record.fingerprint not in (print_, FROM_FORM):
                     return _refusal(_("该 Idempotency-Key 已用于另一内容不同的请求，请换一个新的键"), 409)
                 replay = Response(record.response, status=record.status)
                 replay["Idempotent-Replayed"] = "true"
@@ -83,3 +87,20 @@ def idempotent(handler):
             record.save(update_fields=["status", "response"])
             return response
     return wrapper
+
+
+def form_once(user, key, create, answer):
+    """The same rule for a page form carrying a key (the report page's hidden `outbox_key`): the
+    first post runs create() and stores answer(result) — the API's answer for it — under the key;
+    a later post with the key, or an API replay from the outbox, gets that answer instead of a
+    second result. Returns (stored answer, created now?). A refused create() keeps nothing."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotentRequest.objects.create(user=user, key=key, fingerprint=FROM_FORM)
+        except IntegrityError:
+            return IdempotentRequest.objects.get(user=user, key=key).response, False
+        result = create()
+        record.status, record.response = 201, answer(result)
+        record.save(update_fields=["status", "response"])
+        return record.response, True

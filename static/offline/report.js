@@ -42,6 +42,12 @@
       who.type = "hidden"; who.name = "outbox_user"; who.value = outbox.user || "";
       form.appendChild(who);
     }
+    if (!form.elements.outbox_key) {  // one key for this report: a resend, or the worker's replay after
+      var key = document.createElement("input");  // a lost answer, is the same request to the server
+      key.type = "hidden"; key.name = "outbox_key";
+      key.value = window.crypto && crypto.randomUUID ? crypto.randomUUID() : "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+      form.appendChild(key);
+    }
     HTMLFormElement.prototype.submit.call(form);  // no second submit event
   }
   function buildItem(photoFiles) {  // the report as an outbox item, or null (and a hint) when incomplete

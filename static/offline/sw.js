@@ -111,7 +111,8 @@ function postOrKeep(request, url) {
       fd.getAll("photos").forEach(function (f) { if (f instanceof Blob && f.size) fields.push(["photos", f]); });
       var patrol = fd.get("patrol") || null, description = String(fd.get("description") || "");
       return keepItem({
-        key: self.crypto.randomUUID(), user: user, kind: patrol ? "finding" : "incident", method: "POST", form: fields,
+        // The form's own key: if the server did save it before the answer was lost, the replay gets that case back.
+        key: String(fd.get("outbox_key") || "") || self.crypto.randomUUID(), user: user, kind: patrol ? "finding" : "incident", method: "POST", form: fields,
         label: CONFIG.report.label.replace("%s", description.length > 40 ? description.slice(0, 40) + "…" : description),
         url: patrol ? CONFIG.report.findings.replace("/0/", "/" + patrol + "/") : CONFIG.report.api,
         meta: { category: fd.get("category"), patrol: patrol, editUrl: url.pathname }, created: Date.now(), state: "waiting", error: "",

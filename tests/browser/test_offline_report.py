@@ -234,3 +234,35 @@ def test_a_report_that_loses_the_network_on_its_way_is_kept_by_the_worker(browse
     assert not errors, errors
     assert_local(requests, live_server)
     ctx.close()
+
+
+def test_a_report_saved_whose_answer_is_lost_is_not_made_twice(browser, live_server):
+    """The worst case of a basement: the form reaches the server, the case is saved, and the answer
+    never comes back. The worker keeps the form in the outbox under the form's own key; its replay
+    to the API gets the saved case back instead of making a second one."""
+    world()
+    ctx, page, requests, errors = prepare(browser, live_server, P_G5A)
+    lost = []
+
+    def save_then_lose(route):
+        route.fetch()  # the server gets the form and saves the case…
+        lost.append(True)
+        route.abort("connectionreset")  # …and its answer is lost on the way back
+
+    ctx.route("**/incidents/report/", lambda route: save_then_lose(route) if route.request.method == "POST" else route.continue_())
+    page.goto(live_server.url + "/incidents/report/")
+    page.wait_for_selector("#report-map[data-ready='1']")
+    page.click("#use-location")
+    page.wait_for_function("document.querySelector('#report-where').textContent.includes('已定位')")
+    page.select_option("select[name=category]", "environment")
+    page.fill("textarea[name=description]", "楼道里答复丢了")
+    with page.expect_navigation():
+        page.click("#report-form button[type=submit]")
+    assert lost and Incident.objects.count() == 1  # saved once on the server
+    ctx.unroute("**/incidents/report/")
+    # The worker kept the form in the outbox; its replay finds the key and the case already there.
+    assert wait_until(lambda: page.evaluate("window.geogridOutbox ? window.geogridOutbox.list().then(l => l.length) : 1") == 0, timeout=30)
+    time.sleep(1)
+    assert Incident.objects.count() == 1 and Incident.objects.get().description == "楼道里答复丢了"
+    assert not errors, errors
+    ctx.close()

@@ -103,3 +103,48 @@ def test_concurrent_twins_make_one_case():
         assert len({body["number"] for _, body in results}) == 1
         IdempotentRequest.objects.all().delete()  # the next round is a new key's first use
     assert Incident.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_report_form_with_its_key_and_the_outboxs_replay_make_one_case(client):
+    """The report page posts as a page with a hidden outbox_key. If the answer is lost after the
+    server saved the case, the phone's service worker keeps the form as an outbox item with that key
+    and replays it to the API: the replay gets the same case back (not a 409, not a second case),
+    and so does the form posted again."""
+    w = world()
+    client.force_login(w["m_a"])
+    form = {**BODY, "outbox_key": "phone-1"}
+    first = client.post("/incidents/report/", form)
+    case = Incident.objects.get()
+    assert first.status_code == 302 and first["Location"] == f"/incidents/{case.pk}/"
+    again = client.post("/incidents/report/", form)
+    assert again.status_code == 302 and again["Location"] == f"/incidents/{case.pk}/"
+    api = APIClient()
+    api.force_authenticate(w["m_a"])
+    replay = api.post("/api/incidents/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="phone-1")
+    assert replay.status_code == 201 and replay.json()["id"] == case.pk and replay["Idempotent-Replayed"] == "true"
+    assert Incident.objects.count() == 1 and AuditEvent.objects.filter(action="open").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_form_keeps_nothing_under_its_key(client):
+    w = world()
+    client.force_login(w["m_a"])
+    bad = client.post("/incidents/report/", {**BODY, "lon": 100.0, "outbox_key": "phone-2"})
+    assert bad.status_code == 400 and not IdempotentRequest.objects.exists() and not Incident.objects.exists()
+    good = client.post("/incidents/report/", {**BODY, "outbox_key": "phone-2"})
+    assert good.status_code == 302 and Incident.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_patrol_finding_form_and_its_replay_make_one_case(client):
+    w = world()
+    c = APIClient()
+    c.force_authenticate(w["m_a"])
+    pid = c.post("/api/patrols/", {"grid": w["g4a"].code}, format="json").json()["id"]
+    client.force_login(w["m_a"])
+    r = client.post("/incidents/report/", {**BODY, "patrol": pid, "outbox_key": "phone-3"})
+    assert r.status_code == 302 and Incident.objects.count() == 1
+    replay = c.post(f"/api/patrols/{pid}/findings/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="phone-3")
+    assert replay.status_code == 201 and replay.json()["id"] == Incident.objects.get().pk
+    assert Incident.objects.count() == 1
