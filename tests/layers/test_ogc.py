@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from geogrid.grids.models import Grid
+from layers.versions import bump_model
 from tests.support import box
 from tests.support.district import small_district
 
@@ -200,7 +201,11 @@ def test_items_cost_one_query_however_many_features(client):
     few = count(limit=1000)
     Grid.objects.bulk_create([Grid(code=f"37011200100101{i:03d}", name=f"小网格{i}", level=5, parent=parent, community=c,
                                    geom=box(116.74 + i * 0.0001, 36.54, 116.7401 + i * 0.0001, 36.5401)) for i in range(300)])
-    assert few == count(limit=1000) == count(limit=1000, bbox="116.7,36.5,116.8,36.6", crs=GK) == 1
+    bump_model(Grid)  # bulk_create sends no signals: the writer says the layer changed
+    # The whole collection: the layer's version, then the page (its numberMatched kept under that
+    # version); a bbox or a filter: the page alone.
+    assert few == count(limit=1000) == 2
+    assert count(limit=1000, bbox="116.7,36.5,116.8,36.6", crs=GK) == count(code="3701120010010101") == 1
     with CaptureQueriesContext(connection) as q:
         get(client, "/ogc/collections")
     assert len(q) <= 2  # layer versions, then the extents not cached yet
@@ -233,3 +238,13 @@ def test_incidents_only_for_signed_in_users_in_their_scope(client):
     client.force_login(w["m_a"])
     fc = client.get("/layers/incidents.geojson").json()
     assert [f["properties"]["number"] for f in fc["features"]] == [mine.number]
+
+
+def test_the_whole_collections_count_is_kept_until_the_layer_changes(client):
+    c = small_district()["community"]
+    parent = Grid.objects.get(code="37011200100101")
+    assert items(client, "grids-l5")[1]["numberMatched"] == 1
+    Grid.objects.create(code="3701120010010199", name="新网格", level=5, parent=parent, community=c,
+                        geom=box(116.741, 36.541, 116.742, 36.542))  # a save: the layer's counter moves
+    assert items(client, "grids-l5")[1]["numberMatched"] == 2
+    assert items(client, "grids-l5", bbox="116.748,36.548,116.749,36.549")[1]["numberMatched"] == 1  # counted, not kept
