@@ -30,6 +30,7 @@ from geogrid.audit.services import record
 from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
 from geogrid.geo.measure import distance_m
 from geogrid.patrols import services as patrols
+from geogrid.uploads import check_image
 from geogrid.workflow.engine import T, Workflow
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 
@@ -207,25 +208,11 @@ def plan_inspection(user, line, *, year, planned_start, planned_end, team_a=(), 
 
 # --- photos -----------------------------------------------------------------------------------------
 def checked_photos(files):
-    """Uploaded images checked by content (Pillow) and size before anything is written."""
-    from PIL import Image, UnidentifiedImageError
-
+    """Uploaded images checked by content and size before anything is written (geogrid.uploads)."""
     files = list(files or [])
     if len(files) > settings.GEOGRID_PHOTO_MAX_COUNT:
         raise ValidationError({"photos": [_("最多 %(n)s 张照片") % {"n": settings.GEOGRID_PHOTO_MAX_COUNT}]})
-    for f in files:
-        if f.size > settings.GEOGRID_PHOTO_MAX_BYTES:
-            raise ValidationError({"photos": [_("%(name)s：照片太大") % {"name": f.name}]})
-        try:
-            f.seek(0)
-            img = Image.open(f)
-            img.verify()
-            if img.format not in settings.GEOGRID_PHOTO_FORMATS:
-                raise UnidentifiedImageError
-        except (UnidentifiedImageError, OSError, SyntaxError):
-            raise ValidationError({"photos": [_("%(name)s：不是 JPEG/PNG/WEBP 图片") % {"name": f.name}]})
-        f.seek(0)
-    return files
+    return [check_image(f, "photos") for f in files]
 
 
 # --- marker checks ----------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ note); the record sets the sign's current condition, marks the target visited an
 missing or wrongly lettered sign — opens a repair order on the existing repair workflow
 (signrepair.py), or links the order already open for that sign. The patrol logic (start, visit,
 end, one open patrol per person) is the patrols app's; only the sign rules are here."""
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +16,7 @@ from geogrid.audit.services import record
 from geogrid.grids.models import AdminArea
 from geogrid.patrols import services as patrols
 from geogrid.patrols.models import Patrol, PatrolTarget
+from geogrid.uploads import check_image
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 
 from . import signrepair
@@ -117,23 +117,8 @@ def walk(patrol):
 
 # --- the record at a sign ------------------------------------------------------------------------------
 def checked_photo(photo):
-    """An uploaded image checked by content (Pillow) and size before anything is written."""
-    if not photo:
-        return None
-    from PIL import Image, UnidentifiedImageError
-
-    if photo.size > settings.GEOGRID_PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": [_("%(name)s：照片太大") % {"name": photo.name}]})
-    try:
-        photo.seek(0)
-        img = Image.open(photo)
-        img.verify()
-        if img.format not in settings.GEOGRID_PHOTO_FORMATS:
-            raise UnidentifiedImageError
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationError({"photo": [_("%(name)s：不是 JPEG/PNG/WEBP 图片") % {"name": photo.name}]})
-    photo.seek(0)
-    return photo
+    """An uploaded image checked by content and size before anything is written (geogrid.uploads)."""
+    return check_image(photo, "photo") if photo else None
 
 
 def record_inspection(patrol, user, *, sign, condition, cleaned=False, photo=None, note="", now=None):

@@ -1,14 +1,14 @@
 """Imports run one way (DESIGN, "Layout"): accounts → grids → patrols → incidents → stats, the
-foundation (geo, audit, workflow, cli) below everything, layers/ below the apps it publishes, and
+foundation (geo, audit, workflow, cli, uploads) below everything, layers/ below the apps it publishes, and
 only the project package (home, navigation, urls) and the demo loader read every app. A module that
 imports upwards is named here; a second copy of a rule usually starts as such an import."""
 import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FOUNDATION = {"geo", "audit", "workflow", "cli"}
+FOUNDATION = {"geo", "audit", "workflow", "cli", "uploads"}
 BELOW = {
-    "geo": set(), "cli": set(), "audit": set(), "workflow": {"audit"}, "requestguard": set(), "ops": set(), "offline": set(),
+    "geo": set(), "cli": set(), "audit": set(), "workflow": {"audit"}, "requestguard": set(), "ops": set(), "uploads": set(), "offline": set(),
     "layers": {"geo"},
     "accounts": FOUNDATION,
     "grids": FOUNDATION | {"accounts", "layers"},
