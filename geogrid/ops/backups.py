@@ -42,6 +42,12 @@ def _env(db):
     return env
 
 
+def _connect(db, dbname):
+    """A psycopg2 connection to `dbname` of the cluster that `db` (a settings dict) names."""
+    return psycopg2.connect(dbname=dbname, user=db.get("USER"), host=db.get("HOST"), port=db.get("PORT"),
+                            password=db.get("PASSWORD") or None)
+
+
 def _run(cmd, db):
     done = subprocess.run(cmd, env=_env(db), capture_output=True, text=True)
     if done.returncode != 0:
@@ -115,8 +121,7 @@ def restore(path, *, into=None, media_root=None, using="default", now=None):
         tar.extract(DUMP, tmp, filter="data")
         if into == connections[using].settings_dict["NAME"]:
             connections[using].close()
-        admin = psycopg2.connect(dbname="postgres", user=db.get("USER"), host=db.get("HOST"), port=db.get("PORT"),
-                                 password=db.get("PASSWORD") or None)
+        admin = _connect(db, "postgres")
         admin.autocommit = True
         kept = None
         try:
@@ -151,8 +156,7 @@ def restore(path, *, into=None, media_root=None, using="default", now=None):
 
 
 def _drop_and_put_back(db, into, kept):
-    admin = psycopg2.connect(dbname="postgres", user=db.get("USER"), host=db.get("HOST"), port=db.get("PORT"),
-                             password=db.get("PASSWORD") or None)
+    admin = _connect(db, "postgres")
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
@@ -166,9 +170,7 @@ def _drop_and_put_back(db, into, kept):
 def table_fingerprints(dbname, *, using="default"):
     """{table: (rows, md5 of all rows)} of every table in the public schema of `dbname`: two
     databases with equal fingerprints hold the same data."""
-    db = connections[using].settings_dict
-    conn = psycopg2.connect(dbname=dbname, user=db.get("USER"), host=db.get("HOST"), port=db.get("PORT"),
-                            password=db.get("PASSWORD") or None)
+    conn = _connect(connections[using].settings_dict, dbname)
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")

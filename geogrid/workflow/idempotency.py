@@ -55,6 +55,18 @@ PARAMETER = OpenApiParameter(
     description=gettext_lazy("可选。同一用户以同一键重发同一请求时返回首次的应答（不会重复创建）；同一键、不同内容返回 409。"))
 
 
+def _claim(user, key, print_):
+    """(record, True) when this request is the key's first use (its row made, inside the caller's
+    transaction); (the stored record, False) when a twin came first — the unique index makes this
+    insert wait until the twin has committed, so its answer is there to replay."""
+    IdempotentRequest.objects.filter(user=user, created_at__lt=timezone.now() - KEEP).delete()
+    try:
+        with transaction.atomic():  # a savepoint: the twin's row makes this insert fail
+            return IdempotentRequest.objects.create(user=user, key=key, fingerprint=print_), True
+    except IntegrityError:
+        return IdempotentRequest.objects.get(user=user, key=key), False
+
+
 def idempotent(handler):
     @extend_schema(parameters=[PARAMETER])
     @wraps(handler)
@@ -67,13 +79,8 @@ def idempotent(handler):
             return _refusal(_("Idempotency-Key 须为 1–255 个可打印字符"), 400)
         print_ = fingerprint(request)
         with transaction.atomic():
-            IdempotentRequest.objects.filter(user=request.user, created_at__lt=timezone.now() - KEEP).delete()
-            try:
-                with transaction.atomic():  # a savepoint: a concurrent twin's row makes this insert fail
-                    record = IdempotentRequest.objects.create(user=request.user, key=key, fingerprint=print_)
-            except IntegrityError:
-                # The twin has committed (the unique index made this insert wait for it): replay.
-                record = IdempotentRequest.objects.get(user=request.user, key=key)
+            record, first = _claim(request.user, key, print_)
+            if not first:
                 if record.fingerprint not in (print_, FROM_FORM):
                     return _refusal(_("该 Idempotency-Key 已用于另一内容不同的请求，请换一个新的键"), 409)
                 replay = Response(record.response, status=record.status)
@@ -95,11 +102,9 @@ def form_once(user, key, create, answer):
     a later post with the key, or an API replay from the outbox, gets that answer instead of a
     second result. Returns (stored answer, created now?). A refused create() keeps nothing."""
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotentRequest.objects.create(user=user, key=key, fingerprint=FROM_FORM)
-        except IntegrityError:
-            return IdempotentRequest.objects.get(user=user, key=key).response, False
+        record, first = _claim(user, key, FROM_FORM)
+        if not first:
+            return record.response, False
         result = create()
         record.status, record.response = 201, answer(result)
         record.save(update_fields=["status", "response"])
