@@ -18,7 +18,7 @@ ASSETS = (
     "geogrid/base.css", "geogrid/gridmap.js", "notifications/badge.js", "notifications/notifications.css",
     "incidents/incidents.css", "incidents/incidents.js", "patrols/patrols.js", "care/care.css", "care/care.js",
     "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/patrol.js", "offline/outbox.css",
-    "placenames/signpatrol.js", "placenames/placenames.css",
+    "placenames/signpatrol.js", "placenames/placenames.css", "geogrid/fieldwalk.js",
     "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
 )
 # Pages whose last HTML is kept for opening them offline (regular expressions on the path).

@@ -11,24 +11,8 @@
   var state = { map: null, here: null, herePos: null, signs: {} };
   var outbox = window.geogridOutbox, OT = outbox.text;
   window.geogridSignWalk = state;  // for the browser tests
-  function fmt(s, v) { return String(s || "").replace("%s", v); }
-  function metres(a, b) {  // haversine: a hint only
-    var R = 6371008.8, rad = Math.PI / 180, dLat = (b[1] - a[1]) * rad, dLon = (b[0] - a[0]) * rad;
-    var h = Math.pow(Math.sin(dLat / 2), 2) + Math.cos(a[1] * rad) * Math.cos(b[1] * rad) * Math.pow(Math.sin(dLon / 2), 2);
-    return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
-  }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
+  var walk = window.geogridFieldWalk(state, T), fmt = walk.fmt, drawHere = walk.drawHere;  // static/geogrid/fieldwalk.js
   function colour(c) { return config.colours[c] || "#555"; }
-  function showDistances() {
-    if (!state.herePos) return;
-    document.querySelectorAll(".walk-item").forEach(function (li) {
-      var d = metres(state.herePos, [parseFloat(li.dataset.lon), parseFloat(li.dataset.lat)]);
-      li.querySelector(".walk-distance").textContent = fmt(T.distance, d < 1000 ? Math.round(d) + " " + T.m : (d / 1000).toFixed(2) + " " + T.km);
-    });
-  }
 
   window.geogridSignWalkInit = function (map) {
     state.map = map;
@@ -44,23 +28,6 @@
     map.getContainer().setAttribute("data-ready", "1");
   };
 
-  function drawHere() {  // the fix may come before the map is ready: drawn by whichever comes last
-    if (!state.map || !state.herePos) return;
-    var ll = [state.herePos[1], state.herePos[0]];
-    if (!state.here) state.here = L.circleMarker(ll, { radius: 6, color: "#0b5394", fillColor: "#3d85c6", fillOpacity: 0.9 }).bindTooltip(T.here).addTo(state.map);
-    else state.here.setLatLng(ll);
-  }
-  function located(pos) {
-    state.herePos = [pos.coords.longitude, pos.coords.latitude];
-    document.getElementById("walk-gps").textContent = fmt(T.accuracy, Math.round(pos.coords.accuracy || 0));
-    drawHere();
-    showDistances();
-  }
-  if (navigator.geolocation) {
-    navigator.geolocation.watchPosition(located, function (err) {
-      document.getElementById("walk-gps").textContent = fmt(T.noGeo, err.message);
-    }, { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
-  }
 
   function saved(signId, d) {  // a record the server has: the sign's colour and the next sign
     var li = document.querySelector(".walk-item[data-sign='" + signId + "']");
