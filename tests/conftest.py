@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.demo import demo, demo_db, demo_template  # noqa: F401  (the demo district, loaded once per run)
+
 
 @pytest.fixture(autouse=True)
 def _default_language():

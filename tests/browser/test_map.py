@@ -7,6 +7,7 @@ import pytest
 from layers.registry import registry
 from tests.support import TEST_PASSWORD, assert_local, login, map_point, screenshot, watch
 from tests.support.district import small_district
+from tests.support.demo import demo_db  # noqa: F401  (a copy of the demo database for one test)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -214,25 +215,14 @@ def test_a_folium_report_map_works_from_a_file_offline_and_shows_text_as_text(pa
     assert all(u.startswith("file:") for u in requests), requests
 
 
-def test_the_map_draws_the_demo_district_from_tiles(live_server, page):
+def test_the_map_draws_the_demo_district_from_tiles(demo_db, live_server, page):  # noqa: F811
     """The demo district (loaddemo) on /map/: its grids (hundreds, thousands at level 5) come from
     vector tiles, its few areas and lines as GeoJSON; the time to the first drawn grid tile and to
     a quiet map is printed (run with -s)."""
     import time
 
-    from django.core.management import call_command
-
     from geogrid.grids.models import Grid
 
-    # A transactional test before this one may have flushed the rows the migrations seed.
-    from geogrid.accounts.departments import seed_departments
-    from geogrid.accounts.models import Department
-    from geogrid.incidents.models import IncidentCategory
-    from geogrid.incidents.seed import seed
-
-    seed_departments(Department)
-    seed(IncidentCategory)
-    call_command("loaddemo", stdout=io.StringIO())
     n4 = Grid.objects.current().filter(level=4).count()
     requests, errors = watch(page)
     started = time.monotonic()

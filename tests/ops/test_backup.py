@@ -17,6 +17,7 @@ from geogrid.accounts.models import User
 from geogrid.incidents.models import IncidentPhoto
 from geogrid.incidents.services import report_incident
 from geogrid.ops.backups import table_fingerprints
+from tests.support.demo import demo_db  # noqa: F401  (a copy of the demo database for this test)
 from tests.support.world import jpeg_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,8 +45,7 @@ def media(tmp_path, settings):
     return settings.MEDIA_ROOT
 
 
-def test_the_demo_and_cases_with_photos_come_back_the_same(tmp_path, media):
-    call_command("loaddemo", stdout=io.StringIO())
+def test_the_demo_and_cases_with_photos_come_back_the_same(demo_db, tmp_path, media):
     member = User.objects.get(username="demo_member")
     point = member.grid_memberships.first().grid.geom.point_on_surface
     for i in range(3):
