@@ -186,10 +186,14 @@ def test_a_check_with_photos_by_multipart_and_a_bad_photo_refused(client, w, set
     r = client.post(url(insp), {"marker": m.number, "condition": "damaged", "lon": m.geom.x, "lat": m.geom.y, "photos": [bad]})
     assert r.status_code == 400 and "photos" in r.json()["fields"]
     assert not MarkerCheck.objects.exists() and not MarkerPhoto.objects.exists()
-    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")
+    photo = SimpleUploadedFile("p.jpg", jpeg_bytes(gps=True), content_type="image/jpeg")
     r = client.post(url(insp), {"marker": m.number, "condition": "damaged", "lon": m.geom.x, "lat": m.geom.y, "photos": [photo]})
     assert r.status_code == 201, r.content
     assert MarkerCheck.objects.get().photos.count() == 1
+    # Kept without the phone's EXIF (camera, GPS), like every photo the product stores.
+    from PIL import Image
+    with Image.open(MarkerPhoto.objects.get().image.path) as im:
+        assert im.format == "JPEG" and not im.getexif()
     # The photo leaves the server through the inspection's scope only; the report links it.
     p = MarkerPhoto.objects.get()
     assert client.get(f"/boundaries/photos/{p.pk}/").status_code == 200

@@ -242,7 +242,8 @@ def test_a_report_saved_whose_answer_is_lost_is_not_made_twice(browser, live_ser
     to the API gets the saved case back instead of making a second one."""
     world()
     ctx, page, requests, errors = prepare(browser, live_server, P_G5A)
-    lost = []
+    lost, answers = [], []
+    page.on("response", lambda r: answers.append((r.request.method, r.url, r.status)) if "/api/" in r.url else None)
 
     def save_then_lose(route):
         route.fetch()  # the server gets the form and saves the case…
@@ -256,12 +257,14 @@ def test_a_report_saved_whose_answer_is_lost_is_not_made_twice(browser, live_ser
     page.wait_for_function("document.querySelector('#report-where').textContent.includes('已定位')")
     page.select_option("select[name=category]", "environment")
     page.fill("textarea[name=description]", "楼道里答复丢了")
-    with page.expect_navigation():
+    assert page.evaluate("navigator.serviceWorker.controller !== null")  # the worker is there to keep the form
+    with page.expect_navigation(url="**/incidents/mine/"):
         page.click("#report-form button[type=submit]")
     assert lost and Incident.objects.count() == 1  # saved once on the server
     ctx.unroute("**/incidents/report/")
     # The worker kept the form in the outbox; its replay finds the key and the case already there.
-    assert wait_until(lambda: page.evaluate("window.geogridOutbox ? window.geogridOutbox.list().then(l => l.length) : 1") == 0, timeout=30)
+    assert wait_until(lambda: page.evaluate("window.geogridOutbox ? window.geogridOutbox.list().then(l => l.length) : 1") == 0, timeout=30), \
+        (page.url, page.evaluate(DUMP), answers, requests[-10:])
     time.sleep(1)
     assert Incident.objects.count() == 1 and Incident.objects.get().description == "楼道里答复丢了"
     assert not errors, errors

@@ -35,8 +35,12 @@ def sign(road, code, x, condition="good"):
 
 
 def jpeg(name="p.jpg"):
+    """A photo as a phone camera writes it: with EXIF (camera and GPS position)."""
     out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG")
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x8825] = {1: "N", 2: (36.0, 31.0, 12.0), 3: "E", 4: (116.0, 42.0, 18.0)}
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "JPEG", exif=exif)
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
@@ -80,6 +84,8 @@ def test_recording_sets_the_condition_marks_the_visit_and_counts(client):
     c = signpatrol.record_inspection(p, w["pn"], sign="S3", condition="tilted")
     assert (a.condition, a.cleaned, a.note, bool(a.photo), a.repair) == ("good", True, "擦洗", True, None)
     assert a.photo.name.startswith(f"placenames/signs/{s1.pk}/") and a.photo.name.endswith(".jpg")
+    with Image.open(a.photo.path) as im:  # kept without the phone's EXIF (camera, GPS)
+        assert im.size == (8, 8) and not im.getexif()
     conditions = dict(RoadSign.objects.values_list("code", "condition"))
     assert conditions == {"S1": "good", "S2": "good", "S3": "tilted", "R1": "good"}  # dirty, cleaned on the spot: good again
     assert (b.condition, c.condition) == ("dirty", "tilted")

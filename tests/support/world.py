@@ -94,9 +94,16 @@ def pt(lonlat):
     return Point(*lonlat, srid=4490)
 
 
-def jpeg_bytes(size=(640, 480), color=(200, 60, 60), fmt="JPEG"):
+def jpeg_bytes(size=(640, 480), color=(200, 60, 60), fmt="JPEG", gps=False):
+    """An image; gps=True adds the EXIF a phone camera writes (make and GPS position)."""
     buf = io.BytesIO()
-    Image.new("RGB", size, color).save(buf, fmt)
+    extra = {}
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "TestCam"  # Make
+        exif[0x8825] = {1: "N", 2: (36.0, 31.0, 12.0), 3: "E", 4: (116.0, 42.0, 18.0)}  # GPSInfo
+        extra["exif"] = exif
+    Image.new("RGB", size, color).save(buf, fmt, **extra)
     return buf.getvalue()
 
 
