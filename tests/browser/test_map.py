@@ -1,6 +1,5 @@
 """The /map/ page in headless Chromium: layers drawn from the registry, control, legend, pop-ups,
 search, and not one request leaving the server."""
-import io
 
 import pytest
 

@@ -48,8 +48,8 @@ def _on_database(name):
 
 
 def _template_name():
-    # test_geogrid_gw0 → test_geogrid_demo: one template for all workers of this run.
-    return re.sub(r"_gw\d+$", "", connection.settings_dict["NAME"]) + "_demo"
+    # test_geogrid_gw0 → test_geogrid_demo_template: one template for all workers of this run.
+    return re.sub(r"_gw\d+$", "", connection.settings_dict["NAME"]) + "_demo_template"
 
 
 @pytest.fixture(scope="session")
