@@ -24,7 +24,7 @@ import shapely
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -425,7 +425,17 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
             plan.append((f, code, values, old))
 
         # 4. Writing: new grids and their audit events in one statement; known codes one by one.
-        areas = _insert_new(cur, level, now, Path(path).name, [(f.index, v) for f, _c, v, old in plan if old is None])
+        try:
+            with transaction.atomic():
+                areas = _insert_new(cur, level, now, Path(path).name, [(f.index, v) for f, _c, v, old in plan if old is None])
+        except IntegrityError as exc:
+            # shapely's GEOS and PostGIS's may differ on a borderline polygon: name it as before.
+            cur.execute("SELECT idx, ST_IsValidReason(geom) FROM import_grid WHERE NOT ST_IsValid(geom) ORDER BY idx LIMIT 1")
+            row = cur.fetchone()
+            if row is None:
+                raise
+            raise ImportFailed(_("几何无效：%(r)s。请在 GIS 软件中修复（如 QGIS 的“检查有效性/修复几何”）后重新导入") % {"r": row[1]},
+                               index=row[0], path=path) from exc
         result.created = len(areas)
         for f, code, values, old in plan:
             if old is None:

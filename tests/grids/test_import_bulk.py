@@ -137,3 +137,18 @@ def test_areas_of_many_are_the_areas_of_each():
     for shape, value in zip(shapes, got):
         assert value == pytest.approx(area_m2(GEOSGeometry(shape.wkt, srid=4490)), rel=1e-9)
     assert len(area_m2_many([])) == 0
+
+
+def test_a_polygon_only_postgis_finds_invalid_is_still_named(tmp_path, monkeypatch):
+    """The database's CHECK (ST_IsValid) is the last word: were the GEOS of shapely to pass a polygon
+    PostGIS refuses, the import still fails naming it, and stores nothing."""
+    import numpy as np
+
+    load_areas(tmp_path)
+    monkeypatch.setattr(shapely, "is_valid", lambda shapes: np.ones(len(shapes), dtype=bool))
+    monkeypatch.setattr(shapely, "point_on_surface", lambda shapes: shapely.centroid(shapes))
+    path = geojson(tmp_path / "g.geojson", [({"code": "37019000100109", "name": "好"}, rect(116.70, 36.50, 116.71, 36.51)),
+                                            ({"code": "37019000100108", "name": "蝴蝶"}, BOWTIE)])
+    err = failure(path)
+    assert err.index == 1 and "Self-intersection" in str(err)
+    assert Grid.objects.count() == 0
