@@ -9,7 +9,7 @@ data set's districts, streets, communities and current level-4 grids (the parent
 grids need). Timed, wall clock, process start to exit, BENCH_IMPORT_RUNS runs each (median):
   ogr2ogr: the file into a new table of the copy (COPY, then its GiST index);
   ours:    `manage.py import_grids FILE --level 5` into the copy (every check, audit events).
-Goal: ours ≥ 1.0× ogr2ogr's features/s. The scratch databases are dropped at the end.
+Goal: ours ≥ 1.0× ogr2ogr's features/s. The scratch databases and the file are removed at the end.
 
     GEOGRID_DB_NAME=geogrid_scale .venv/bin/python bench/bench_import.py
 """
@@ -149,6 +149,7 @@ def main():
     finally:
         drop(RUN)
         drop(BASE)
+        path.unlink(missing_ok=True)
     o, r = statistics.median(ours), statistics.median(ogr)
     report([line(f"grid import, {n:,} level-5 grids from GeoPackage (ref: ogr2ogr, COPY)", round(o), round(r),
                  goal=">= 1.0×", met=o >= r, unit="feat/s")])
