@@ -1,10 +1,19 @@
 """Console output shared by every management command (imports, topology, roles, demo): a progress
 line and a table aligned for Chinese text (a CJK character takes two columns)."""
 import unicodedata
+from functools import lru_cache
+
+
+@lru_cache(maxsize=8192)
+def _char_width(ch):
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
 def width(text):
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+    text = str(text)
+    if text.isascii():  # codes and figures: a table of a city's 10⁵ grids is mostly these
+        return len(text)
+    return sum(map(_char_width, text))
 
 
 def table(headers, rows, align=None):

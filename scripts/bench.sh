@@ -16,8 +16,8 @@ fi
 .venv/bin/python manage.py generate_scale --keep --grids5 "${BENCH_GRIDS5:-100000}" --incidents "${BENCH_INCIDENTS:-1000000}"
 rm -f bench/results/latest.json  # every benchmark appends its lines (bench/results.py)
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
-# The HTTP benchmarks run at city scale; the others on the demo district (or data they generate).
-SCALE="bench/bench_http_locate.py bench/bench_http_submit.py bench/bench_http_tiles.py bench/bench_http_ogc.py"
+# The HTTP, import and map benchmarks run at city scale; the others on the demo district (or data they generate).
+SCALE="bench/bench_http_locate.py bench/bench_http_submit.py bench/bench_http_tiles.py bench/bench_http_ogc.py bench/bench_import.py bench/bench_map.py"
 for b in bench/bench_*.py; do
   [ -e "$b" ] || continue
   echo "== $b"
@@ -27,4 +27,6 @@ for b in bench/bench_*.py; do
     .venv/bin/python "$b"
   fi
 done
+# Every line of the run again, as one table (each benchmark printed its own as it went).
+.venv/bin/python bench/results.py
 echo "results: bench/results/latest.json"

@@ -50,6 +50,7 @@ else
 fi
 [ $WITH_TEST -eq 1 ] && apt_install chromium fonts-noto-cjk
 [ $WITH_BENCH -eq 1 ] && apt_install wrk  # the HTTP load generator of make bench
+[ $WITH_BENCH -eq 1 ] && apt_install chromium fonts-noto-cjk  # bench_map.py drives the map in Chromium
 
 # --- python venv ---------------------------------------------------------------------------
 PY=${PYTHON:-python3}

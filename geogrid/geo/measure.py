@@ -19,6 +19,27 @@ def area_m2(geom):
     return _projected(geom).area
 
 
+def area_m2_many(shapes):
+    """area_m2 of an array of shapely geometries in EPSG:4490, each in its own zone, as a numpy
+    array: the same figures for a city's 10⁵ grids at once (one PROJ call per zone)."""
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    shapes = np.asarray(shapes, dtype=object)
+    out = np.zeros(len(shapes))
+    if not len(shapes):
+        return out
+    lon = shapely.get_x(shapely.centroid(shapes))
+    zones = 4534 + (np.clip(3 * np.round(lon / 3.0), 75, 135).astype(int) - 75) // 3  # gk3_epsg, vectorised
+    for zone in np.unique(zones):
+        mask = zones == zone
+        to_zone = Transformer.from_crs(STORAGE_SRID, int(zone), always_xy=True)
+        projected = shapely.transform(shapes[mask], lambda xy: np.column_stack(to_zone.transform(xy[:, 0], xy[:, 1])))
+        out[mask] = shapely.area(projected)
+    return out
+
+
 def length_m(geom):
     if geom is None or geom.empty:
         return 0.0

@@ -14,19 +14,27 @@ old row is closed (valid_to), so incidents and patrols made earlier keep the ver
 in; redraw_grid does it, for the import and the admin alike. Features missing from a file are left
 alone: an import never deletes.
 """
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import shapely
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from geogrid.audit.services import record
-from geogrid.geo.features import FeatureError, promote_multi, read_features
+from geogrid.geo.crs import STORAGE_SRID
+from geogrid.geo.measure import area_m2_many
+from geogrid.geo.features import FeatureError, promote_multi, read_features, read_wkb
+from layers.versions import bump_model
 
 from .models import AdminArea, Grid, GridMember, validate_grid_code
 
@@ -251,22 +259,26 @@ def _find_parent(level, code, index, path):
 
 # --- grids -----------------------------------------------------------------------------------
 
-def _choice(choices, value):
-    """A choice value from its value or its Chinese label ('dedicated' or '专属网格')."""
-    value = _text(value)
+def _choices(choices):
+    """{stored value or Chinese label: value} of a choices list ('dedicated' and '专属网格'), the
+    first choice winning as in a search in order."""
+    found = {}
     with override("zh-hans"):
         for v, label in choices:
-            if value in (v, str(label)):
-                return v
-    return None
+            found.setdefault(v, v)
+            found.setdefault(str(label), v)
+    return found
 
 
 def _count(value, what, index, path):
+    """A non-negative integer field; `what` (a callable) names it in the refusal."""
+    if type(value) is int and value >= 0:
+        return value
     text = _text(value)
     if text == "":
         return 0
     if not re.fullmatch(r"[0-9]+", text):
-        raise ImportFailed(_("%(what)s必须是非负整数，实际为 %(v)r") % {"what": what, "v": text}, index=index, path=path)
+        raise ImportFailed(_("%(what)s必须是非负整数，实际为 %(v)r") % {"what": what(), "v": text}, index=index, path=path)
     return int(text)
 
 
@@ -289,26 +301,39 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
       Redrawing an L4 moves its current L5 children and its on-duty 4+N members to the new row
       (their own rows did not change and the team follows the grid); closed rows, incidents and
       patrols keep the version they were made in.
+
+    A city's grids at once (10⁵): the attributes are checked in Python, the polygons go by COPY
+    into a temporary table where PostGIS checks them and finds every container in one spatial
+    join, and new grids and their audit events are written by one INSERT … SELECT each. The
+    refusal is the one a feature-by-feature import would give: the first feature at fault, each
+    feature's checks in the same order (code, duplicate, name, geometry, kind, counts, container,
+    code prefix).
     """
     if level not in (4, 5, "4", "5"):
         raise ImportFailed(_("网格级别 %(l)r 无效，可用：4、5") % {"l": level})
     level = int(level)
-    features = _read(path, input_crs)
+    try:
+        features = read_wkb(path, input_crs=input_crs)
+    except FeatureError as exc:
+        raise ImportFailed(str(exc), index=exc.index) from exc
+    if not features:
+        raise ImportFailed(_("文件中没有要素"), path=path)
     _require_fields(features, path, code_field, name_field)
     have = set(features[0].properties)
 
     def prop(f, name):
         return f.properties.get(name) if name and name in have else None
 
-    result = ImportResult()
     n = len(features)
-    seen = {}
     now = timezone.now()
-    with transaction.atomic():
-        codes = [_text(f.properties.get(code_field)) for f in features]
-        current = {g.code: g for g in Grid.objects.current().filter(code__in=codes).select_related("community", "parent")}
-        for i, f in enumerate(features):
-            code = _text(f.properties.get(code_field))
+    # 1. The attributes, feature by feature: (checks before the geometry's, after them, values).
+    seen, checked, refs = {}, [], []
+    fields = (name_field, kind_field, dedicated_type_field, households_field, population_field)
+    kinds, dtypes = _choices(Grid.Kind.choices), _choices(Grid.DedicatedType.choices)
+    for f in features:
+        early = late = values = None
+        code = _text(f.properties.get(code_field))
+        try:
             _check_grid_code(code, level, f.index, path)  # its pattern; its prefix once the container is known
             if code in seen:
                 raise ImportFailed(_("网格编码 %(c)s 与第 %(j)s 个要素重复") % {"c": code, "j": seen[code]}, index=f.index, path=path)
@@ -316,63 +341,239 @@ def import_grids(path, *, level, input_crs=None, code_field="code", name_field="
             name = _text(f.properties.get(name_field))
             if not name:
                 raise ImportFailed(_("名称（字段 %(f)s）为空") % {"f": name_field}, index=f.index, path=path)
-            geom = _polygon(f, path)
-            inside = geom.point_on_surface
+            kind_of = _wkb_type(f.wkb)
+            if kind_of not in ("Polygon", "MultiPolygon"):
+                raise ImportFailed(_("几何类型是 %(t)s，需要面（Polygon/MultiPolygon）") % {"t": kind_of}, index=f.index, path=path)
+        except ImportFailed as exc:
+            early = exc
+        try:
+            values = _grid_values(f, prop, fields, kinds, dtypes, path)
+        except ImportFailed as exc:
+            late = exc
+        community_code = _text(prop(f, community_field))
+        ref = _text(prop(f, parent_field)) if level == 5 else community_code
+        checked.append((code, early, late, values, community_code))
+        refs.append(ref)
+        if (f.index + 1) % 1000 == 0:
+            _tick(progress, f.index + 1, n)
 
-            kind_text, dtype_text = _text(prop(f, kind_field)), _text(prop(f, dedicated_type_field))
-            kind = _choice(Grid.Kind.choices, kind_text) if kind_text else (Grid.Kind.DEDICATED if dtype_text else Grid.Kind.ORDINARY)
-            if kind is None:
-                raise ImportFailed(_("网格类型 %(v)r 无效，可用：ordinary（基础网格）、dedicated（专属网格）") % {"v": kind_text},
-                                   index=f.index, path=path)
-            dtype = _choice(Grid.DedicatedType.choices, dtype_text) if dtype_text else ""
-            if dtype is None:
-                raise ImportFailed(_("专属网格类别 %(v)r 无效，可用：%(ok)s") % {"v": dtype_text, "ok": "、".join(v for v, _l in Grid.DedicatedType.choices if v)},
-                                   index=f.index, path=path)
-            if (kind == Grid.Kind.DEDICATED) != bool(dtype):
-                raise ImportFailed(_("专属网格必须有专属网格类别，基础网格不能有"), index=f.index, path=path)
-            households = _count(prop(f, households_field), _("户数"), f.index, path)
-            population = _count(prop(f, population_field), _("人口"), f.index, path)
+    result = ImportResult()
+    with transaction.atomic(), connection.cursor() as cur:
+        # 2. The polygons: validity, point-on-surface and area by GEOS over the whole array (shapely),
+        # then by COPY into PostGIS, which finds every container in one spatial join.
+        staged = [f for f, c in zip(features, checked) if c[1] is None]
+        shapes = shapely.from_wkb([f.wkb for f in staged])
+        valid = shapely.is_valid(shapes)
+        invalid = dict(zip((f.index for f, ok in zip(staged, valid) if not ok), shapely.is_valid_reason(shapes[~valid])))
+        inside = np.full(len(staged), None, dtype=object)
+        inside[valid] = shapely.point_on_surface(shapes[valid])
+        xs, ys = shapely.get_x(inside), shapely.get_y(inside)
+        areas = np.zeros(len(staged))
+        areas[valid] = area_m2_many(shapes[valid])
+        _stage(cur, "import_grid_geom", "idx integer, code text, ref text, valid boolean, x float8, y float8, area_m2 float8, wkb bytea",
+               (f"{f.index}\t{_copy_text(checked[f.index][0])}\t{_copy_text(refs[f.index])}\t{ok}\t"
+                f"{float(x) if ok else NULL}\t{float(y) if ok else NULL}\t{float(area)}\t\\\\x{f.wkb.hex()}\n"
+                for f, ok, x, y, area in zip(staged, valid.tolist(), xs.tolist(), ys.tolist(), areas.tolist())))
+        cur.execute("""
+            SET LOCAL jit = off;
+            SET LOCAL work_mem = '64MB';
+            DROP TABLE IF EXISTS import_grid;
+            CREATE TEMPORARY TABLE import_grid ON COMMIT DROP AS
+                SELECT idx, code, ref, valid, area_m2, ST_Multi(ST_GeomFromWKB(wkb, %(srid)s)) AS geom,
+                       CASE WHEN valid THEN ST_SetSRID(ST_MakePoint(x, y), %(srid)s) END AS inside
+                FROM import_grid_geom;
+            DROP TABLE import_grid_geom;
+            ALTER TABLE import_grid ADD PRIMARY KEY (idx);
+            CREATE INDEX ON import_grid USING gist (inside);
+            ANALYZE import_grid;""", {"srid": STORAGE_SRID})
+        cur.execute(_CONTAINER_SQL[level])
+        container = {row[0]: row[1:] for row in cur.fetchall()}
+        cur.execute("SELECT s.idx, g.id FROM import_grid s JOIN grids_grid g ON g.code = s.code AND g.valid_to IS NULL")
+        current_pk = dict(cur.fetchall())
+        current = Grid.objects.select_related("community", "parent").in_bulk(current_pk.values()) if current_pk else {}
 
-            parent = None
-            community_code = _text(prop(f, community_field))
+        # 3. The first feature at fault, as a feature-by-feature import would have stopped at it.
+        plan = []
+        for f, (code, early, late, values, community_code) in zip(features, checked):
+            if early is not None:
+                raise early
+            if f.index in invalid:
+                # Refused, not "made valid": a repaired polygon may not be what the surveyor drew.
+                raise ImportFailed(_("几何无效：%(r)s。请在 GIS 软件中修复（如 QGIS 的“检查有效性/修复几何”）后重新导入")
+                                   % {"r": invalid[f.index]}, index=f.index, path=path)
+            if late is not None:
+                raise late
+            found = container.get(f.index)
+            ref = refs[f.index]
+            if found is None:
+                raise ImportFailed(_CONTAINER_MISSING[level][bool(ref)]() % {"c": ref}, index=f.index, path=path)
+            container_id, container_code, community_id, container_community = found
             if level == 5:
-                parent = _find_grid4(_text(prop(f, parent_field)), inside, f.index, path)
-                community = parent.community
-                if community_code and community_code != community.code:
+                if community_code and community_code != container_community:
                     raise ImportFailed(_("社区 %(c)s 与上级四级网格 %(g)s 所属社区 %(gc)s 不一致")
-                                       % {"c": community_code, "g": parent.code, "gc": community.code}, index=f.index, path=path)
+                                       % {"c": community_code, "g": container_code, "gc": container_community}, index=f.index, path=path)
+                if not code.startswith(container_code):  # its pattern passed above: the message of the one rule
+                    _check_grid_code(code, level, f.index, path, community_code=container_community, parent_code=container_code)
+                values.update(parent_id=container_id, community_id=community_id)
             else:
-                community = _find_community(community_code, inside, f.index, path)
-            _check_grid_code(code, level, f.index, path, community_code=community.code, parent_code=parent.code if parent else None)
-
-            attrs = dict(name=name, level=level, kind=kind, dedicated_type=dtype, parent=parent, community=community,
-                         households=households, population=population)
-            old = current.get(code)
-            if old is None:
-                grid = Grid(code=code, geom=geom, valid_from=now, **attrs)
-                grid.save()
-                record(grid, "import_create", note=Path(path).name, version=grid.version)
-                result.created += 1
-            elif old.level != level:
+                if not code.startswith(container_code):
+                    _check_grid_code(code, level, f.index, path, community_code=container_code)
+                values.update(parent_id=None, community_id=container_id)
+            old = current.get(current_pk.get(f.index))
+            if old is not None and old.level != level:
                 raise ImportFailed(_("网格编码 %(c)s 已是第 %(l)s 级网格") % {"c": code, "l": old.level}, index=f.index, path=path)
-            elif same_shape(old.geom, geom):
-                changed = {k: v for k, v in attrs.items() if getattr(old, k) != v}
-                grid = old
-                if changed:
-                    for k, v in changed.items():
-                        setattr(grid, k, v)
-                    grid.save()
-                    record(grid, "import_update", note=Path(path).name, fields=sorted(changed))
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-            else:
-                grid = redraw_grid(old, geom, now=now, action="import_version", note=Path(path).name, **attrs)
-                result.updated += 1
-            result.rows.append((code, name, _km2(grid.area_m2)))
-            _tick(progress, i + 1, n)
+            plan.append((f, code, values, old))
+
+        # 4. Writing: new grids and their audit events in one statement; known codes one by one.
+        try:
+            with transaction.atomic():
+                areas = _insert_new(cur, level, now, Path(path).name, [(f.index, v) for f, _c, v, old in plan if old is None])
+        except IntegrityError as exc:
+            # shapely's GEOS and PostGIS's may differ on a borderline polygon: name it as before.
+            cur.execute("SELECT idx, ST_IsValidReason(geom) FROM import_grid WHERE NOT ST_IsValid(geom) ORDER BY idx LIMIT 1")
+            row = cur.fetchone()
+            if row is None:
+                raise
+            raise ImportFailed(_("几何无效：%(r)s。请在 GIS 软件中修复（如 QGIS 的“检查有效性/修复几何”）后重新导入") % {"r": row[1]},
+                               index=row[0], path=path) from exc
+        result.created = len(areas)
+        for f, code, values, old in plan:
+            if old is None:
+                result.rows.append((code, values["name"], _km2(areas[code])))
+                continue
+            geom = GEOSGeometry(memoryview(f.wkb), srid=STORAGE_SRID)
+            geom = promote_multi(geom)
+            attrs = {k: values[k] for k in ("name", "kind", "dedicated_type", "households", "population")}
+            attrs.update(level=level, parent=Grid(pk=values["parent_id"]) if values["parent_id"] else None,
+                         community=AdminArea(pk=values["community_id"]))
+            grid = _update_grid(old, geom, attrs, now, path, result)
+            result.rows.append((code, values["name"], _km2(grid.area_m2)))
+        if result.created:
+            bump_model(Grid)  # rows written by SQL send no signals: the map's tiles must still change
+        cur.execute("DROP TABLE IF EXISTS import_grid, import_grid_new")
+        _tick(progress, n, n)
         _analyze(Grid, result)
     return result
+
+
+def _grid_values(f, prop, fields, kinds, dtypes, path):
+    """A feature's attributes as Grid fields, or ImportFailed (checked in the order of the import)."""
+    name_field, kind_field, dedicated_type_field, households_field, population_field = fields
+    kind_text, dtype_text = _text(prop(f, kind_field)), _text(prop(f, dedicated_type_field))
+    kind = kinds.get(kind_text) if kind_text else (Grid.Kind.DEDICATED if dtype_text else Grid.Kind.ORDINARY)
+    if kind is None:
+        raise ImportFailed(_("网格类型 %(v)r 无效，可用：ordinary（基础网格）、dedicated（专属网格）") % {"v": kind_text},
+                           index=f.index, path=path)
+    dtype = dtypes.get(dtype_text) if dtype_text else ""
+    if dtype is None:
+        raise ImportFailed(_("专属网格类别 %(v)r 无效，可用：%(ok)s") % {"v": dtype_text, "ok": "、".join(v for v, _l in Grid.DedicatedType.choices if v)},
+                           index=f.index, path=path)
+    if (kind == Grid.Kind.DEDICATED) != bool(dtype):
+        raise ImportFailed(_("专属网格必须有专属网格类别，基础网格不能有"), index=f.index, path=path)
+    return {"name": _text(f.properties.get(name_field)), "kind": kind, "dedicated_type": dtype,
+            "households": _count(prop(f, households_field), lambda: _("户数"), f.index, path),
+            "population": _count(prop(f, population_field), lambda: _("人口"), f.index, path)}
+
+
+def _update_grid(old, geom, attrs, now, path, result):
+    """A grid whose code is current: unchanged, updated in place, or redrawn as a new version."""
+    if same_shape(old.geom, geom):
+        changed = {k: v for k, v in attrs.items() if getattr(old, k) != v}
+        if not changed:
+            result.unchanged += 1
+            return old
+        for k, v in changed.items():
+            setattr(old, k, v)
+        old.save()
+        record(old, "import_update", note=Path(path).name, fields=sorted(changed))
+        result.updated += 1
+        return old
+    result.updated += 1
+    return redraw_grid(old, geom, now=now, action="import_version", note=Path(path).name, **attrs)
+
+
+_WKB_TYPES = {1: "Point", 2: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def _wkb_type(wkb):
+    """The geometry type of a WKB (ISO or EWKB flags, either byte order), by GEOS's name."""
+    code = int.from_bytes(wkb[1:5], "little" if wkb[0] == 1 else "big")
+    return _WKB_TYPES.get((code & 0xFFFF) % 1000, f"WKB {code}")
+
+
+def _copy_text(value):
+    """Free text as a field of COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _stage(cur, table, columns, lines):
+    """A temporary table (dropped at commit) filled by COPY from lines of its text format."""
+    buf = io.StringIO()
+    buf.writelines(lines)
+    buf.seek(0)
+    # Dropped by the commit, or here when an outer transaction (a test) runs two imports.
+    cur.execute(f"DROP TABLE IF EXISTS {table}; CREATE TEMPORARY TABLE {table} ({columns}) ON COMMIT DROP")
+    cur.cursor.copy_expert(f"COPY {table} FROM STDIN", buf)
+
+
+# The container of each valid staged polygon: (idx, id, code, community id, community code) — by
+# the code the feature gives, else the lowest code containing its point-on-surface.
+_CONTAINER_SQL = {
+    5: """
+        SELECT s.idx, g.id, g.code, g.community_id, c.code FROM import_grid s
+            JOIN grids_grid g ON g.code = s.ref AND g.level = 4 AND g.valid_to IS NULL
+            JOIN grids_adminarea c ON c.id = g.community_id
+            WHERE s.valid AND s.ref <> ''
+        UNION ALL
+        (SELECT DISTINCT ON (s.idx) s.idx, g.id, g.code, g.community_id, c.code FROM import_grid s
+            JOIN grids_grid g ON ST_Intersects(g.geom, s.inside) AND g.level = 4 AND g.valid_to IS NULL
+            JOIN grids_adminarea c ON c.id = g.community_id
+            WHERE s.valid AND s.ref = ''
+            ORDER BY s.idx, g.code)""",
+    4: """
+        SELECT s.idx, a.id, a.code, a.id, a.code FROM import_grid s
+            JOIN grids_adminarea a ON a.code = s.ref AND a.level = 'community'
+            WHERE s.valid AND s.ref <> ''
+        UNION ALL
+        (SELECT DISTINCT ON (s.idx) s.idx, a.id, a.code, a.id, a.code FROM import_grid s
+            JOIN grids_adminarea a ON ST_Intersects(a.geom, s.inside) AND a.level = 'community'
+            WHERE s.valid AND s.ref = ''
+            ORDER BY s.idx, a.code)""",
+}
+# The refusal when a feature has no container: [level][the feature named one].
+_CONTAINER_MISSING = {
+    5: {True: lambda: _("上级四级网格 %(c)s 不存在（或已失效）：请先导入四级网格"),
+        False: lambda: _("没有包含此网格的现行四级网格：请先导入四级网格，或在字段中给出上级网格编码")},
+    4: {True: lambda: _("社区 %(c)s 不存在：请先导入社区/村（import_areas --level community）"),
+        False: lambda: _("没有包含此网格的社区/村：请先导入社区/村，或在字段中给出社区代码")},
+}
+
+NULL = "\\N"  # in COPY's text format
+
+
+def _insert_new(cur, level, now, note, rows):
+    """New grids (version 1) from the staged polygons and their values, with one audit event
+    each (import_create), by one statement; {code: area_m2}."""
+    if not rows:
+        return {}
+    _stage(cur, "import_grid_new", "idx integer, name text, kind text, dedicated_type text, parent_id bigint, "
+                                    "community_id bigint, households integer, population integer",
+           (f"{i}\t{_copy_text(v['name'])}\t{v['kind']}\t{v['dedicated_type']}\t{v['parent_id'] or NULL}\t{v['community_id']}\t"
+            f"{v['households']}\t{v['population']}\n" for i, v in rows))
+    cur.execute("""
+        WITH made AS (
+            INSERT INTO grids_grid (code, name, level, kind, dedicated_type, parent_id, community_id, households, population,
+                                    geom, area_m2, version, valid_from, valid_to)
+            SELECT s.code, n.name, %(level)s, n.kind, n.dedicated_type, n.parent_id, n.community_id, n.households, n.population,
+                   s.geom, s.area_m2, 1, %(now)s, NULL
+                FROM import_grid_new n JOIN import_grid s USING (idx) ORDER BY n.idx
+            RETURNING id, code, area_m2),
+        logged AS (
+            INSERT INTO audit_auditevent (at, actor_id, content_type_id, object_id, action, from_state, to_state, note, data)
+            SELECT %(now)s, NULL, %(ct)s, id::text, 'import_create', '', '', %(note)s, '{"version": 1}'::jsonb FROM made ORDER BY id)
+        SELECT code, area_m2 FROM made""",
+        {"level": level, "now": now, "ct": ContentType.objects.get_for_model(Grid).pk, "note": note})
+    return dict(cur.fetchall())
 
 
 def _check_grid_code(code, level, index, path, **prefixes):
@@ -406,34 +607,6 @@ def redraw_grid(old, geom, *, by=None, now=None, action="redraw", note="", **att
         GridMember.objects.filter(grid=old).filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).update(grid=grid)
         record(grid, action, actor=by, note=note, version=version, previous=old.pk)
     return grid
-
-
-def _find_container(qs, code, inside, index, path, *, unknown_code, none_here):
-    """The row of `qs` with this code, or, without a code, the one containing `inside` (lowest
-    code on a shared edge); ImportFailed with the given message when there is none."""
-    if code:
-        found = qs.filter(code=code).first()
-        if found is None:
-            raise ImportFailed(unknown_code % {"c": code}, index=index, path=path)
-        return found
-    found = qs.filter(geom__intersects=inside).order_by("code").first()
-    if found is None:
-        raise ImportFailed(none_here, index=index, path=path)
-    return found
-
-
-def _find_grid4(code, inside, index, path):
-    return _find_container(
-        Grid.objects.current().filter(level=4).select_related("community"), code, inside, index, path,
-        unknown_code=_("上级四级网格 %(c)s 不存在（或已失效）：请先导入四级网格"),
-        none_here=_("没有包含此网格的现行四级网格：请先导入四级网格，或在字段中给出上级网格编码"))
-
-
-def _find_community(code, inside, index, path):
-    return _find_container(
-        AdminArea.objects.filter(level=AdminArea.Level.COMMUNITY), code, inside, index, path,
-        unknown_code=_("社区 %(c)s 不存在：请先导入社区/村（import_areas --level community）"),
-        none_here=_("没有包含此网格的社区/村：请先导入社区/村，或在字段中给出社区代码"))
 
 
 __all__ = ["ImportResult", "ImportFailed", "import_areas", "import_grids", "redraw_grid", "area_code"]
