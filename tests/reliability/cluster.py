@@ -67,6 +67,9 @@ class Cluster:
         self._owner("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.base, ignore_errors=True)
 
+    def cpu(self):
+        return cpu_seconds(int((self.data / "postmaster.pid").read_text().split()[0]))
+
     def connect(self, dbname):
         conn = psycopg2.connect(dbname=dbname, user=USER, host=str(self.base), port=PORT)
         conn.autocommit = True
@@ -100,6 +103,20 @@ class Cluster:
         return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system) of a process and its children so far: the machine may be shared, so
+    wall-clock rates alone say little."""
+    total = 0.0
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    for p in [pid, *map(int, children)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,6 +146,9 @@ class Server:
                     self.close()
                     raise RuntimeError(f"gunicorn did not start:\n{self.output()}")
                 time.sleep(0.1)
+
+    def cpu(self):
+        return cpu_seconds(self.proc.pid)
 
     def output(self):
         return Path(self.log.name).read_text(errors="replace")[-5000:]
