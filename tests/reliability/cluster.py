@@ -8,6 +8,7 @@ root). Durability settings are off (fsync): the tests stop it cleanly (`-m fast`
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -132,7 +133,8 @@ class Server:
         cmd = [str(REPO / ".venv/bin/gunicorn"), "geogrid.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
                "--workers", str(workers), "--worker-class", "gthread", "--threads", "1", "--timeout", "60",
                "--graceful-timeout", "5", "--chdir", str(REPO), "--log-level", "warning"]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # Its own process group: close() ends the arbiter and its workers together, by that group's id.
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while True:
@@ -155,11 +157,7 @@ class Server:
 
     def close(self):
         if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # nothing is left to finish; a graceful stop costs seconds
+        self.proc.wait()
         self.log.close()
         os.unlink(self.log.name)
