@@ -152,6 +152,10 @@ class Server:
     def cpu(self):
         return cpu_seconds(self.proc.pid)
 
+    def workers(self):
+        """The worker processes' ids: the same after an outage means no worker was restarted for it."""
+        return sorted(subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split())
+
     def output(self):
         return Path(self.log.name).read_text(errors="replace")[-5000:]
 

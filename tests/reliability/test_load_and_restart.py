@@ -144,6 +144,7 @@ def a_database_restart_mid_run_503_then_recovery_and_no_case_lost_or_doubled(ser
         served.cluster.start()
         outage["to"] = time.monotonic()
 
+    workers = served.server.workers()
     restarter = threading.Thread(target=restart)
     restarter.start()
     try:
@@ -157,20 +158,21 @@ def a_database_restart_mid_run_503_then_recovery_and_no_case_lost_or_doubled(ser
         return a.sent <= outage["to"] and a.answered >= outage["from"]
 
     # While the database was down: 503 with Retry-After and a readable JSON body, never a 500.
+    other = Counter(a.status for a in answers if a.status not in (201, 503, None))
+    assert not other, (other, [a for a in answers if a.status in other][:3])
     unavailable = [a for a in answers if a.status == 503]
     assert unavailable, "no request met the outage: the test did not test it"
     assert all(during_outage(a) for a in unavailable), [a for a in unavailable if not during_outage(a)][:3]
     assert all(a.retry_after and a.body["code"] == "database_unavailable" and "数据库" in a.body["error"] for a in unavailable)
     no_answer = [a for a in answers if a.status is None]
     assert all(during_outage(a) for a in no_answer), no_answer[:3]
-    other = Counter(a.status for a in answers if a.status not in (201, 503, None))
-    assert not other, (other, [a for a in answers if a.status in other][:3])
     # It recovered by itself: every report ends with a 201, the last ones after the restart.
     final = {}
     for a in answers:
         final[a.key] = a
     assert Counter(a.status for a in final.values()) == {201: total}
     recovered = min(a.answered for a in answers if a.status == 201 and a.sent >= outage["to"])
+    assert served.server.workers() == workers and len(workers) == 2  # the same processes reconnected (CONN_HEALTH_CHECKS)
 
     # A client whose answer was lost sends again with its key: the first answer, no second case.
     lost = jobs[:32:2]
