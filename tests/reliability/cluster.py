@@ -47,8 +47,11 @@ class Cluster:
 
     def _owner(self, *args, check=True, timeout=120):
         """A server binary as the cluster owner, from / (postgres may not enter the checkout)."""
-        return subprocess.run([*self.runas, f"{self.bin}/{args[0]}", *args[1:]], cwd="/", capture_output=True, text=True,
-                              check=check, timeout=timeout)
+        run = subprocess.run([*self.runas, f"{self.bin}/{args[0]}", *args[1:]], cwd="/", capture_output=True, text=True, timeout=timeout)
+        if check and run.returncode:
+            log = self.base / "server.log"
+            raise RuntimeError(f"{' '.join(args)} failed:\n{run.stdout}{run.stderr}\n{log.read_text()[-3000:] if log.exists() else ''}")
+        return run
 
     def init(self):
         self._owner("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
