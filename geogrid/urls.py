@@ -29,3 +29,5 @@ urlpatterns = [
 ]
 # No /media/ URL, not even with GEOGRID_DEBUG: case photos leave the server only through the case's
 # scope (incidents.photos.photo_response, behind the case page and the API).
+# The database out of reach: 503 + Retry-After, not a traceback page (geogrid/unavailable.py).
+handler500 = "geogrid.unavailable.server_error_or_unavailable"

@@ -7,6 +7,12 @@ import pytest
 from tests.support.demo import demo, demo_db, demo_template  # noqa: F401  (the demo district, loaded once per run)
 
 
+def pytest_addoption(parser):
+    # Here, not in tests/reliability/conftest.py: pytest reads options only from the root conftest.
+    parser.addoption("--reliability-n", type=int, default=2000,
+                     help="reports the 16 clients of tests/reliability submit (default 2000; the larger run: 10000)")
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in zh-hans: the test client's LocaleMiddleware leaves the language of its

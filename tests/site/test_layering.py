@@ -9,6 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 FOUNDATION = {"geo", "audit", "workflow", "cli", "uploads"}
 BELOW = {
     "geo": set(), "cli": set(), "audit": set(), "workflow": {"audit"}, "requestguard": set(), "ops": set(), "uploads": set(), "offline": set(),
+    "unavailable": set(),  # the 503 while the database is down
     "layers": {"geo"},
     "accounts": FOUNDATION,
     "grids": FOUNDATION | {"accounts", "layers"},
