@@ -1,8 +1,10 @@
 """Patrols (巡查): a grid member starts and ends a patrol of their grid, optionally with a GPS
 track. Findings are reported as incidents (incidents.services.report_finding): this app knows
 nothing of incidents beyond the `findings` relation."""
+import uuid
+
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.gis.geos import GEOSException, LineString
+from django.contrib.gis.geos import GEOSException, LineString, MultiPoint, Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,16 +26,51 @@ def on_duty_in(user, grid):
     return grid.code in codes or (grid.parent_id is not None and grid.parent.code in codes)
 
 
-def start_patrol(user, grid, *, now=None, note=""):
+def client_key_of(value):
+    """The phone's key of a patrol (a UUID) from a form or a body, or None when none was given."""
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        raise ValidationError({"client_key": [_("客户端编号应为 UUID")]})
+
+
+def by_ref(patrols, ref):
+    """The patrols of the queryset named by ref: an id, or the client key the phone gave the patrol
+    when it was started (the phone's queued findings, track and end know only that one)."""
+    ref = str(ref or "").strip()
+    if ref.isdigit():
+        return patrols.filter(pk=int(ref))
+    try:
+        return patrols.filter(client_key=uuid.UUID(ref))
+    except ValueError:
+        return patrols.none()
+
+
+def start_patrol(user, grid, *, now=None, note="", client_key=None):
+    """Start a patrol of the grid. With the phone's client key, a start sent again (a replay of the
+    outbox, another tab) is the patrol it made the first time (.started is False then)."""
+    key = client_key_of(client_key)
+    if key is not None and user and user.is_authenticated:
+        made = Patrol.objects.filter(user=user, client_key=key).first()
+        if made is not None:
+            made.started = False
+            return made
     if not (user and user.is_authenticated) or not on_duty_in(user, grid):
         raise TransitionForbidden(_("只有本网格的网格员可以巡查此网格"), action="start_patrol")
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            patrol = Patrol.objects.create(user=user, grid=grid, started_at=now, note=note or "")
+            patrol = Patrol.objects.create(user=user, grid=grid, started_at=now, note=note or "", client_key=key)
             record(patrol, "start_patrol", actor=user, at=now, grid=grid.code)
     except IntegrityError:
+        made = Patrol.objects.filter(user=user, client_key=key).first() if key is not None else None
+        if made is not None:  # its twin committed first
+            made.started = False
+            return made
         raise InvalidTransition(_("您有一次巡查尚未结束，请先结束"), action="start_patrol")
+    patrol.started = True
     return patrol
 
 
@@ -77,32 +114,90 @@ def targets_of(patrol):
 MAX_TRACK_POINTS = 10_000
 
 
+def too_many(n):
+    return ValidationError({"track": [_("轨迹点数 %(n)s 超过上限 %(max)s：请先在手机上抽稀（每 5 秒一点，8 小时约 6 000 点）")
+                                      % {"n": n, "max": MAX_TRACK_POINTS}]})
+
+
+def parse_points(points, crs=None):
+    """[(lon, lat)] in EPSG:4490 of a list of [lon, lat] (or [lon, lat, time]) points in crs."""
+    try:
+        coords = [(float(p[0]), float(p[1])) for p in points]
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
+    for lon, lat in coords:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails this too
+            raise ValidationError({"track": [_("轨迹坐标超出范围：%(lon)s, %(lat)s") % {"lon": lon, "lat": lat}]})
+    try:
+        srid = parse_input_crs(crs) if crs else 4490
+    except CRSError as exc:
+        raise ValidationError({"crs": [str(exc)]})
+    if not coords:
+        return []
+    return list(to_storage(MultiPoint([Point(x, y) for x, y in coords], srid=4490), srid).coords)
+
+
 def parse_track(track, crs=None):
     """A LineString in EPSG:4490 from a LineString or a list of [lon, lat] pairs (input CRS crs)."""
     if track in (None, "", []):
         return None
+    if not isinstance(track, (list, tuple, LineString)):
+        raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
     if len(track) > MAX_TRACK_POINTS:
-        raise ValidationError({"track": [_("轨迹点数 %(n)s 超过上限 %(max)s：请先在手机上抽稀（每 5 秒一点，8 小时约 6 000 点）")
-                                         % {"n": len(track), "max": MAX_TRACK_POINTS}]})
+        raise too_many(len(track))
+    if not isinstance(track, LineString):
+        coords = parse_points(track, crs)
+        if len(coords) < 2:
+            raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
+        return LineString(coords, srid=4490)
+    line = track.clone()
+    if len(line.coords) < 2:
+        raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
+    for lon, lat in line.coords:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValidationError({"track": [_("轨迹坐标超出范围：%(lon)s, %(lat)s") % {"lon": lon, "lat": lat}]})
     try:
-        if isinstance(track, LineString):
-            line = track.clone()
-        else:
-            coords = [(float(p[0]), float(p[1])) for p in track]
-            line = LineString(coords, srid=4490)
-        if len(line.coords) < 2:
-            raise ValueError
-        for lon, lat in line.coords:
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValidationError({"track": [_("轨迹坐标超出范围：%(lon)s, %(lat)s") % {"lon": lon, "lat": lat}]})
-        srid = parse_input_crs(crs) if crs else (line.srid or 4490)
-        return to_storage(line, srid)
-    except ValidationError:
-        raise
+        return to_storage(line, parse_input_crs(crs) if crs else (line.srid or 4490))
     except CRSError as exc:
         raise ValidationError({"crs": [str(exc)]})
-    except (TypeError, ValueError, IndexError, GEOSException):
+    except GEOSException:
         raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
+
+
+def append_track(patrol, user, points, *, offset, crs=None):
+    """Add the points a phone sends while walking to the end of its patrol's track (so a phone that
+    dies mid-patrol loses at most its last batch). `offset` is the number of points the phone had
+    sent before this batch: a batch the server already has (replayed, whatever its key) adds nothing,
+    one that overlaps adds only its new points, one after a gap is refused (409) — the points stay
+    in the phone's order. The track's total is held to MAX_TRACK_POINTS. Returns (patrol, added)."""
+    if patrol.user_id != getattr(user, "pk", None):
+        raise TransitionForbidden(_("只能记录自己巡查的轨迹"), action="append_track")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ValidationError({"offset": [_("offset 应为非负整数（此前已发送的点数）")]})
+    if not isinstance(points, (list, tuple)) or not points:
+        raise ValidationError({"points": [_("请至少发送一个 [经度, 纬度] 点")]})
+    if len(points) > MAX_TRACK_POINTS:
+        raise too_many(len(points))
+    coords = parse_points(points, crs)
+    with transaction.atomic():
+        patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
+        if patrol.ended_at is not None:
+            raise InvalidTransition(_("此次巡查已结束，轨迹不能再追加"), action="append_track")
+        have = list(patrol.track.coords) if patrol.track else []
+        if offset > len(have):
+            raise InvalidTransition(_("轨迹缺少第 %(a)s–%(b)s 点：请先发送此前的轨迹") % {"a": len(have) + 1, "b": offset},
+                                    action="append_track")
+        new = coords[len(have) - offset:]
+        if not new:
+            return patrol, 0
+        if len(have) + len(new) > MAX_TRACK_POINTS:
+            raise too_many(len(have) + len(new))
+        if len(have) + len(new) < 2:
+            raise ValidationError({"points": [_("轨迹至少需要两个点：请与下一个点一起发送")]})
+        patrol.track = LineString(have + new, srid=4490)
+        patrol.length_m = length_m(patrol.track)
+        patrol.save(update_fields=["track", "length_m"])
+    return patrol, len(new)
 
 
 def end_patrol(patrol, user, *, track=None, crs=None, note=None, now=None):
