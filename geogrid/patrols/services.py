@@ -48,15 +48,23 @@ def by_ref(patrols, ref):
         return patrols.none()
 
 
+def _started_before(user, key):
+    """The user's patrol started with this client key, if a start with it was sent before (a replay
+    of the outbox, another tab): the start answers with it (.started is False) instead of a second one."""
+    if key is None or not (user and user.is_authenticated):
+        return None
+    made = Patrol.objects.filter(user=user, client_key=key).first()
+    if made is not None:
+        made.started = False
+    return made
+
+
 def start_patrol(user, grid, *, now=None, note="", client_key=None):
-    """Start a patrol of the grid. With the phone's client key, a start sent again (a replay of the
-    outbox, another tab) is the patrol it made the first time (.started is False then)."""
+    """Start a patrol of the grid. With the phone's client key, a start sent again is the patrol it
+    made the first time (.started is False then)."""
     key = client_key_of(client_key)
-    if key is not None and user and user.is_authenticated:
-        made = Patrol.objects.filter(user=user, client_key=key).first()
-        if made is not None:
-            made.started = False
-            return made
+    if (made := _started_before(user, key)) is not None:
+        return made
     if not (user and user.is_authenticated) or not on_duty_in(user, grid):
         raise TransitionForbidden(_("只有本网格的网格员可以巡查此网格"), action="start_patrol")
     now = now or timezone.now()
@@ -65,35 +73,39 @@ def start_patrol(user, grid, *, now=None, note="", client_key=None):
             patrol = Patrol.objects.create(user=user, grid=grid, started_at=now, note=note or "", client_key=key)
             record(patrol, "start_patrol", actor=user, at=now, grid=grid.code)
     except IntegrityError:
-        made = Patrol.objects.filter(user=user, client_key=key).first() if key is not None else None
-        if made is not None:  # its twin committed first
-            made.started = False
+        if (made := _started_before(user, key)) is not None:  # its twin committed first
             return made
         raise InvalidTransition(_("您有一次巡查尚未结束，请先结束"), action="start_patrol")
     patrol.started = True
     return patrol
 
 
-def start_target_patrol(user, targets, *, now=None, note=""):
+def start_target_patrol(user, targets, *, now=None, note="", client_key=None):
     """A patrol of a list of targets (any model instances, visited in this order): boundary markers of
     an inspection, road signs… The calling app has checked, by its own scope rule, that the user may
-    patrol them; this app knows only that they are rows of some model."""
+    patrol them; this app knows only that they are rows of some model. The client key as in start_patrol."""
     if not (user and user.is_authenticated):
         raise TransitionForbidden(_("请先登录"), action="start_patrol")
+    key = client_key_of(client_key)
+    if (made := _started_before(user, key)) is not None:
+        return made
     targets = list(targets)
     if not targets:
         raise ValidationError({"targets": [_("巡查目标不能为空")]})
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            patrol = Patrol.objects.create(user=user, grid=None, started_at=now, note=note or "")
+            patrol = Patrol.objects.create(user=user, grid=None, started_at=now, note=note or "", client_key=key)
             types = ContentType.objects.get_for_models(*{type(t) for t in targets})
             PatrolTarget.objects.bulk_create([
                 PatrolTarget(patrol=patrol, target_type=types[type(t)], target_id=t.pk, order=i, label=str(t)[:100])
                 for i, t in enumerate(targets)])
             record(patrol, "start_patrol", actor=user, at=now, targets=len(targets))
     except IntegrityError:
+        if (made := _started_before(user, key)) is not None:
+            return made
         raise InvalidTransition(_("您有一次巡查尚未结束，请先结束"), action="start_patrol")
+    patrol.started = True
     return patrol
 
 
