@@ -65,12 +65,16 @@
       meta: { category: category, patrol: patrol || null, editUrl: location.pathname, chain: patrol || undefined },
     };
   }
-  function behindItsPatrol() {
+  function behindItsPatrol() {  // does something of this finding's patrol (its start, its track) still wait on the phone?
     var patrol = value("patrol");
     if (!patrol) return Promise.resolve(false);
-    return outbox.list().then(function (items) {
-      return items.some(function (it) { return it.meta && String(it.meta.chain) === patrol && it.state === "waiting"; });
-    });
+    function waits() {
+      return outbox.list().then(function (items) {
+        return items.some(function (it) { return it.meta && String(it.meta.chain) === patrol && it.state === "waiting"; });
+      });
+    }
+    // With a network, what waits is usually a track batch on its way: let it go first.
+    return waits().then(function (w) { return w && navigator.onLine ? outbox.flush().then(waits) : w; });
   }
   function cleared() {
     form.elements.description.value = "";
