@@ -78,5 +78,5 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ser = s.PatrolTrackSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        patrol, added = patrols.append_track(patrol, request.user, d["points"], offset=d["offset"], crs=d.get("crs") or None)
-        return Response({"id": patrol.pk, "points": patrol.track.num_points if patrol.track else 0, "added": added, "length_m": patrol.length_m})
+        total, added, length = patrols.append_track(patrol, request.user, d["points"], offset=d["offset"], crs=d.get("crs") or None)
+        return Response({"id": patrol.pk, "points": total, "added": added, "length_m": length})

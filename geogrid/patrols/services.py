@@ -7,7 +7,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import GEOSException, LineString, MultiPoint, Point
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.contrib.gis.db.models import GeometryField, LineStringField, PointField
+from django.contrib.gis.db.models.functions import NumPoints
+from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,7 +183,9 @@ def append_track(patrol, user, points, *, offset, crs=None):
     dies mid-patrol loses at most its last batch). `offset` is the number of points the phone had
     sent before this batch: a batch the server already has (replayed, whatever its key) adds nothing,
     one that overlaps adds only its new points, one after a gap is refused (409) — the points stay
-    in the phone's order. The track's total is held to MAX_TRACK_POINTS. Returns (patrol, added)."""
+    in the phone's order. The track's total is held to MAX_TRACK_POINTS. The line grows in PostGIS
+    (ST_MakeLine) and its length by the new stretch only, so a batch costs the same on a long track.
+    Returns (points in the track now, points added, length in metres)."""
     if patrol.user_id != getattr(user, "pk", None):
         raise TransitionForbidden(_("只能记录自己巡查的轨迹"), action="append_track")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
@@ -192,24 +196,33 @@ def append_track(patrol, user, points, *, offset, crs=None):
         raise too_many(len(points))
     coords = parse_points(points, crs)
     with transaction.atomic():
-        patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)
-        if patrol.ended_at is not None:
+        row = (Patrol.objects.select_for_update().filter(pk=patrol.pk)
+               .annotate(n=NumPoints("track"), last=Func("track", function="ST_EndPoint", output_field=PointField(srid=4490)))
+               .values("ended_at", "n", "last", "length_m").get())
+        have = row["n"] or 0
+        if row["ended_at"] is not None:
             raise InvalidTransition(_("此次巡查已结束，轨迹不能再追加"), action="append_track")
-        have = list(patrol.track.coords) if patrol.track else []
-        if offset > len(have):
-            raise InvalidTransition(_("轨迹缺少第 %(a)s–%(b)s 点：请先发送此前的轨迹") % {"a": len(have) + 1, "b": offset},
+        if offset > have:
+            raise InvalidTransition(_("轨迹缺少第 %(a)s–%(b)s 点：请先发送此前的轨迹") % {"a": have + 1, "b": offset},
                                     action="append_track")
-        new = coords[len(have) - offset:]
+        new = coords[have - offset:]
         if not new:
-            return patrol, 0
-        if len(have) + len(new) > MAX_TRACK_POINTS:
-            raise too_many(len(have) + len(new))
-        if len(have) + len(new) < 2:
+            return have, 0, row["length_m"]
+        if have + len(new) > MAX_TRACK_POINTS:
+            raise too_many(have + len(new))
+        if have + len(new) < 2:
             raise ValidationError({"points": [_("轨迹至少需要两个点：请与下一个点一起发送")]})
-        patrol.track = LineString(have + new, srid=4490)
-        patrol.length_m = length_m(patrol.track)
-        patrol.save(update_fields=["track", "length_m"])
-    return patrol, len(new)
+        if have == 0:
+            track = LineString(new, srid=4490)
+            length = length_m(track)
+        else:
+            stretch = LineString([row["last"].coords, *new], srid=4490)
+            tail = Point(new[0], srid=4490) if len(new) == 1 else LineString(new, srid=4490)  # ST_MakeLine takes points or lines
+            track = Func(F("track"), Value(tail, output_field=GeometryField(srid=4490)), function="ST_MakeLine",
+                         output_field=LineStringField(srid=4490))
+            length = (row["length_m"] or 0.0) + length_m(stretch)
+        Patrol.objects.filter(pk=patrol.pk).update(track=track, length_m=length)
+    return have + len(new), len(new), length
 
 
 def end_patrol(patrol, user, *, track=None, crs=None, note=None, now=None):

@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from geogrid.geo.measure import length_m
 from geogrid.incidents.models import Incident
 from geogrid.patrols.models import Patrol
 from geogrid.patrols.services import MAX_TRACK_POINTS, append_track, start_patrol
@@ -162,8 +163,13 @@ def test_append_track_is_the_patrollers_own():
         append_track(patrol, w["m_b"], WALK[:2], offset=0)
     with pytest.raises(ValidationError):
         append_track(patrol, w["m_a"], WALK[:2], offset="0")
-    patrol, added = append_track(patrol, w["m_a"], WALK[:2], offset=0)
-    assert added == 2 and patrol.track.num_points == 2
+    total, added, length = append_track(patrol, w["m_a"], WALK[:2], offset=0)
+    assert (total, added) == (2, 2) and 220 < length < 225  # 0.002° of latitude
+    assert append_track(patrol, w["m_a"], WALK[2:3], offset=2)[:2] == (3, 1)  # one point at a time, too
+    total, added, length = append_track(patrol, w["m_a"], WALK[3:], offset=3)
+    patrol.refresh_from_db()
+    assert (total, added) == (5, 2) and coords(patrol) == lonlat(WALK)
+    assert length == patrol.length_m and abs(length - length_m(patrol.track)) < 0.01  # grown by stretches: the length of the whole
 
 
 def test_the_page_starts_with_the_phones_key_and_the_report_page_takes_it():
