@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from geogrid.accounts.api import AUTH
 from geogrid.patrols.serializers import PatrolSerializer
+from geogrid.patrols.services import phone_time
 from geogrid.workflow.drf import ErrorBody
 from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from geogrid.workflow.idempotency import idempotent
@@ -99,7 +100,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
         ser = s.WalkStartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        patrol = boundaries.start_walk(inspection, request.user, client_key=ser.validated_data.get("client_key"))
+        patrol = boundaries.start_walk(inspection, request.user, client_key=ser.validated_data.get("client_key"),
+                                       now=phone_time(ser.validated_data.get("started_at")))
         return Response(PatrolSerializer(patrol).data, status=201 if patrol.started else 200)
 
     @extend_schema(summary=_("联检流程操作（start_fieldwork / draft_report / sign / revise / file）"), request=s.TransitionSerializer,

@@ -54,7 +54,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response({"error": _("网格 %(code)s 不存在或已失效") % {"code": ser.validated_data["grid"]},
                              "fields": {"grid": [_("不存在")]}}, status=400)
         patrol = patrols.start_patrol(request.user, grid, note=ser.validated_data.get("note", ""),
-                                      client_key=ser.validated_data.get("client_key"))
+                                      client_key=ser.validated_data.get("client_key"), now=patrols.phone_time(ser.validated_data.get("started_at")))
         return Response(s.PatrolSerializer(patrol).data, status=201 if patrol.started else 200)
 
     @extend_schema(summary=_("结束巡查（可附轨迹）"), parameters=[IDEMPOTENCY_KEY], request=s.PatrolEndSerializer, responses={200: s.PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
@@ -65,7 +65,8 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ser = s.PatrolEndSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        patrol = patrols.end_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"))
+        patrol = patrols.end_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"),
+                                    now=patrols.phone_time(d.get("ended_at"), not_before=patrol.started_at))
         return Response(s.PatrolSerializer(patrol).data)
 
     @extend_schema(summary=_("追加轨迹点（巡查途中分批发送）"), parameters=[IDEMPOTENCY_KEY], request=s.PatrolTrackSerializer,

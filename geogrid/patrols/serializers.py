@@ -28,6 +28,8 @@ class PatrolStartSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
     client_key = serializers.UUIDField(required=False, allow_null=True, help_text=_(
         "手机为本次巡查生成的编号（UUID）：离线排队的发现、轨迹、结束可用它代替 id 指向本巡查；同一编号再次开始返回原巡查"))
+    started_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_(
+        "手机上点“开始”的时间（离线开始、稍后发送时）；不早于 48 小时前、不晚于收到时"))
 
 
 class TrackField(serializers.ListField):
@@ -44,6 +46,8 @@ class PatrolEndSerializer(serializers.Serializer):
                        required=False, max_length=MAX_TRACK_POINTS, help_text=_("[[经度, 纬度], …]"))
     crs = serializers.CharField(required=False, allow_blank=True)
     note = serializers.CharField(required=False, allow_blank=True)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_(
+        "手机上点“结束”的时间（离线结束、稍后发送时）；不早于开始时间、不晚于收到时"))
 
 
 class PatrolTrackSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from geogrid.audit.services import record
 from geogrid.geo.crs import CRSError, parse_input_crs, to_storage
 from geogrid.geo.measure import length_m
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
+from geogrid.workflow.idempotency import KEEP as IDEMPOTENCY_KEEP
 
 from .models import Patrol, PatrolTarget
 
@@ -36,6 +37,17 @@ def client_key_of(value):
         return uuid.UUID(str(value).strip())
     except ValueError:
         raise ValidationError({"client_key": [_("客户端编号应为 UUID")]})
+
+
+def phone_time(value, *, not_before=None, now=None):
+    """When the phone says a patrol started or ended (it may have been without a network for a while:
+    the outbox sends it later). Held between not_before (its start, for an end) or the outbox's 48 h
+    and now, so that a phone's wrong clock puts no patrol in the future or before its start."""
+    now = now or timezone.now()
+    if value is None:
+        return now
+    low = now - IDEMPOTENCY_KEEP if not_before is None else max(not_before, now - IDEMPOTENCY_KEEP)
+    return min(max(value, low), now)
 
 
 def by_ref(patrols, ref):

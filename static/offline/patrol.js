@@ -101,7 +101,7 @@
       });
     }).then(function (posted) {
       if (posted) return null;
-      var body = { crs: form.elements.crs.value, note: form.elements.note.value };
+      var body = { crs: form.elements.crs.value, note: form.elements.note.value, ended_at: new Date().toISOString() };  // when it ended, not when it arrives
       return outbox.add({ kind: "patrol-end", url: endUrl, json: body, label: OT.patrolEndLabel, meta: { chain: chain } }).then(function () {
         state.saved.ended = true;
         state.save();
@@ -150,7 +150,8 @@
         }
         var record = { key: key, grid: grid.value, name: name || grid.value, startedMs: Date.now() };
         return outbox.add({
-          kind: "patrol-start", url: config.apiUrl, json: { grid: grid.value, client_key: key }, label: fmt(OT.patrolStartLabel, record.name),
+          kind: "patrol-start", url: config.apiUrl, json: { grid: grid.value, client_key: key, started_at: new Date(record.startedMs).toISOString() },
+          label: fmt(OT.patrolStartLabel, record.name),
           meta: { chain: key, head: true },
         }).then(function () {
           state.local(record);

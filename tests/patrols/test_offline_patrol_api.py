@@ -208,3 +208,30 @@ def test_a_batch_runs_the_same_queries_however_long_the_track():
         assert r.status_code == 200 and r.json()["points"] == have + 2
         counts.append(len(ctx))
     assert counts[0] == counts[1], counts
+
+
+def test_a_patrol_sent_later_keeps_the_phones_times_held_to_sense():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    w = world()
+    c, now = client(w["m_a"]), timezone.now()
+    started = now - timedelta(minutes=40)  # started in the basement, sent when the member came up
+    r = post(c, "/api/patrols/", {"grid": w["g4a"].code, "client_key": str(uuid.uuid4()), "started_at": started.isoformat()})
+    patrol = Patrol.objects.get(pk=r.json()["id"])
+    assert patrol.started_at == started
+    # An end before the start (a phone whose clock jumped) is held to the start.
+    r = post(c, f"/api/patrols/{patrol.pk}/end/", {"ended_at": (started - timedelta(hours=1)).isoformat()})
+    assert r.status_code == 200
+    patrol.refresh_from_db()
+    assert patrol.ended_at == started
+    # A start in the future is now; one from last week is held to the outbox's 48 hours.
+    r = post(client(w["m_b"]), "/api/patrols/", {"grid": w["g4b"].code, "started_at": (now + timedelta(days=1)).isoformat()})
+    later = Patrol.objects.get(pk=r.json()["id"])
+    assert now <= later.started_at <= timezone.now()
+    post(client(w["m_b"]), f"/api/patrols/{later.pk}/end/", {})
+    r = post(client(w["m_b"]), "/api/patrols/", {"grid": w["g4b"].code, "started_at": (now - timedelta(days=7)).isoformat()})
+    old = Patrol.objects.get(pk=r.json()["id"])
+    assert now - timedelta(hours=48, minutes=1) < old.started_at < now - timedelta(hours=47)
+    assert post(c, "/api/patrols/", {"grid": w["g4a"].code, "started_at": "yesterday"}).status_code == 400

@@ -141,7 +141,7 @@
       outbox.probe().then(function (up) {
         if (up) { HTMLFormElement.prototype.submit.call(startForm); return null; }
         var key = uuid();
-        return outbox.add({ kind: "walk-start", url: startForm.dataset.apiUrl, json: { client_key: key }, label: T.walkStartLabel,
+        return outbox.add({ kind: "walk-start", url: startForm.dataset.apiUrl, json: { client_key: key, started_at: new Date().toISOString() }, label: T.walkStartLabel,
                             meta: { chain: key, head: true } }).then(function () {
           local(key);
           walking(key);
@@ -157,7 +157,7 @@
         var behind = items.some(inWalk);  // its start still waits: the end goes behind it
         return (behind ? Promise.resolve(false) : outbox.probe()).then(function (up) {
           if (up && !walkKey) { HTMLFormElement.prototype.submit.call(endForm); return null; }
-          return outbox.add({ kind: "walk-end", url: endForm.dataset.apiUrl, json: {}, label: T.walkEndLabel,
+          return outbox.add({ kind: "walk-end", url: endForm.dataset.apiUrl, json: { ended_at: new Date().toISOString() }, label: T.walkEndLabel,
                               meta: { chain: walkKey || endForm.dataset.apiUrl } }).then(function () {
             walkNotice(OT.queued);
             if (navigator.onLine) outbox.flush();
