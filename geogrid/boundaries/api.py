@@ -14,6 +14,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from geogrid.accounts.api import AUTH
+from geogrid.patrols.serializers import PatrolSerializer
+from geogrid.patrols.services import phone_time
 from geogrid.workflow.drf import ErrorBody
 from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from geogrid.workflow.idempotency import idempotent
@@ -88,6 +90,19 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         ser.is_valid(raise_exception=True)
         section = boundaries.record_section(inspection, request.user, **ser.validated_data)
         return Response(s.SectionSerializer(section).data, status=201)
+
+    @extend_schema(summary=_("开始界桩巡查（本方联检人员，外业阶段；结束用 /api/patrols/{id 或 client_key}/end/）"), request=s.WalkStartSerializer,
+                   responses={201: PatrolSerializer, 200: PatrolSerializer, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+                   parameters=[IDEMPOTENCY_KEY])
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def walk(self, request, pk=None):
+        inspection = get_object_or_404(boundaries.visible_inspections(request.user).select_related("line"), pk=pk)
+        ser = s.WalkStartSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        patrol = boundaries.start_walk(inspection, request.user, client_key=ser.validated_data.get("client_key"),
+                                       now=phone_time(ser.validated_data.get("started_at")))
+        return Response(PatrolSerializer(patrol).data, status=201 if patrol.started else 200)
 
     @extend_schema(summary=_("联检流程操作（start_fieldwork / draft_report / sign / revise / file）"), request=s.TransitionSerializer,
                    responses={200: s.InspectionSerializer, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody})

@@ -72,6 +72,13 @@ class InspectionSerializer(serializers.ModelSerializer):
         return [str(m.user) for m in obj.members.all() if m.side == "b"]
 
 
+class WalkStartSerializer(serializers.Serializer):
+    client_key = serializers.UUIDField(required=False, allow_null=True, help_text=gettext_lazy(
+        "手机为本次界桩巡查生成的编号（UUID）：离线排队的结束可用 /api/patrols/<client_key>/end/ 指向它；同一编号再次开始返回原巡查"))
+    started_at = serializers.DateTimeField(required=False, allow_null=True, help_text=gettext_lazy(
+        "手机上点“开始”的时间（离线开始、稍后发送时）；不早于 48 小时前、不晚于收到时"))
+
+
 class CheckCreateSerializer(serializers.Serializer):
     marker = serializers.CharField(help_text=gettext_lazy("界桩编号（或 id）"))
     condition = serializers.ChoiceField(choices=MarkerCheck.Condition.choices)

@@ -377,12 +377,13 @@ def complete_problem(item, user, *, now=None):
 
 
 # --- walking the markers (a patrol of the patrols app) ----------------------------------------------
-def start_walk(inspection, user, *, now=None):
-    """A patrol whose targets are the line's markers in order (patrols.PatrolTarget)."""
+def start_walk(inspection, user, *, now=None, client_key=None):
+    """A patrol whose targets are the line's markers in order (patrols.PatrolTarget). With the phone's
+    client key (a walk started offline), a start sent again is the walk it made."""
     require_side(inspection, user, "walk")
     require_state(inspection, "walk", S.FIELDWORK)
     return patrols.start_target_patrol(user, list(inspection.line.markers.order_by("number")), now=now,
-                                       note=_("界桩巡查：%(i)s") % {"i": inspection})
+                                       note=_("界桩巡查：%(i)s") % {"i": inspection}, client_key=client_key)
 
 
 # --- due lines, agreements, disputes -----------------------------------------------------------------

@@ -237,6 +237,7 @@ def walk(request, pk):
                       "next": markers[i] if i < len(markers) else None})
     config = {
         "checksUrl": reverse("boundary-inspection-checks", args=[insp.pk]),
+        "patrolsUrl": reverse("patrol-list"),  # a walk started offline ends at …/<client key>/end/
         "sectionsUrl": reverse("boundary-inspection-sections", args=[insp.pk]),
         "line": collection([feature(insp.line.geom, kind="line", name=insp.line.name, code=insp.line.code)]),
         "markers": [{"number": m.number, "lon": round(m.geom.x, 7), "lat": round(m.geom.y, 7),
@@ -244,7 +245,8 @@ def walk(request, pk):
         "colours": CONDITION_COLOURS,
         "text": {"saved": _("已保存：偏移 %s 米"), "savedNoPos": _("已保存"), "failed": _("未能保存：%s"), "here": _("我的位置"),
                  "registered": _("登记位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距登记位置约 %s"),
-                 "m": _("米"), "km": _("公里")},
+                 "m": _("米"), "km": _("公里"), "walkStartLabel": _("开始界桩巡查"), "walkEndLabel": _("结束界桩巡查"),
+                 "walkStarted": _("已在手机上开始界桩巡查：联网后与检查一起按顺序发送。")},
     }
     return render(request, "boundaries/walk.html", {"insp": insp, "items": items, "side": side, "config": config, "walk": walk_patrol,
                                                     "conditions": MarkerCheck.Condition.choices, "fieldwork": insp.state == "fieldwork"})

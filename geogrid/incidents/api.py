@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from geogrid.accounts.api import AUTH
 from geogrid.geo.crs import CRSError, point_to_storage
-from geogrid.patrols.services import visible_patrols
+from geogrid.patrols.services import by_ref, visible_patrols
 from geogrid.workflow.drf import ErrorBody
 from geogrid.workflow.idempotency import idempotent
 
@@ -125,7 +125,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 @extend_schema(tags=["patrols"])
 class PatrolFindingsView(APIView):
-    """A finding of one's own patrol becomes a case (POST /api/patrols/{id}/findings/)."""
+    """A finding of one's own patrol becomes a case (POST /api/patrols/{id}/findings/; the patrol by its
+    id or by the client key its phone gave it)."""
 
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
@@ -135,7 +136,7 @@ class PatrolFindingsView(APIView):
                    responses={201: s.IncidentCreatedSerializer, 400: ErrorBody, 403: ErrorBody})
     @idempotent
     def post(self, request, pk):
-        patrol = get_object_or_404(visible_patrols(request.user), pk=pk)
+        patrol = get_object_or_404(by_ref(visible_patrols(request.user), pk))
         ser = s.IncidentCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geogrid.accounts.models import Department
 from geogrid.patrols.models import Patrol
+from geogrid.patrols.services import by_ref
 
 from .models import IncidentCategory, IncidentMode, Satisfaction
 
@@ -46,6 +47,18 @@ class ServiceErrorsMixin:
                 self.add_error(field if field in self.fields else None, str(msg))
 
 
+class PatrolField(forms.ModelChoiceField):
+    """A patrol by its id, or by the client key its phone gave it (a patrol started offline)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        patrol = by_ref(self.queryset, value).first()
+        if patrol is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return patrol
+
+
 class ReportForm(ServiceErrorsMixin, forms.Form):
     field_map = {"location": "lon"}
 
@@ -59,7 +72,7 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     address = forms.CharField(label=_("地址（选填）"), required=False, max_length=200)
     photos = MultipleFileField(label=_("照片（最多 3 张）"), required=False)
     # A finding of this patrol (set by the patrol page's link); whose patrol it is, services.report_finding checks.
-    patrol = forms.ModelChoiceField(queryset=Patrol.objects.all(), required=False, widget=forms.HiddenInput,
+    patrol = PatrolField(queryset=Patrol.objects.all(), required=False, widget=forms.HiddenInput,
                                     error_messages={"invalid_choice": _("巡查记录不存在，请从巡查页面重新进入上报")})
 
     def clean(self):

@@ -15,7 +15,8 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.detail, name="incident_page"),
     path("incidents/<int:pk>/actions/<slug:action>/", views.act, name="incident_action"),
     path("incidents/<int:pk>/photos/<int:photo_id>/<str:size>/", views.photo, name="incident_photo"),
-    path("api/patrols/<int:pk>/findings/", PatrolFindingsView.as_view(), name="patrol-findings"),
+    # The patrol by its id or by the client key its phone gave it (a finding queued after an offline start).
+    re_path(r"^api/patrols/(?P<pk>\d+|[0-9a-fA-F-]{32,36})/findings/$", PatrolFindingsView.as_view(), name="patrol-findings"),
     # Open311 GeoReport v2; {fmt} is json or xml (open311/views.py answers other suffixes with a 400).
     re_path(r"^open311/v2/discovery\.(?P<fmt>\w+)$", open311.DiscoveryView.as_view(), name="open311_discovery"),
     re_path(r"^open311/v2/services\.(?P<fmt>\w+)$", open311.ServicesView.as_view(), name="open311_services"),

@@ -22,7 +22,7 @@ from geogrid.accounts.roles import HANDLER_ROLES
 from geogrid.geo.geojson import feature
 from geogrid.grids.services import home_area
 from geogrid.patrols.models import Patrol
-from geogrid.patrols.services import visible_patrols
+from geogrid.patrols.services import by_ref, visible_patrols
 from geogrid.workflow import deadlines, worktime
 from geogrid.workflow.exceptions import TransitionForbidden, UnknownAction, WorkflowError
 from geogrid.workflow.idempotency import form_once
@@ -70,8 +70,8 @@ def report_initial(query):
 
 def own_patrol(request):
     """The user's patrol the report is a finding of, for the page's banner."""
-    pk = request.POST.get("patrol") or request.GET.get("patrol") or ""
-    return Patrol.objects.filter(pk=pk, user=request.user).select_related("grid").first() if pk.isdigit() else None
+    ref = request.POST.get("patrol") or request.GET.get("patrol") or ""
+    return by_ref(Patrol.objects.filter(user=request.user), ref).select_related("grid").first() if ref else None
 
 
 @login_required

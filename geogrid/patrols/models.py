@@ -24,6 +24,9 @@ class Patrol(models.Model):
     track = models.LineStringField(_("轨迹"), srid=4490, null=True, blank=True)
     length_m = models.FloatField(_("轨迹长度（米）"), null=True, blank=True, editable=False)
     note = models.TextField(_("巡查记录"), blank=True)
+    # The phone's own name for the patrol, made when the member taps "start" (perhaps without a
+    # network): the phone's queued findings, track and end address the patrol by it before it has an id.
+    client_key = models.UUIDField(_("客户端编号"), null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "grids_patrol"
@@ -33,6 +36,7 @@ class Patrol(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="patrol_end_after_start"),
             models.UniqueConstraint(fields=["user"], condition=Q(ended_at__isnull=True), name="patrol_one_open_per_user"),
+            models.UniqueConstraint(fields=["user", "client_key"], name="patrol_client_key_once"),
         ]
 
     def __str__(self):

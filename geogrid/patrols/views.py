@@ -76,24 +76,33 @@ def render_page(request, *, error=None, status=200):
     user = request.user
     patrol = patrols.open_patrol(user)
     grids = list(patrollable_grids(user))
+    recent = recent_patrols(user)
     shown = ([patrol.grid] if patrol.grid_id else []) if patrol else grids
     config = {
         "patrol": None,
         "grids": {"type": "FeatureCollection", "features": [feature(g.geom, kind="grid", name=g.name, code=g.code) for g in shown]},
         "storagePrefix": "geogrid.patrol.",
+        # The patrols the server knows by the phone's key: a patrol started offline that is not among
+        # them is still in the phone's outbox (static/offline/patrol.js shows it from there).
+        "knownKeys": [str(p.client_key) for p in recent if p.client_key],
+        "apiUrl": reverse("patrol-list"), "reportUrl": reverse("incident_report"),
+        # Track points go to the server in batches while walking: after this many points or seconds.
+        "batchPoints": 12, "batchSeconds": 60,
         "minStepM": 3,  # fixes closer than this to the last point add nothing but noise
         "maxAccuracyM": 100,  # fixes vaguer than this are left out of the track
         "text": {"located": _("已定位，精度约 %s 米"), "noGeo": _("无法获取位置：%s"),
                  "unsupported": _("此浏览器不支持定位，轨迹无法记录"), "vague": _("定位精度不足（约 %s 米），本点未记入轨迹"),
-                 "meters": _("米"), "km": _("公里"), "here": _("当前位置")},
+                 "meters": _("米"), "km": _("公里"), "here": _("当前位置"), "title": _("正在巡查：%s"),
+                 "startRefused": _("巡查未能开始：%s"), "startQueued": _("已在手机上开始巡查：开始、轨迹和发现都保存在手机上，联网后按顺序自动发送。")},
     }
     if patrol:
-        config["patrol"] = {"id": patrol.pk, "grid": patrol.grid.code if patrol.grid_id else "",
+        config["patrol"] = {"id": patrol.pk, "key": str(patrol.client_key) if patrol.client_key else None,
+                            "grid": patrol.grid.code if patrol.grid_id else "",
                             "elapsed": max(0, int((timezone.now() - patrol.started_at).total_seconds())),
                             "reportUrl": reverse("incident_report") + f"?patrol={patrol.pk}"}
     return render(request, "patrols/patrols.html", {
         "patrol": patrol, "findings": list(patrol.findings.order_by("reported_at", "id")) if patrol else [],
-        "grids": grids, "on_duty": bool(grids), "recent": recent_patrols(user), "error": error, "config": config,
+        "grids": grids, "on_duty": bool(grids), "recent": recent, "error": error, "config": config,
     }, status=status)
 
 
@@ -111,9 +120,11 @@ def start(request):
     if grid is None:
         return render_page(request, error=_("网格“%(code)s”不存在或已失效，请从列表中选择网格") % {"code": code}, status=400)
     try:
-        patrol = patrols.start_patrol(request.user, grid, note=request.POST.get("note", ""))
+        patrol = patrols.start_patrol(request.user, grid, note=request.POST.get("note", ""), client_key=request.POST.get("client_key"))
     except WorkflowError as exc:
         return render_page(request, error=exc.message, status=exc.status_code)
+    except ValidationError as exc:
+        return render_page(request, error="；".join(exc.messages), status=400)
     messages.success(request, _("已开始巡查 %(grid)s，轨迹随定位记录") % {"grid": patrol.grid.name})
     return redirect("patrols")
 

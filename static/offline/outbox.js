@@ -11,7 +11,11 @@
  *   add(item) · list() · remove(id) · flush() · resizePhoto(file) · probe()
  *   on("change", fn(items)) · on("sent", fn({item, data})) for queued items sent later
  * An item: {kind, label, url, json: {...}} or {kind, label, url, form: [[name, string | File], ...]},
- * optional meta: {...} for the page's own display. Also registers the service worker (/sw.js). */
+ * optional meta: {...} for the page's own display. Items that belong together (a patrol started
+ * offline, its findings, track and end) share meta.chain, and the one that makes the others
+ * possible has meta.head: when the server refuses the head, the rest of its chain is not sent but
+ * kept as refused with the head's reason, and sending the head again sends them again too.
+ * Also registers the service worker (/sw.js). */
 (function () {
   "use strict";
   var el = document.getElementById("outbox-config");
@@ -126,7 +130,7 @@
   function sendStored(item) {
     return send(item).then(function (res) {
       if (res.outcome === "sent") {
-        sentThisVisit += 1;
+        sentThisVisit += 1; delay = FIRST_RETRY;
         return remove(item.id).then(function () { emit("sent", { item: item, data: res.data }); return res; });
       }
       if (res.outcome === "refused") {
@@ -140,12 +144,18 @@
     if (navigator.locks && navigator.locks.request) return navigator.locks.request("geogrid-outbox", fn);
     return fn();
   }
-  /* Send every waiting item in order; stop at the first that finds no network (the rest would too). */
+  /* Send every waiting item in order; stop at the first that finds no network (the rest would too).
+   * A flush asked for while one runs runs again after it (it may have come with a new item). */
+  var again = false;
+  function chainOf(it) { return it.meta && it.meta.chain ? String(it.meta.chain) : null; }
   function flush() {
-    if (flushing) return flushing;
+    if (flushing) { again = true; return flushing; }
+    again = false;
     flushing = withLock(function () {
       return list().then(function (items) {
         var waiting = items.filter(function (it) { return it.state === "waiting"; });
+        var blocked = {};  // chain → the reason its head was refused
+        items.forEach(function (it) { if (it.state === "refused" && it.meta && it.meta.head && chainOf(it)) blocked[chainOf(it)] = it.error; });
         var i = 0;
         function next() {
           if (i >= waiting.length) return null;
@@ -153,12 +163,25 @@
           // Another tab may have sent it while this one waited for the lock.
           return get(item.id).then(function (fresh) {
             if (!fresh || fresh.state !== "waiting") return next();
-            return sendStored(fresh).then(function (res) { return res.outcome === "sent" || res.outcome === "refused" ? next() : null; });
+            var chain = chainOf(fresh);
+            if (chain && blocked[chain] !== undefined && !(fresh.meta && fresh.meta.head)) {
+              fresh.state = "refused"; fresh.error = fmt(T.blocked, blocked[chain]);
+              return put(fresh).then(next);
+            }
+            return sendStored(fresh).then(function (res) {
+              if (res.outcome === "refused" && chain && fresh.meta.head) blocked[chain] = fresh.error;
+              return res.outcome === "sent" || res.outcome === "refused" ? next() : null;
+            });
           });
         }
         return next();
       });
-    }).then(function () { flushing = null; changed(); }, function (err) { flushing = null; changed(); throw err; });
+    }).then(function () {
+      flushing = null; changed();
+      if (again && reachable) return flush();
+      again = false;
+      return null;
+    }, function (err) { flushing = null; again = false; changed(); throw err; });
     return flushing;
   }
   /* A page's write: sent at once when possible; kept for later when the network is missing. A
@@ -244,10 +267,13 @@
     if (it.state === "refused") {
       var retry = document.createElement("button"); retry.type = "button"; retry.className = "btn small outbox-retry"; retry.textContent = T.retry;
       retry.addEventListener("click", function () {
-        get(it.id).then(function (fresh) {
+        list().then(function (items) {
+          var fresh = items.filter(function (x) { return x.id === it.id; })[0];
           if (!fresh) return null;
-          fresh.state = "waiting"; fresh.error = "";
-          return put(fresh).then(function () { changed(); return flush(); });
+          // A head sent again takes the rest of its chain (refused because of it) along.
+          var chain = fresh.meta && fresh.meta.head ? chainOf(fresh) : null;
+          var again = items.filter(function (x) { return x === fresh || (chain && x.state === "refused" && chainOf(x) === chain); });
+          return Promise.all(again.map(function (x) { x.state = "waiting"; x.error = ""; return put(x); })).then(function () { changed(); return flush(); });
         });
       });
       actions.appendChild(retry);
@@ -301,7 +327,10 @@
     probe: function () { return probe().then(function () { changed(); if (!reachable) schedule(); return reachable; }); },
     on: function (name, fn) { listeners[name].push(fn); }, text: T, user: CFG.user,
   };
-  /* Retries while something waits: soon after a failure, then less often (4 s doubling to 30 s). */
+  /* Retries while something waits: soon after a failure, then less often (4 s doubling to 30 s) —
+   * whether the failure was no network or an answer that says "later" (5xx, 429): waiting the full
+   * 30 s after a server's passing hiccup would leave the member looking at "1 waiting" for no reason.
+   * A sent item starts the schedule again from 4 s. */
   var timer = null, delay = FIRST_RETRY;
   function schedule() {
     if (timer) return;
@@ -310,11 +339,11 @@
       list().then(function (items) {
         if (!items.some(function (it) { return it.state === "waiting"; })) { delay = FIRST_RETRY; return; }
         flush().then(function () {
-          delay = reachable ? FIRST_RETRY : Math.min(PERIOD, delay * 2);
+          delay = Math.min(PERIOD, delay * 2);
           schedule();
         });
       });
-    }, reachable ? PERIOD : delay);
+    }, delay);
   }
   /* Is the server there? One small request when the page opens or the phone says it is back. */
   function probe() {

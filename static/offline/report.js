@@ -62,8 +62,19 @@
     return {
       kind: patrol ? "finding" : "incident", label: OT.reportLabel.replace("%s", label), form: fields,
       url: patrol ? form.dataset.findingsUrl.replace("/0/", "/" + patrol + "/") : form.dataset.apiUrl,
-      meta: { category: category, patrol: patrol || null, editUrl: location.pathname },
+      meta: { category: category, patrol: patrol || null, editUrl: location.pathname, chain: patrol || undefined },
     };
+  }
+  function behindItsPatrol() {  // does something of this finding's patrol (its start, its track) still wait on the phone?
+    var patrol = value("patrol");
+    if (!patrol) return Promise.resolve(false);
+    function waits() {
+      return outbox.list().then(function (items) {
+        return items.some(function (it) { return it.meta && String(it.meta.chain) === patrol && it.state === "waiting"; });
+      });
+    }
+    // With a network, what waits is usually a track batch on its way: let it go first.
+    return waits().then(function (w) { return w && navigator.onLine ? outbox.flush().then(waits) : w; });
   }
   function cleared() {
     form.elements.description.value = "";
@@ -130,7 +141,11 @@
     var files = Array.prototype.slice.call((photos && photos.files) || []);
     Promise.all(files.map(outbox.resizePhoto)).then(function (resized) {
       if (editing) return resend(resized);
-      return outbox.probe().then(function (up) { return up ? postAsAlways(resized) : keep(resized); });
+      return behindItsPatrol().then(function (behind) {
+        // A finding of a patrol whose start or track still waits on the phone goes behind them.
+        if (behind) return Promise.resolve(keep(resized)).then(function () { if (navigator.onLine) outbox.flush(); });
+        return outbox.probe().then(function (up) { return up ? postAsAlways(resized) : keep(resized); });
+      });
     }).then(function () { busy = false; }, function (err) { busy = false; notice(err.message, false); });
   });
 })();

@@ -115,7 +115,7 @@ function postOrKeep(request, url) {
         key: String(fd.get("outbox_key") || "") || self.crypto.randomUUID(), user: user, kind: patrol ? "finding" : "incident", method: "POST", form: fields,
         label: CONFIG.report.label.replace("%s", description.length > 40 ? description.slice(0, 40) + "…" : description),
         url: patrol ? CONFIG.report.findings.replace("/0/", "/" + patrol + "/") : CONFIG.report.api,
-        meta: { category: fd.get("category"), patrol: patrol, editUrl: url.pathname }, created: Date.now(), state: "waiting", error: "",
+        meta: { category: fd.get("category"), patrol: patrol, editUrl: url.pathname, chain: patrol || undefined }, created: Date.now(), state: "waiting", error: "",
       }).then(function () { return Response.redirect(CONFIG.report.mine, 303); });
     });
   });

@@ -1,24 +1,29 @@
 /* The patrol page (plain JS, Leaflet from django-leaflet). While a patrol is open: the elapsed time,
  * the GPS track from navigator.geolocation.watchPosition (WGS84, posted as EPSG:4326), kept in
- * localStorage under the patrol's id so a reload or a trip to the report page loses nothing, drawn
+ * localStorage under the patrol's key so a reload or a trip to the report page loses nothing, drawn
  * on the map; the report link carries the last position; the end form carries the track. The
- * server measures and stores it (patrols.end_patrol); the length shown here is only a hint. */
+ * server measures and stores it (patrols.end_patrol / append_track); the length shown here is only a hint.
+ *
+ * window.geogridPatrol (state) also serves static/offline/patrol.js, which sends the track in
+ * batches and may start a patrol on the phone alone: state.begin(patrol) opens the live view for
+ * {id?, key?, grid, name?, elapsed | startedMs, reportUrl}; state.saved is the stored record
+ * {points: [[lon, lat, ms]], note, sent}; state.save(); state.onPoint is called after each new point;
+ * state.local() / state.local(record | null) is the patrol started on this phone without a network. */
 (function () {
   "use strict";
 
   var el = document.getElementById("patrol-config");
   var config = el ? JSON.parse(el.textContent) : {};
   var T = config.text || {};
-  var patrol = config.patrol;
   var prefix = config.storagePrefix || "geogrid.patrol.";
-  var key = patrol ? prefix + patrol.id : null;
-  var state = { map: null, line: null, here: null, points: [], watching: false, centred: false };
-  window.geogridPatrol = state;  // for the browser tests
+  var LOCAL = "geogrid.patrol-local";  // not under prefix: the record of a patrol started offline
+  var state = { map: null, line: null, here: null, points: [], watching: false, centred: false, patrol: null, saved: {}, onPoint: null };
+  window.geogridPatrol = state;  // for the browser tests and static/offline/patrol.js
 
   function fmt(s, v) { return String(s || "").replace("%s", v); }
   function byId(id) { return document.getElementById(id); }
 
-  // --- storage: {points: [[lon, lat, ms]], note} per open patrol --------------------------------
+  // --- storage: {points: [[lon, lat, ms]], note, sent} per open patrol ---------------------------
   var store = {
     get: function (k) { try { return window.localStorage.getItem(k); } catch (e) { return null; } },
     set: function (k, v) { try { window.localStorage.setItem(k, v); } catch (e) { /* full or disabled: keep in memory */ } },
@@ -27,26 +32,23 @@
     },
     remove: function (k) { try { window.localStorage.removeItem(k); } catch (e) { /* nothing to forget */ } },
   };
+  function storageKey(p) { return prefix + (p.key || p.id); }
+  state.local = function (record) {
+    if (record === undefined) {
+      try { return JSON.parse(store.get(LOCAL) || "null"); } catch (e) { return null; }
+    }
+    if (record === null) store.remove(LOCAL); else store.set(LOCAL, JSON.stringify(record));
+    return record;
+  };
+  state.forget = function (p) { store.remove(storageKey(p)); };
 
-  // Tracks of patrols that are no longer open were posted (or refused as ended): forget them.
-  store.keys().forEach(function (k) { if (k.indexOf(prefix) === 0 && k !== key) store.remove(k); });
-  if (!patrol) {
-    window.geogridPatrolMapInit = function (map) {
-      state.map = map;
-      window.geogridGridMap.draw(map, config.grids);
-      map.getContainer().setAttribute("data-ready", "1");
-    };
-    return;
-  }
-
-  var saved = {};
-  try { saved = JSON.parse(store.get(key) || "{}") || {}; } catch (e) { saved = {}; }
-  state.points = Array.isArray(saved.points) ? saved.points.filter(function (p) { return Array.isArray(p) && p.length >= 2; }) : [];
-  function save(note) {
-    if (note !== undefined) saved.note = note;
-    saved.points = state.points;
-    store.set(key, JSON.stringify(saved));
-  }
+  // Tracks of patrols that are no longer open were sent (or refused as ended): forget them. The
+  // patrol started on this phone alone keeps its track until static/offline/patrol.js settles it.
+  var keep = [];
+  if (config.patrol) keep.push(storageKey(config.patrol));
+  var local = state.local();
+  if (local && local.key) keep.push(prefix + local.key);
+  store.keys().forEach(function (k) { if (k.indexOf(prefix) === 0 && keep.indexOf(k) < 0) store.remove(k); });
 
   // --- figures ---------------------------------------------------------------------------------
   function metres(a, b) {  // haversine on the mean sphere: a hint only, the server measures in GK
@@ -66,19 +68,12 @@
     byId("patrol-points").textContent = state.points.length;
     byId("patrol-length").textContent = m < 1000 ? Math.round(m) + " " + T.meters : (m / 1000).toFixed(2) + " " + T.km;
   }
-  var loadedAt = Date.now();
-  function tick() {
-    var s = patrol.elapsed + Math.floor((Date.now() - loadedAt) / 1000);
-    byId("patrol-elapsed").textContent = two(Math.floor(s / 3600)) + ":" + two(Math.floor(s / 60) % 60) + ":" + two(s % 60);
-  }
-  tick();
-  setInterval(tick, 1000);
-  showFigures();
 
   // --- map ---------------------------------------------------------------------------------------
   function latlngs() { return state.points.map(function (p) { return [p[1], p[0]]; }); }
   function drawTrack() {
-    if (!state.map) return;
+    if (!state.map || !state.patrol) return;
+    if (!state.line) state.line = L.polyline([], { color: "#c62828", weight: 4, opacity: 0.9 }).addTo(state.map);
     state.line.setLatLngs(latlngs());
     var last = state.points[state.points.length - 1];
     if (last) {
@@ -100,7 +95,6 @@
   window.geogridPatrolMapInit = function (map) {
     state.map = map;
     window.geogridGridMap.draw(map, config.grids);
-    state.line = L.polyline([], { color: "#c62828", weight: 4, opacity: 0.9 }).addTo(map);
     drawTrack();
     map.getContainer().setAttribute("data-ready", "1");
   };
@@ -118,40 +112,81 @@
     var last = state.points[state.points.length - 1];
     if (last && metres(last, point) < config.minStepM) return;
     state.points.push(point);
-    save();
+    state.save();
     showFigures();
     drawTrack();
-  }
-  if (navigator.geolocation) {
-    navigator.geolocation.watchPosition(onPosition, function (err) {
-      gps.textContent = fmt(T.noGeo, err.message);
-    }, { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
-    state.watching = true;
-  } else {
-    gps.textContent = T.unsupported;
+    if (state.onPoint) state.onPoint(point);
   }
   // Keep the screen (and so the GPS) awake where the browser allows it.
   function wake() {
     if (navigator.wakeLock && document.visibilityState === "visible") navigator.wakeLock.request("screen").catch(function () {});
   }
-  document.addEventListener("visibilitychange", wake);
-  wake();
+
+  // --- the live patrol ---------------------------------------------------------------------------
+  state.save = function (note) {
+    if (!state.patrol) return;
+    if (note !== undefined) state.saved.note = note;
+    state.saved.points = state.points;
+    store.set(storageKey(state.patrol), JSON.stringify(state.saved));
+  };
+  state.begin = function (patrol) {
+    if (state.patrol) return;
+    state.patrol = patrol;
+    var saved = {};
+    try { saved = JSON.parse(store.get(storageKey(patrol)) || "{}") || {}; } catch (e) { saved = {}; }
+    state.saved = saved;
+    state.points = Array.isArray(saved.points) ? saved.points.filter(function (p) { return Array.isArray(p) && p.length >= 2; }) : [];
+    var live = byId("patrol-live"), start = byId("patrol-start"), box = byId("patrol-map-box");
+    if (start) start.hidden = true;
+    live.hidden = false;
+    if (box && box.parentNode !== live) {  // the start view's map becomes the patrol's
+      box.classList.remove("small");
+      live.insertBefore(box, byId("patrol-report"));
+      if (state.map) state.map.invalidateSize();
+    }
+    if (patrol.name) byId("patrol-title").textContent = fmt(T.title, patrol.name);
+    if (patrol.startedMs) {
+      var d = new Date(patrol.startedMs), t = byId("patrol-started");
+      t.textContent = two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+      t.setAttribute("datetime", d.toISOString());
+    }
+    var loadedAt = Date.now();
+    function tick() {
+      var s = patrol.startedMs ? Math.max(0, Math.floor((Date.now() - patrol.startedMs) / 1000))
+        : patrol.elapsed + Math.floor((Date.now() - loadedAt) / 1000);
+      byId("patrol-elapsed").textContent = two(Math.floor(s / 3600)) + ":" + two(Math.floor(s / 60) % 60) + ":" + two(s % 60);
+    }
+    tick();
+    setInterval(tick, 1000);
+    showFigures();
+    drawTrack();
+    if (navigator.geolocation) {
+      navigator.geolocation.watchPosition(onPosition, function (err) {
+        gps.textContent = fmt(T.noGeo, err.message);
+      }, { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
+      state.watching = true;
+    } else {
+      gps.textContent = T.unsupported;
+    }
+    document.addEventListener("visibilitychange", wake);
+    wake();
+    var note = byId("patrol-end").elements.note;
+    if (!note.value && saved.note) note.value = saved.note;
+    note.addEventListener("input", function () { state.save(note.value); });
+  };
 
   // --- report a finding, end ---------------------------------------------------------------------
   byId("patrol-report").addEventListener("click", function () {
+    if (!state.patrol) return;
     var last = state.points[state.points.length - 1];
-    var url = patrol.reportUrl;
+    var url = state.patrol.reportUrl;
     if (last) url += "&lon=" + last[0] + "&lat=" + last[1] + "&crs=EPSG:4326";  // the finding starts where I am
     this.href = url;
   });
-
-  var form = byId("patrol-end");
-  var note = form.elements.note;
-  if (!note.value && saved.note) note.value = saved.note;
-  note.addEventListener("input", function () { save(note.value); });
-  form.addEventListener("submit", function () {
+  byId("patrol-end").addEventListener("submit", function () {
     // One fix is no line: end without a track then (the server would refuse a one-point track).
-    form.elements.track.value = state.points.length >= 2
+    this.elements.track.value = state.points.length >= 2
       ? JSON.stringify(state.points.map(function (p) { return [p[0], p[1]]; })) : "";
   });
+  if (config.patrol) state.begin(config.patrol);
 })();

@@ -86,3 +86,54 @@ def test_checks_entered_offline_arrive_once_each_after_reconnection(live_server,
     assert MarkerCheck.objects.count() == 2
     assert not errors, errors
     assert_local(requests, live_server)
+
+
+def test_a_walk_started_offline_arrives_with_its_checks_and_visits_in_order(live_server, phone_page):
+    """The walk itself (a patrol of the line's markers) started and ended with no network: start →
+    check → end wait in the outbox and replay in that order, so the checked marker counts as visited."""
+    from geogrid.patrols.models import Patrol
+
+    w = boundary_world(markers=3)
+    insp = in_field(w)
+    m1 = w["markers"][0]
+    phone = phone_page
+    requests, errors = watch(phone)
+    lon, lat = east_of(m1.geom, 2.0)
+    phone.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 4})
+    login(phone, live_server, "ins_b")
+    open_controlled(phone, f"{live_server.url}/boundaries/inspections/{insp.pk}/walk/")
+
+    phone.context.set_offline(True)
+    phone.reload()  # from the phone
+    phone.wait_for_selector("#walk-map[data-ready='1']")
+    phone.wait_for_function("window.geogridWalk.herePos !== null", timeout=15000)
+    phone.click("#walk-start button")
+    phone.wait_for_selector("#walk-end:not([hidden])")
+    assert phone.locator("#walk-start").is_hidden() and "已在手机上开始界桩巡查" in phone.locator("#walk-queued").inner_text()
+    item = phone.locator(f".walk-item[data-marker='{m1.number}']")
+    item.locator("select[name=condition]").select_option("intact")
+    item.locator("button[type=submit]").click()
+    phone.wait_for_selector(f".walk-item.queued[data-marker='{m1.number}']")
+    phone.reload()  # the phone's copy again: the walk is still on
+    phone.wait_for_selector("#walk-end:not([hidden])")
+    phone.click("#walk-end button")
+    phone.wait_for_function("window.geogridOutbox.list().then(l => l.length === 3)")
+    queue = phone.evaluate(DUMP)
+    assert [q["kind"] for q in queue] == ["walk-start", "check", "walk-end"]
+    key = queue[0]["json"]["client_key"]
+    assert queue[2]["url"] == f"/api/patrols/{key}/end/"
+    assert not Patrol.objects.exists()
+
+    phone.context.set_offline(False)
+    phone.wait_for_selector("#walk-start:not([hidden])", timeout=30000)  # the end was sent: the server's page, no walk open
+    walk = Patrol.objects.get()
+    assert str(walk.client_key) == key and walk.ended_at is not None and walk.grid_id is None
+    visited = {t.target_id: t.visited_at for t in walk.targets.all()}
+    assert visited[m1.pk] is not None and sum(v is not None for v in visited.values()) == 1
+    # The walk keeps the phone's times of its start and end; the check, the time it arrived.
+    assert walk.started_at < walk.ended_at <= MarkerCheck.objects.get().checked_at
+    assert phone.evaluate(RESTORE, queue) == 3  # the same queue again: nothing new
+    assert phone.evaluate("window.geogridOutbox.flush().then(() => window.geogridOutbox.list()).then(l => l.length)") == 0
+    assert Patrol.objects.count() == 1 and MarkerCheck.objects.count() == 1
+    assert not errors, errors
+    assert_local(requests, live_server)

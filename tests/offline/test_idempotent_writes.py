@@ -80,3 +80,25 @@ def test_the_key_is_in_the_schema_of_the_queued_writes():
                  "/api/incidents/", "/api/patrols/{id}/findings/"):
         names = [p["name"] for p in paths[path]["post"].get("parameters", [])]
         assert "Idempotency-Key" in names, path
+
+
+def test_a_walk_started_with_the_phones_key_is_one_walk_and_ends_by_that_key():
+    import uuid
+
+    from geogrid.patrols.models import Patrol
+
+    w = boundary_world()
+    insp = in_field(w)
+    url, key = f"/api/boundaries/inspections/{insp.pk}/walk/", str(uuid.uuid4())
+    first = post(w["ins_b"], url, {"client_key": key}, "walk-start-1")
+    assert first.status_code == 201 and first.json()["client_key"] == key
+    # Sent again under another Idempotency-Key (a second tab): the walk it made.
+    again = post(w["ins_b"], url, {"client_key": key}, "walk-start-2")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"] and Patrol.objects.count() == 1
+    assert Patrol.objects.get().targets.count() == len(w["markers"])
+    assert post(w["ins_b"], url, {"client_key": "junk"}, "walk-start-3").status_code == 400
+    # An inspector of neither party does not see the inspection: it looks missing, nothing is made.
+    assert post(w["ins_far"], url, {"client_key": str(uuid.uuid4())}, "walk-x").status_code == 404
+    assert Patrol.objects.count() == 1
+    ended = post(w["ins_b"], f"/api/patrols/{key}/end/", {}, "walk-end-1")
+    assert ended.status_code == 200 and ended.json()["ended_at"]

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 WORDS = [
     ("/api/patrols/", "post", "summary", "开始巡查"),
     ("/api/patrols/{id}/end/", "post", "summary", "结束巡查（可附轨迹）"),
-    ("/api/patrols/", "get", "description", "巡查：本人的巡查（工作人员另见辖区内的）。POST 开始，…/end/ 结束，…/findings/ 上报发现。"),
+    ("/api/patrols/", "get", "description", "巡查：本人的巡查（工作人员另见辖区内的）。POST 开始，…/track/ 追加轨迹，…/end/ 结束，…/findings/ 上报发现。"
+     "路径中的巡查可用 id，或开始时手机给的 client_key（UUID）。"),
+    ("/api/patrols/{id}/track/", "post", "summary", "追加轨迹点（巡查途中分批发送）"),
     ("/api/grid-members/", "post", "summary", "任命网格队伍成员"),
     ("/api/grid-members/{id}/end/", "post", "summary", "终止任职"),
     ("/api/grid-members/", "get", "description", "4+N 队伍任职：列出（本人网格、辖区），任命（POST），终止（POST …/end/）。"),
@@ -31,6 +33,7 @@ PARAMETERS = [  # (path, method, parameter, msgid of its description)
 FIELDS = [  # (component, field, msgid of its help text)
     ("PatrolStart", "grid", "网格编码"),
     ("PatrolEnd", "track", "[[经度, 纬度], …]"),
+    ("PatrolTrack", "offset", "此前已发送的轨迹点数（本批第一个点的序号）：已收到的点不会重复追加"),
     ("GridMemberInput", "grid", "网格编码（现行版本）"),
 ]
 

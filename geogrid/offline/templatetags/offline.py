@@ -19,7 +19,8 @@ def outbox_texts():
         "listTitle": _("手机上待发送的记录"),
         "checkLabel": _("界桩检查 %s"), "sectionLabel": _("界线段 %s"), "reportLabel": _("事件上报：%s"), "visitLabel": _("走访登记：%s"),
         "signLabel": _("路名牌巡查 %s"),
-        "patrolEndLabel": _("结束巡查（含轨迹）"),
+        "patrolEndLabel": _("结束巡查"), "patrolStartLabel": _("开始巡查：%s"), "patrolTrackLabel": _("巡查轨迹 %s 个点"),
+        "blocked": _("前面的记录未被接受（%s），本条无法发送；那条重新发送时本条随之发送"),
         "incomplete": _("没有网络时请先在地图上选好位置、选择类别并填写描述，再保存到手机。"), "mine": _("查看我的上报"),
         "edit": _("修改"), "login": _("登录已过期：请重新登录，登录后自动发送"), "editing": _("正在修改被退回的上报（%s 张照片，未选新照片时沿用）。"),
     }

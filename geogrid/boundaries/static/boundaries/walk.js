@@ -4,7 +4,10 @@
  * client_id, so a repeated send makes no duplicate) and the server measures the displacement in
  * the Gauss-Krüger zone. Without a network the check waits in the phone's outbox (static/offline/
  * outbox.js, issue #16) and is sent by itself when the connection returns; the client_id and the
- * outbox's Idempotency-Key make a replay create nothing twice. */
+ * outbox's Idempotency-Key make a replay create nothing twice. The walk itself (a patrol of the
+ * line's markers) also starts and ends without a network: the start waits in the outbox with the
+ * phone's client key (POST …/walk/), the end behind it (POST /api/patrols/<client key>/end/); the
+ * checks entered between them are replayed while the walk is open, so their markers count as visited. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("walk-config").textContent);
@@ -13,9 +16,12 @@
   var state = { map: null, here: null, herePos: null, markers: {} };
   window.geogridWalk = state;  // for the browser tests
   var walk = window.geogridFieldWalk(state, T), fmt = walk.fmt, drawHere = walk.drawHere;  // static/geogrid/fieldwalk.js
-  function uuid() {
+  function uuid() {  // a UUID (v4): the server takes the walk's client key only in that shape
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+    var a = new Uint8Array(16); crypto.getRandomValues(a);
+    a[6] = (a[6] & 0x0f) | 0x40; a[8] = (a[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(a, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
   function colour(c) { return config.colours[c || "unchecked"]; }
 
@@ -100,6 +106,86 @@
       li.querySelector(".walk-result").textContent = it.state === "refused" ? fmt(OT.stateRefused, it.error) : OT.queued;
     });
   });
+
+  // --- the walk (a patrol of the markers), started and ended without a network if need be ---------------
+  var startForm = document.getElementById("walk-start"), endForm = document.getElementById("walk-end");
+  var LOCAL = "geogrid.walk-local." + config.checksUrl;  // the walk this phone started offline, per inspection
+  var walkKey = null;
+  function local(v) {
+    try {
+      if (v === undefined) return localStorage.getItem(LOCAL);
+      if (v === null) localStorage.removeItem(LOCAL); else localStorage.setItem(LOCAL, v);
+    } catch (e) { return null; }
+    return v;
+  }
+  function walkNotice(text) {
+    var p = document.getElementById("walk-queued");
+    if (!p) {
+      p = document.createElement("p"); p.id = "walk-queued"; p.className = "notice"; p.setAttribute("role", "status");
+      endForm.parentNode.insertBefore(p, endForm);
+    }
+    p.textContent = text;
+  }
+  function walking(key) {  // the end form of the walk this phone started offline
+    walkKey = key;
+    endForm.dataset.apiUrl = config.patrolsUrl + key + "/end/";
+    startForm.hidden = true;
+    endForm.hidden = false;
+  }
+  function inWalk(it) { return it.meta && it.meta.chain && (it.meta.chain === walkKey || it.url === endForm.dataset.apiUrl); }
+  if (startForm && endForm) {
+    startForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = startForm.querySelector("button");
+      button.disabled = true;
+      outbox.probe().then(function (up) {
+        if (up) { HTMLFormElement.prototype.submit.call(startForm); return null; }
+        var key = uuid();
+        return outbox.add({ kind: "walk-start", url: startForm.dataset.apiUrl, json: { client_key: key, started_at: new Date().toISOString() }, label: T.walkStartLabel,
+                            meta: { chain: key, head: true } }).then(function () {
+          local(key);
+          walking(key);
+          walkNotice(T.walkStarted);
+        });
+      }).then(function () { button.disabled = false; }, function (err) { button.disabled = false; walkNotice(fmt(T.failed, err.message)); });
+    });
+    endForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = endForm.querySelector("button");
+      button.disabled = true;
+      outbox.list().then(function (items) {
+        var behind = items.some(inWalk);  // its start still waits: the end goes behind it
+        return (behind ? Promise.resolve(false) : outbox.probe()).then(function (up) {
+          if (up && !walkKey) { HTMLFormElement.prototype.submit.call(endForm); return null; }
+          return outbox.add({ kind: "walk-end", url: endForm.dataset.apiUrl, json: { ended_at: new Date().toISOString() }, label: T.walkEndLabel,
+                              meta: { chain: walkKey || endForm.dataset.apiUrl } }).then(function () {
+            walkNotice(OT.queued);
+            if (navigator.onLine) outbox.flush();
+          });
+        });
+      }).catch(function (err) { button.disabled = false; walkNotice(fmt(T.failed, err.message)); });
+    });
+    var kept = local();
+    if (kept && !endForm.hidden) local(null);  // the server has an open walk: the page's own end form
+    else if (kept) {
+      outbox.list().then(function (items) {
+        if (!items.some(function (it) { return it.kind === "walk-start" && it.meta && it.meta.chain === kept; })) { local(null); return; }
+        walking(kept);
+        outbox.refresh();
+      });
+    }
+    outbox.on("change", function (items) {
+      items.forEach(function (it) {
+        if (!inWalk(it)) return;
+        if (it.kind === "walk-end") { endForm.querySelector("button").disabled = true; }
+        if (it.state === "refused") walkNotice(fmt(OT.stateRefused, it.error));
+        else if (it.kind === "walk-end") walkNotice(OT.queued);
+      });
+    });
+    outbox.on("sent", function (ev) {  // the walk ended on the server: its page from there
+      if (ev.item.kind === "walk-end" && inWalk(ev.item)) { local(null); location.reload(); }
+    });
+  }
 
   document.querySelectorAll(".section-form").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
