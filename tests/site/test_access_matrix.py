@@ -20,6 +20,8 @@ see inside it is tests/site/test_admin_scope.py and tests/site/test_admin.py.
 
 Writes run inside a savepoint rolled back after each request, so every row sees the same world.
 """
+import re
+
 import pytest
 from django.db import transaction
 from django.test import Client, override_settings
@@ -402,3 +404,109 @@ def test_matrix(world, role):
         if got != row.expect[role]:
             wrong.append(f"{row.method} {row.url(world)} ({row.name}): expected {row.expect[role]}, got {got}")
     assert not wrong, f"{role} ({ROLES[role]}):\n" + "\n".join(wrong)
+
+
+def found(body, value):
+    """Does the JSON body hold a record whose id (or Open311 request id) is `value`?"""
+    if isinstance(body, dict):
+        if body.get("id") == value or body.get("service_request_id") == value:
+            return True
+        return any(found(v, value) for v in body.values() if isinstance(v, (dict, list)))
+    if isinstance(body, list):
+        return any(found(v, value) for v in body)
+    return False
+
+
+def open311_in_full(body, w):
+    """The case is listed with its description (in full), not only in the public form everyone reads."""
+    return any(item.get("service_request_id") == w["inc"].number and item.get("description") for item in body)
+
+
+# List endpoints: which roles find the record in the list (the same scope as its detail row above).
+LISTS = [
+    ("/api/incidents/", lambda body, w: found(body, w["inc"].pk), {"own", *STAFF}),
+    ("/open311/v2/requests.json", open311_in_full, {"own", *STAFF}),
+    ("/layers/incidents.geojson", lambda body, w: found(body, w["inc"].pk), {"own", *STAFF}),
+    ("/layers/incidents/export.geojson", lambda body, w: found(body, w["inc"].pk), {"own", *STAFF}),
+    ("/ogc/collections/incidents/items?f=json", lambda body, w: found(body, w["inc"].pk), {"own", *STAFF}),
+    ("/api/patrols/", lambda body, w: found(body, w["patrol"].pk), {"own", *STAFF}),
+    ("/api/notifications/", lambda body, w: found(body, w["notif"].pk), {"own"}),
+    ("/api/grid-members/", lambda body, w: found(body, membership(w).pk), {"own", *STAFF}),
+    ("/api/care/subjects/", lambda body, w: found(body, w["sub1"].pk), {"own", "community", "street"}),
+    ("/api/boundaries/inspections/", lambda body, w: found(body, w["insp"].pk), {"district", "inspector"}),
+]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_lists_hold_only_the_scope(world, role):
+    """Object-level scope on lists: the record is listed for the roles whose detail row answers 200, and
+    for nobody else (a list is not a way round a 404)."""
+    c = client_of(world, role)
+    wrong = []
+    for url, holds, who in LISTS:
+        r = c.get(url)
+        if role == "anon" and r.status_code in (401, 404):  # 404: a login_required layer does not exist for visitors
+            continue
+        if r.status_code != 200:
+            wrong.append(f"{url}: {r.status_code}")
+        elif holds(r.json(), world) != (role in who):
+            wrong.append(f"{url}: {'listed' if role not in who else 'not listed'}")
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("role", ["anon", "own"])
+def test_every_layer(world, role):
+    """Each registered layer through every publishing route: public layers answer everyone; a
+    login_required layer (incidents) does not exist for a visitor (404), and a signed-in user gets only
+    their scope's rows (test_lists_hold_only_the_scope)."""
+    from layers.registry import registry
+
+    c = client_of(world, role)
+    wrong = []
+    for layer in registry:
+        ok = layer.visible_to(world[ROLES[role]] if ROLES[role] else None)
+        cid = layer.collection_id()
+        for url, allowed in [(f"/layers/{layer.name}.geojson", {200}), (f"/layers/{layer.name}/export.geojson", {200}),
+                             (f"/tiles/{layer.name}/12/3375/1601.pbf", {200, 204}), (f"/ogc/collections/{cid}", {200}),
+                             (f"/ogc/collections/{cid}/items?f=json&limit=1", {200})]:
+            status = c.get(url).status_code
+            if (status in allowed) if ok else status == 404:
+                continue
+            wrong.append(f"{url}: {status}")
+    assert not wrong, wrong
+
+
+def admin_urls():
+    """(key, url) of every admin URL, its parameters filled with 1 (an app label with 'grids')."""
+    for p in get_resolver().url_patterns:
+        if isinstance(p, URLResolver) and p.namespace == "admin":
+            break
+    for key, route in all_patterns(p, "admin/", "admin:"):
+        url = "/" + route
+        url = re.sub(r"\(\?P<app_label>[^)]*\)", "grids", url)
+        url = re.sub(r"\(\?P<url>\.\*\)", "no-such-page/", url)
+        url = re.sub(r"<[^>]+>", "1", url).replace("^", "").replace("$", "")
+        yield key, url
+
+
+@pytest.mark.parametrize("role", ["anon", "own"])
+def test_the_admin_family(world, role):
+    """The admin's own rule, for every one of its URLs (pages of every registered model, the index, the
+    app lists, autocomplete, view-on-site, the catch-all): a visitor, and a signed-in person who is not
+    staff, is sent to the admin login and sees nothing; the login page itself opens. What staff see
+    inside it: tests/site/test_admin_scope.py (scope, grants) and tests/site/test_admin.py (every page
+    opens for a superuser)."""
+    c = client_of(world, role)
+    wrong, seen = [], 0
+    for key, url in admin_urls():
+        r = c.get(url)
+        seen += 1
+        if key == "admin:login":
+            ok = r.status_code == 200
+        elif key == "admin:logout":
+            ok = r.status_code in (302, 405) and r.get("Location", "/admin/").startswith("/admin/")  # nothing shown
+        else:
+            ok = outcome(r) == LOGIN and r["Location"].startswith("/admin/login/")
+        if not ok:
+            wrong.append(f"{key} {url}: {r.status_code} {r.get('Location', '')}")
+    assert seen > 200 and not wrong, wrong
