@@ -510,3 +510,65 @@ def test_the_admin_family(world, role):
         if not ok:
             wrong.append(f"{key} {url}: {r.status_code} {r.get('Location', '')}")
     assert seen > 200 and not wrong, wrong
+
+
+PASSED = (200, 201, 204, 302, 400, 409)  # past the permission check
+
+
+def writers():
+    """(row, role) for every write row: the first role it lets through (a visitor for public writes)."""
+    for row in ROWS:
+        if row.method == "GET" or set(row.expect.values()) == {405} or set(row.expect.values()) == {401, 405}:
+            continue  # a read, or a method the endpoint does not have
+        role = next((r for r, e in row.expect.items() if e in PASSED), None)
+        assert role is not None, f"{row!r}: no role gets through, so nothing shows the CSRF check"
+        yield row, role
+
+
+def test_session_writes_without_the_csrf_token_are_refused(world):
+    """Every write of the matrix, by a role it lets through, from a browser session that does not send
+    the CSRF token: 403, whatever the page or API (tests/site/test_csrf_and_audit.py checks that
+    nothing is written and that the token lets the same request through)."""
+    wrong = []
+    for row, role in writers():
+        got = send(client_of(world, role, enforce_csrf_checks=True), row, world)
+        if got.status_code != 403 or "CSRF" not in got.content.decode(errors="replace"):
+            wrong.append(f"{row!r} as {role}: {got.status_code}")
+    assert not wrong, wrong
+
+
+def test_token_clients_need_no_csrf_token(world):
+    """The API's token clients carry no cookie, so no CSRF token either: each API write answers a token
+    client as the matrix says it answers that role."""
+    from rest_framework.authtoken.models import Token
+
+    wrong = []
+    for row, role in writers():
+        if role == "anon" or not row.url(world).startswith(("/api/", "/open311/")):
+            continue
+        token = Token.objects.get_or_create(user=world[ROLES[role]])[0].key
+        got = outcome(send(Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token}"), row, world))
+        if got != row.expect[role]:
+            wrong.append(f"{row!r} as {role}: expected {row.expect[role]}, got {got}")
+    assert not wrong, wrong
+
+
+def test_no_url_changes_or_deletes_audit_events(world):
+    """The audit log has no API and no page of its own outside the admin (read-only there, and refused
+    by the database: tests/site/test_csrf_and_audit.py). PUT, PATCH and DELETE on every API URL of
+    the matrix, as a superuser, change nothing: no such write exists (405), and the log is as it was."""
+    from geogrid.audit.models import AuditEvent
+
+    served = [key for key, route in all_patterns() if not route.startswith("admin/") and "audit" in (key + route).lower()]
+    assert not served, served
+    before = list(AuditEvent.objects.order_by("pk").values_list("pk", "action", "note"))
+    c = client_of(world, "anon")
+    c.force_login(world["su"])
+    wrong = []
+    for url in sorted({row.url(world).split("?")[0] for row in ROWS if row.url(world).startswith(("/api/", "/open311/"))}):
+        for method in ("put", "patch", "delete"):
+            r = getattr(c, method)(url, "{}", content_type="application/json")
+            if r.status_code not in (403, 404, 405):
+                wrong.append(f"{method.upper()} {url}: {r.status_code}")
+    assert not wrong, wrong
+    assert list(AuditEvent.objects.order_by("pk").values_list("pk", "action", "note")) == before
