@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 ROLES = {"anon": None, "own": "m_a", "other": "m_b", "community": "cs1", "street": "sd1", "district": "da", "placename": "pn",
          "inspector": "ins_b", "inspector_x": "ins_far"}
 LOGIN = "login"
+MISSING = 987654321  # an id no record has
 
 
 class Row:
@@ -45,10 +46,12 @@ class Row:
         self.name, self.expect, self.method, self.args, self.query, self.data, self.json = name, expect, method, args or {}, query, data, json
         self.fresh = fresh  # a client of its own (logging out, switching the language would change the next rows)
 
-    def url(self, w):
+    def url(self, w, missing=False):
+        """The URL; missing=True puts an id no record has where the row names a record of the world."""
         kwargs = {}
         for k, v in self.args.items():
-            kwargs[k] = v(w) if callable(v) else w[v].pk if isinstance(v, str) and v in w else v
+            record = isinstance(v, str) and v in w
+            kwargs[k] = MISSING if missing and record else v(w) if callable(v) else w[v].pk if record else v
         url = reverse(self.name, kwargs=kwargs) if self.name != "ogc" else "/ogc"
         return url + (f"?{self.query}" if self.query else "")
 
@@ -113,7 +116,7 @@ rows(
     Row("password_reset_confirm", public(), args={"uidb64": "MQ", "token": "set-password"}),
     Row("password_reset_complete", public()),
     Row("set_language", public(302), "POST", data={"language": "en", "next": "/"}, fresh=True),
-    Row("schema", public()),
+    Row("schema", {"anon": 200}),  # 1–2 s to build: once (tests/incidents/test_api.py reads it in full)
     Row("api-docs", public()),
     Row("service_worker", public()),
 )
@@ -417,6 +420,28 @@ def found(body, value):
     return False
 
 
+def test_out_of_scope_looks_missing(world):
+    """The product's rule for records out of scope: they answer exactly as a missing id does, so ids
+    cannot be told apart (ending someone else's patrol once answered 403, a missing one 404). For every
+    row naming a record where a role gets 404, that role asking for an id nobody has gets 404 too; and
+    the record's own side, asking for a missing id, gets 404, not 403."""
+    wrong, clients = [], {}
+    for row in ROWS:
+        if not any(isinstance(v, str) and v in world for v in row.args.values()):
+            continue
+        for role, expected in row.expect.items():
+            if role == "anon" or (expected != 404 and expected not in PASSED):
+                continue
+            c = clients.setdefault(role, client_of(world, role))
+            url, body = row.url(world, missing=True), row.body(world)
+            with transaction.atomic():
+                r = getattr(c, row.method.lower())(url, body or {}, **({"content_type": "application/json"} if row.json else {}))
+                transaction.set_rollback(True)
+            if r.status_code != 404:
+                wrong.append(f"{row.method} {url} as {role}: {r.status_code}")
+    assert not wrong, wrong
+
+
 def open311_in_full(body, w):
     """The case is listed with its description (in full), not only in the public form everyone reads."""
     return any(item.get("service_request_id") == w["inc"].number and item.get("description") for item in body)
@@ -529,9 +554,12 @@ def test_session_writes_without_the_csrf_token_are_refused(world):
     """Every write of the matrix, by a role it lets through, from a browser session that does not send
     the CSRF token: 403, whatever the page or API (tests/site/test_csrf_and_audit.py checks that
     nothing is written and that the token lets the same request through)."""
-    wrong = []
+    wrong, clients = [], {}
     for row, role in writers():
-        got = send(client_of(world, role, enforce_csrf_checks=True), row, world)
+        if role not in clients:
+            clients[role] = client_of(world, role, enforce_csrf_checks=True)
+        c = client_of(world, role, enforce_csrf_checks=True) if row.fresh else clients[role]
+        got = send(c, row, world)
         if got.status_code != 403 or "CSRF" not in got.content.decode(errors="replace"):
             wrong.append(f"{row!r} as {role}: {got.status_code}")
     assert not wrong, wrong
