@@ -386,6 +386,21 @@ def start_walk(inspection, user, *, now=None, client_key=None):
                                        note=_("界桩巡查：%(i)s") % {"i": inspection}, client_key=client_key)
 
 
+def open_walk(inspection, user):
+    """The user's open patrol if it is a walk of this inspection's markers, else None: a grid patrol,
+    a road-sign patrol or the walk of another line is not this walk (and is not ended from here)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from geogrid.patrols.models import PatrolTarget
+
+    walk = patrols.open_patrol(user)
+    if walk is None or walk.grid_id is not None:
+        return None
+    markers = PatrolTarget.objects.filter(patrol=walk, target_type=ContentType.objects.get_for_model(BoundaryMarker),
+                                          target_id__in=BoundaryMarker.objects.filter(line_id=inspection.line_id).values("pk"))
+    return walk if markers.exists() else None
+
+
 # --- due lines, agreements, disputes -----------------------------------------------------------------
 def lines_due(today=None, qs=None):
     """[(line, last_year or None, due_year or None, "overdue"|"due")] of the lines due for a joint

@@ -142,7 +142,7 @@ def inspection(request, pk):
         "team_b": [m for m in insp.members.all() if m.side == "b"], "sections": list(insp.sections.all()),
         "problems": list(insp.problems.all()), "markers": markers, "sides": Side.choices,
         "problem_checks": [r["check"] for r in rows if r["needs_item"]],
-        "walk": patrols.open_patrol(user) if side else None,
+        "walk": boundaries.open_walk(insp, user) if side else None,
     })
 
 
@@ -227,9 +227,7 @@ def walk(request, pk):
         return refuse(request, _("只有界线双方的联检人员可以在现场检查界桩"))
     checks = _checks_by_marker(insp)
     markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
-    walk_patrol = patrols.open_patrol(request.user)
-    if walk_patrol is not None and walk_patrol.grid_id is not None:
-        walk_patrol = None  # a grid patrol is not this walk
+    walk_patrol = boundaries.open_walk(insp, request.user)
     items = []
     for i, m in enumerate(markers, start=1):
         c = checks.get(m.pk)
@@ -268,8 +266,9 @@ def start_walk(request, pk):
 @login_required
 @require_POST
 def end_walk(request, pk):
-    walk_patrol = patrols.open_patrol(request.user)
-    if walk_patrol is None or walk_patrol.grid_id is not None:
+    # The inspection in the user's scope, and the open walk of its markers: not any open patrol.
+    walk_patrol = boundaries.open_walk(_get_inspection(request, pk, JointInspection.objects.all()), request.user)
+    if walk_patrol is None:
         raise Http404
     try:
         patrols.end_patrol(walk_patrol, request.user)

@@ -166,6 +166,27 @@ def test_an_open_marker_walk_leaves_the_patrol_and_home_pages_working(client, w)
     assert Patrol.objects.filter(user=w["ins_b"], ended_at__isnull=True, grid__isnull=True).count() == 1
 
 
+def test_ending_a_walk_ends_only_the_walk_of_that_inspection(client, w):
+    """It ended the user's open patrol of any kind (a grid patrol excepted) through any inspection id:
+    now the inspection must be in scope and the open patrol a walk of its markers, else 404."""
+    from geogrid.patrols.models import Patrol
+    from geogrid.patrols.services import start_target_patrol
+
+    insp = in_field(w)
+    other_walk = start_target_patrol(w["ins_far"], [w["markers"][0]], note="别处的巡查")  # not this inspection's walk
+    client.force_login(w["ins_far"])  # no side of the line: the inspection is not theirs
+    assert client.post(f"/boundaries/inspections/{insp.pk}/walk/end/").status_code == 404
+    w["ins_a"].patrols.create(started_at=insp.created_at, note="不是界桩巡查")  # an open patrol without targets
+    client.force_login(w["ins_a"])  # a side, but no walk of these markers open
+    assert client.post(f"/boundaries/inspections/{insp.pk}/walk/end/").status_code == 404
+    assert Patrol.objects.filter(ended_at__isnull=True).count() == 2 and Patrol.objects.filter(pk=other_walk.pk, ended_at__isnull=True).exists()
+    walk = b.start_walk(insp, w["ins_b"])
+    client.force_login(w["ins_b"])
+    assert client.post(f"/boundaries/inspections/{insp.pk}/walk/end/").status_code == 302
+    walk.refresh_from_db()
+    assert walk.ended_at is not None
+
+
 def test_the_admin_pages_of_boundaries_open_for_a_superuser_and_scope_inspections(client, w):
     from geogrid.accounts.models import User
     from geogrid.boundaries.models import BoundaryDispute, MarkerPhoto, RectificationItem  # noqa: F401

@@ -36,8 +36,12 @@ def subject(household, name, cats, responsible=None, since=None, id17="370102194
 
 def care_world(t0=None):
     """world() plus the care data above (subjects sub1, sub2, sub3); subjects taken into care at t0 (default: 10 days ago)."""
+    return add_care(world(), t0)
+
+
+def add_care(w, t0=None):
+    """The care data above on a world() built already (tests/support/records.py adds it to the boundary world)."""
     seed(CareCategory)
-    w = world()
     t0 = t0 or timezone.now() - timedelta(days=10)
     w["t0"] = t0
     w["g5d"] = Grid.objects.create(code="3701120020010101", name="丁一小网格", level=5, parent=w["g4d"], community=w["c3"],

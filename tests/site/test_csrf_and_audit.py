@@ -58,3 +58,21 @@ def test_the_audit_log_cannot_be_changed_or_deleted_in_the_admin(client):
     client.post("/admin/audit/auditevent/", {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"})
     assert AuditEvent.objects.filter(pk=event.pk, note=event.note, action="open").exists()
     assert client.get("/admin/audit/auditevent/add/").status_code == 403
+
+
+def test_the_database_refuses_to_change_or_delete_an_audit_event():
+    """The trigger of audit migration 0002: a bulk update, a delete and raw SQL all fail, and the row
+    is as it was; new events are still written."""
+    from django.db import IntegrityError, connection, transaction
+
+    w = world()
+    report(w)
+    event = AuditEvent.objects.filter(action="open").get()
+    for attempt in (lambda: AuditEvent.objects.filter(pk=event.pk).update(note="改过了"),
+                    lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
+                    lambda: connection.cursor().execute("DELETE FROM audit_auditevent")):
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            attempt()
+    assert AuditEvent.objects.filter(pk=event.pk, note=event.note, action="open").exists()
+    report(w)
+    assert AuditEvent.objects.filter(action="open").count() == 2
