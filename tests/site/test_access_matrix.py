@@ -164,6 +164,9 @@ rows(
     Row("patrol-detail", api(404, own=200, **each(200, *STAFF)), args={"pk": "patrol"}),
     Row("patrol-end", api(404, own=200, **each(403, *STAFF)), "POST", json=True, args={"pk": "patrol"}, data={}),
     Row("patrol-findings", api(404, own=201, **each(403, *STAFF)), "POST", json=True, args={"pk": "patrol"}, data=REPORT),
+    # Track batches: one's own patrol only; anyone else's looks missing, staff included.
+    Row("patrol-track", api(404, own=200), "POST", json=True, args={"pk": "patrol"},
+        data={"offset": 0, "points": [[116.705, 36.52], [116.706, 36.521]]}),
 )
 
 # --- incidents and Open311: the case `inc` is in G5a (own's grid, C1, S1) -----------------------------------------
@@ -321,6 +324,8 @@ rows(
     Row("boundary-inspection-sections", api(404, district=403, inspector=201), "POST", json=True, args={"pk": "insp"},
         data=lambda w: {"from_marker": w["markers"][0].number, "to_marker": w["markers"][1].number, "references_complete": True,
                         "identifiable": True}),
+    Row("boundary-inspection-walk", api(404, district=403, inspector=409), "POST", json=True, args={"pk": "insp"},
+        data={"client_key": "0f8e7d6c-5b4a-4321-9876-543210fedcba"}),
     Row("boundary-inspection-transition", api(404, district=403, inspector=409), "POST", json=True, args={"pk": "insp"},
         data={"action": "draft_report", "report": "界线清晰"}),
     Row("boundary-check-detail", api(404, district=200, inspector=200), args={"pk": "check"}),
