@@ -20,6 +20,7 @@ ASSETS = (
     "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/patrol.js", "offline/outbox.css",
     "placenames/signpatrol.js", "placenames/placenames.css", "geogrid/fieldwalk.js",
     "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
+    "geogrid/base.js", "geogrid/leafletmap.js",  # every page's handlers; the maps' start (no inline code: CSP)
 )
 # Pages whose last HTML is kept for opening them offline (regular expressions on the path).
 PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$", r"^/placenames/signs/patrol/$",
