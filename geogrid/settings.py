@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "geogrid.demo",  # loads every app above: last
     "axes",  # failed-login tracking and lockout (accounts.lockout answers)
     "csp",  # Content-Security-Policy header (the policy: "Security headers" below)
+    "django.forms",  # its widget templates, for FORM_RENDERER below
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "geogrid.urls"
+# Widgets render through TEMPLATES, so templates/leaflet/widget.html (no inline code, CSP) replaces django-leaflet's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "geogrid.wsgi.application"
 
 TEMPLATES = [
