@@ -1,8 +1,10 @@
 """Settings of geogrid. Everything a site may change is read from the environment (see README)."""
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -11,6 +13,17 @@ VAR_DIR = BASE_DIR / "var"
 
 def env_bool(name, default=False):
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+def csp_tile_sources(url):
+    """The CSP source of a tile URL template's server: http://t{s}.tianditu.gov.cn/… → http://*.tianditu.gov.cn."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return []
+    labels = parts.netloc.split(".")
+    templated = [i for i, label in enumerate(labels) if "{" in label]
+    host = ".".join(["*", *labels[templated[-1] + 1:]]) if templated else parts.netloc
+    return [f"{parts.scheme}://{host}" if parts.scheme else host]
 
 
 SECRET_KEY = os.environ.get("GEOGRID_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
@@ -50,10 +63,13 @@ INSTALLED_APPS = [
     "geogrid.offline",  # the service worker of the phone pages (/sw.js) and the outbox tag
     "geogrid.demo",  # loads every app above: last
     "axes",  # failed-login tracking and lockout (accounts.lockout answers)
+    "csp",  # Content-Security-Policy header (the policy: "Security headers" below)
+    "django.forms",  # its widget templates, for FORM_RENDERER below
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # in every mode, so dev and the browser tests run under the policy
     "django.middleware.gzip.GZipMiddleware",  # GeoJSON layers compress ~5:1
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "geogrid.urls"
+# Widgets render through TEMPLATES, so templates/leaflet/widget.html (no inline code, CSP) replaces django-leaflet's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "geogrid.wsgi.application"
 
 TEMPLATES = [
@@ -153,6 +171,49 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GEOGRID_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
+# --- Security headers (every mode) and production mode (GEOGRID_ENV=production) -----------------
+# Content-Security-Policy (django-csp), sent by dev, `make run` and the tests alike so every browser
+# test runs under it. Scripts only from our own files: no inline code, no eval (the Leaflet maps start
+# from static/geogrid/leafletmap.js). Styles allow 'unsafe-inline': Leaflet and our pages set style
+# attributes; scripts are what matter. A base map from another server (GEOGRID_BASEMAP_URL) is
+# allowed as images.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", *csp_tile_sources(os.environ.get("GEOGRID_BASEMAP_URL", ""))],
+    "connect-src": ["'self'"], "worker-src": ["'self'"], "font-src": ["'self'"], "object-src": ["'none'"],
+    "base-uri": ["'self'"], "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+}}
+GEOGRID_ENV = os.environ.get("GEOGRID_ENV", "demo")
+if GEOGRID_ENV not in ("demo", "production"):
+    raise ImproperlyConfigured(f"GEOGRID_ENV={GEOGRID_ENV!r}: use 'production' (or leave it unset for the demo mode of make run / make dev)")
+if GEOGRID_ENV == "production":
+    # Nothing insecure by default: the key and the host names must come from the environment.
+    SECRET_KEY = os.environ.get("GEOGRID_SECRET_KEY", "")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dev-only-"):
+        raise ImproperlyConfigured(
+            "GEOGRID_ENV=production needs GEOGRID_SECRET_KEY: a random secret of 50 characters or more, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
+    ALLOWED_HOSTS = [h.strip() for h in os.environ.get("GEOGRID_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("GEOGRID_ENV=production needs GEOGRID_ALLOWED_HOSTS: the site's host names, comma-separated "
+                                   "(e.g. geogrid.example.gov.cn)")
+    DEBUG = False
+    # HTTPS only. The front server (nginx) ends TLS and says so in X-Forwarded-Proto; it must set that
+    # header itself (never pass the client's). GEOGRID_TRUST_X_FORWARDED_PROTO=0 when gunicorn serves TLS.
+    if env_bool("GEOGRID_TRUST_X_FORWARDED_PROTO", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("GEOGRID_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GEOGRID_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("GEOGRID_HSTS_PRELOAD", True)
+    # Static files from STATIC_ROOT (collectstatic) with hashed names, compressed, cached for ever;
+    # served by gunicorn through whitenoise, or by the front server from the same folder.
+    WHITENOISE_USE_FINDERS = False
+    STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    STATIC_ROOT = Path(os.environ.get("GEOGRID_STATIC_ROOT", STATIC_ROOT))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -237,6 +298,8 @@ GEOGRID_INCIDENT_MODE_FACTORS = {"immediate": 0.5, "expedite": 0.5, "help": 2.0,
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"IncidentModeEnum": "geogrid.incidents.models.IncidentMode"}
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({  # place names: priority and difficulty share one scale
     "NamingLevelEnum": "geogrid.placenames.models.NamingApplication.Level", "NamingStateEnum": "geogrid.placenames.models.NamingApplication.State"})
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({  # named, not hashed (check --deploy warns of the collision otherwise)
+    "IncidentStateEnum": "geogrid.incidents.models.Incident.State", "MarkerConditionEnum": "geogrid.boundaries.models.MarkerCheck.Condition"})
 
 # --- Notifications (geogrid.notifications) ------------------------------------------------------
 # Mail notifications too (to users with an address) through Django's mail settings below; off

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make run: bootstrap, load the demo district, serve on 127.0.0.1:8000 as in production (gunicorn,
 # a worker per core, DEBUG off, kept database connections). `make dev` serves the development server.
+# This is the demo mode; a real site runs GEOGRID_ENV=production (README "Operating it": its own
+# secret key and hosts, HTTPS only, collectstatic before gunicorn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh

@@ -1,5 +1,6 @@
 """Shared fixtures. Every test runs against the real PostGIS of scripts/pg.sh (or DATABASE_URL)."""
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
+    _wait_for_function_without_eval()
     exe = "/usr/bin/chromium"
     if not Path(exe).exists():
         pytest.fail("Debian's chromium is missing: scripts/bootstrap.sh --test installs it")
@@ -53,6 +55,29 @@ def browser():
         )
         yield b
         b.close()
+
+
+_FUNCTION = re.compile(r"^\s*(async\s+)?(function\b|\([^()]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
+
+
+def _wait_for_function_without_eval():
+    """The pages' Content-Security-Policy has no 'unsafe-eval', and Playwright's wait_for_function
+    re-evaluates a bare expression with eval() on every poll, which the page then refuses. Written as
+    an arrow function it is compiled once, by the debugger, so tests may go on writing expressions."""
+    from playwright.sync_api import Frame, Page
+
+    for cls in (Page, Frame):
+        if getattr(cls.wait_for_function, "_no_eval", False):
+            continue
+        original = cls.wait_for_function
+
+        def wait_for_function(self, expression, *args, _original=original, **kwargs):
+            if not _FUNCTION.match(expression):
+                expression = f"() => ({expression})"
+            return _original(self, expression, *args, **kwargs)
+
+        wait_for_function._no_eval = True
+        cls.wait_for_function = wait_for_function
 
 
 @pytest.fixture

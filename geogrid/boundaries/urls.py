@@ -20,6 +20,7 @@ urlpatterns = [
     path("boundaries/inspections/<int:pk>/walk/start/", views.start_walk, name="boundary_walk_start"),
     path("boundaries/inspections/<int:pk>/walk/end/", views.end_walk, name="boundary_walk_end"),
     path("boundaries/inspections/<int:pk>/report/", views.report, name="boundary_report"),
+    path("boundaries/inspections/<int:pk>/report/map.html", views.report_map_document, name="boundary_report_map"),
     path("boundaries/inspections/<int:pk>/record.xlsx", views.record_table, name="boundary_record_table"),
     path("boundaries/inspections/<int:pk>/problems/", views.add_problem, name="boundary_problem"),
     path("boundaries/inspections/<int:pk>/sections/", views.add_section, name="boundary_section"),

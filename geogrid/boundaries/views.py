@@ -5,20 +5,23 @@
 /boundaries/inspections/N/   the inspection: teams, workflow actions, checks to confirm, sections, problems
 /boundaries/inspections/N/walk/   the phone page walking the markers in order (a patrol of them)
 /boundaries/inspections/N/report/ the print view: map (layers.maps), checks, problems, both sign-offs
+/boundaries/inspections/N/report/map.html   its map, the folium document in the report's sandboxed frame
 
 Refusals show the service's message with its status (403 not a party, 409 wrong state, 400 bad
 input) and write nothing. Every page runs a fixed number of queries (tests/boundaries/test_pages.py).
 """
 from datetime import date
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from geogrid.accounts.pages import refuse
@@ -372,9 +375,21 @@ def report(request, pk):
     checks = _checks_by_marker(insp)
     rows = [{"marker": m, "check": checks.get(m.pk)} for m in markers]
     return render(request, "boundaries/report.html", {
-        "insp": insp, "rows": rows, "map_html": report_map(insp, markers, checks), "problems": list(insp.problems.all()),
+        "insp": insp, "rows": rows, "problems": list(insp.problems.all()),
         "sections": list(insp.sections.all()), "team_a": [m for m in insp.members.all() if m.side == "a"],
         "team_b": [m for m in insp.members.all() if m.side == "b"], "colours": CONDITION_COLOURS,
         "agreed": sum(1 for c in checks.values() if c.agreed), "now": timezone.now(),
     })
 
+
+# The report's map is the standalone folium document (layers.maps), all inline code: it is served on
+# its own, in an <iframe sandbox="allow-scripts"> of the report, so that its scripts run in an
+# opaque origin (no cookies, no access to the report) and only this document's policy allows them.
+@login_required
+@require_GET
+@xframe_options_sameorigin
+@csp_replace({"script-src": ["'unsafe-inline'"], "frame-ancestors": ["'self'"], "sandbox": ["allow-scripts"]})
+def report_map_document(request, pk):
+    insp = _get_inspection(request, pk)
+    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
+    return HttpResponse(report_map(insp, markers, _checks_by_marker(insp)), content_type="text/html; charset=utf-8")

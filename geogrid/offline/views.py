@@ -6,6 +6,7 @@ keep and the pages to keep."""
 import hashlib
 import json
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.templatetags.static import static
@@ -20,6 +21,7 @@ ASSETS = (
     "boundaries/boundaries.css", "boundaries/walk.js", "offline/outbox.js", "offline/report.js", "offline/patrol.js", "offline/outbox.css",
     "placenames/signpatrol.js", "placenames/placenames.css", "geogrid/fieldwalk.js",
     "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
+    "geogrid/base.js", "geogrid/leafletmap.js",  # every page's handlers; the maps' start (no inline code: CSP)
 )
 # Pages whose last HTML is kept for opening them offline (regular expressions on the path).
 PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$", r"^/placenames/signs/patrol/$",
@@ -51,7 +53,7 @@ def worker_config():
     for part in [*assets, *contents.values(), *PAGES, *DATA]:
         h.update(b"\x1f" + str(part).encode())
     version = h.hexdigest()[:12]
-    return {"version": version, "assets": assets, "pages": list(PAGES), "data": list(DATA), "staticPrefix": static(""),
+    return {"version": version, "assets": assets, "pages": list(PAGES), "data": list(DATA), "staticPrefix": settings.STATIC_URL,  # not static(""): hashed storage has no name ""
             "offlineText": _("离线：此页面尚未在手机上保存，请联网后打开一次。"),
             # The report form posted as a page that finds no network: kept for the incidents API.
             "report": {"page": reverse("incident_report"), "api": reverse("incident-list"), "findings": reverse("patrol-findings", args=[0]),

@@ -180,7 +180,7 @@ def test_workflow_fields_cannot_be_changed_in_the_admin(client, w):
     page = c.get(url(Incident, "change", inc.pk))
     html = page.content.decode()
     assert f'href="/incidents/{inc.pk}/"' in html  # where the workflow actions are
-    assert "L.GeometryField" in html and ".modifiable = false;" in html  # the point on a map, no drawing tools
+    assert 'data-geometry-field-class="L.GeometryField"' in html and 'data-modifiable="0"' in html  # the point on a map, no drawing tools
     data = form_data(page, description="垃圾堆放（已核实地址）", state="closed", category=str(category("dispute").pk), mode="help",
                      geom="SRID=4490;POINT (116.77 36.52)", deadline="2030-01-01 00:00:00", assignee=str(w["m_a"].pk),
                      responsible_level="district", grid4=str(w["g4d"].pk), street=str(w["s2"].pk))
