@@ -1,5 +1,6 @@
 """API shapes of place names (answers only; input is parsed by the services, which own the rules)."""
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from .models import NamingApplication, NamingBatch
@@ -32,6 +33,7 @@ class AlternativeSerializer(serializers.Serializer):
     current_syllables = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="NameCheck")  # boundaries has a CheckSerializer (marker checks) too
 class CheckSerializer(serializers.Serializer):
     name = serializers.CharField()
     zhuanming = serializers.CharField(help_text="专名")
