@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -58,16 +58,21 @@ def _messages(detail, prefix=""):
 
 
 def drf_error_body(exc):
-    """A DRF refusal in the API's shape. Field errors keep their structure under "fields"; the
-    message names each field, so it reads on its own. "detail" stays for the clients that read it."""
+    """A DRF refusal in the API's shape. Field errors are listed under "fields" (and stay where DRF
+    puts them); the message names each field, so it reads on its own. "detail" stays likewise."""
     detail = exc.detail
     if isinstance(detail, (dict, list)):
         pairs = list(_messages(detail))
         message = "；".join(f"{field}：{msg}" if field and field != "non_field_errors" else msg for field, msg in pairs)
         body = {"error": message or str(exc.default_detail), "code": "invalid"}
         if isinstance(detail, dict):
-            body["fields"] = {field: [m for f, m in pairs if f == field or f.startswith(field + ".")] for field in map(str, detail)}
+            fields = {field: [m for f, m in pairs if f == field or f.startswith(field + ".")] for field in map(str, detail)}
+            # DRF's own keys (one per field) stay too: clients read them.
+            body = {**exc.detail, **body, "fields": fields}
         return body
+    if isinstance(exc, ParseError):  # DRF's text is the parser's, in English
+        message = _("提交的内容无法解析（不是有效的 JSON 或表单）：%(e)s") % {"e": detail}
+        return {"error": message, "code": "parse_error", "detail": message}
     return {"error": str(detail), "code": getattr(detail, "code", None) or exc.default_code, "detail": str(detail)}
 
 
