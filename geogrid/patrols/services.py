@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import record
-from geogrid.geo.crs import CRSError, parse_input_crs, to_storage
+from geogrid.geo.crs import CRSError, check_lonlat_geometry, parse_input_crs, to_storage
 from geogrid.geo.measure import length_m
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 
@@ -92,9 +92,10 @@ def parse_track(track, crs=None):
             line = LineString(coords, srid=4490)
         if len(line.coords) < 2:
             raise ValueError
-        for lon, lat in line.coords:
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValidationError({"track": [_("轨迹坐标超出范围：%(lon)s, %(lat)s") % {"lon": lon, "lat": lat}]})
+        try:
+            check_lonlat_geometry(line)  # swapped or out of range, said as geo.crs says it for points
+        except CRSError as exc:
+            raise ValidationError({"track": [_("轨迹坐标超出范围：%(e)s") % {"e": exc}]})
         srid = parse_input_crs(crs) if crs else (line.srid or 4490)
         return to_storage(line, srid)
     except ValidationError:

@@ -168,11 +168,11 @@ def test_every_write_operation_has_a_row():
 
 # --- the bad inputs -----------------------------------------------------------------------------------------
 def cases():
-    """(row key, case name, build(w, good) -> (body, format))."""
+    """(row key, build(w, good) -> (body, format), words the message must say), named by the case."""
     out = []
 
-    def add(key, name, fn):
-        out.append(pytest.param(key, fn, id=f"{key} · {name}"))
+    def add(key, name, fn, says=""):
+        out.append(pytest.param(key, fn, says, id=f"{key} · {name}"))
 
     for key, row in ROWS.items():
         if "json" in row.kinds:
@@ -187,19 +187,19 @@ def cases():
             add(key, "lon/lat not numbers", lambda w, g, lon=lon, lat=lat: ({**g, lon: "东经", lat: "北纬"}, "json"))
             if "anywhere" not in row.kinds:  # a marker check's measured position is not held to the district (see the report)
                 add(key, "point outside the district", lambda w, g, lon=lon, lat=lat: ({**g, lon: 117.5, lat: 36.0}, "json"))
-            add(key, "lat/lon swapped", lambda w, g, lon=lon, lat=lat: ({**g, lon: SWAPPED[0], lat: SWAPPED[1]}, "json"))
+            add(key, "lat/lon swapped", lambda w, g, lon=lon, lat=lat: ({**g, lon: SWAPPED[0], lat: SWAPPED[1]}, "json"), "填反")
             add(key, "out of range", lambda w, g, lon=lon, lat=lat: ({**g, lon: 200, lat: -95}, "json"))
             add(key, "Infinity", lambda w, g, lon=lon, lat=lat: (json.dumps({**g, lon: 0})[:-1].replace(f'"{lon}": 0', f'"{lon}": Infinity') + "}", "raw"))
             add(key, "NaN as text in a form", lambda w, g, lon=lon, lat=lat: ({**g, lon: "nan", lat: "inf"}, "multipart"))
         if "track" in row.kinds:
-            add(key, "track: lat/lon swapped", lambda w, g: ({**g, "track": [[36.52, 116.705], [36.52, 116.71]]}, "json"))
+            add(key, "track: lat/lon swapped", lambda w, g: ({**g, "track": [[36.52, 116.705], [36.52, 116.71]]}, "json"), "填反")
             add(key, "track: out of range", lambda w, g: ({**g, "track": [[500, 36.5], [116.7, 95]]}, "json"))
             add(key, "track: not points", lambda w, g: ({**g, "track": [["a", "b"], [1]]}, "json"))
         if "geojson" in row.kinds:
             add(key, "GeoJSON that is not a geometry", lambda w, g: ({**g, "geom": {"type": "Feature", "properties": {}}}, "json"))
             add(key, "GeoJSON of the wrong kind", lambda w, g: ({**g, "geom": {"type": "Point", "coordinates": [116.72, 36.56]}}, "json"))
             add(key, "GeoJSON lat/lon swapped", lambda w, g: ({**g, "geom": {"type": "LineString", "coordinates": [[36.56, 116.71], [36.56, 116.74]]}},
-                                                              "json"))
+                                                              "json"), "填反")
             add(key, "GeoJSON out of range", lambda w, g: ({**g, "geom": {"type": "LineString", "coordinates": [[316.71, 36.56], [116.74, 96.56]]}},
                                                            "json"))
         for kind in sorted(row.kinds):
@@ -256,8 +256,8 @@ def readable(message, body_fields):
     return bool(re.search(r"[\u4e00-\u9fff]", message)) or any(f in message for f in body_fields)
 
 
-@pytest.mark.parametrize("key,build", cases())
-def test_bad_input_is_a_4xx_with_a_message_and_writes_nothing(w, key, build):
+@pytest.mark.parametrize("key,build,says", cases())
+def test_bad_input_is_a_4xx_with_a_message_and_writes_nothing(w, key, build, says):
     row = ROWS[key]
     good = row.good(w)
     body, fmt = build(w, good)
@@ -266,7 +266,7 @@ def test_bad_input_is_a_4xx_with_a_message_and_writes_nothing(w, key, build):
     r = send(c, row.url(w), body, fmt)
     assert 400 <= r.status_code < 500, (r.status_code, r.content[:500])
     message = message_of(r)
-    assert readable(message, good), r.content[:500]
+    assert readable(message, good) and says in message, r.content[:500]
     assert table_counts() == before, "a refused request wrote something"
 
 
