@@ -283,7 +283,4 @@ GEOGRID_PLACENAME_OPINION_DAYS = 10  # the bureau answers the housing department
 # every 5 years) and how long before an agreement ends its renewal is due.
 GEOGRID_MARKER_NUMBER_PATTERN = r"^{line}\d{{3}}[QABCDE]$"
 GEOGRID_BOUNDARY_INSPECTION_YEARS = 5
-# A marker check's measured position further than this from the registered one is refused as a slip
-# (swapped lon/lat, wrong CRS), not taken as a moved marker (local practice, unverified).
-GEOGRID_MARKER_MAX_OFFSET_M = 1000
 GEOGRID_AGREEMENT_RENEWAL_DAYS = 90

@@ -258,11 +258,6 @@ def record_check(inspection, user, *, marker, condition, lon=None, lat=None, crs
         point, input_crs = measured_point(condition, lon, lat, crs)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if point is not None and marker_obj is not None:
-        offset = distance_m(marker_obj.geom, point)
-        if offset > settings.GEOGRID_MARKER_MAX_OFFSET_M:  # a typing or CRS slip, not a moved marker
-            errors["lon"] = [_("实测位置距登记位置 %(d)s 米，超过 %(max)s 米：请检查经纬度（是否填反）和坐标系") % {
-                "d": round(offset), "max": settings.GEOGRID_MARKER_MAX_OFFSET_M}]
     notes = (notes or "").strip()
     if len(notes) > 2000:
         errors["notes"] = [_("备注不能超过 2000 字")]
