@@ -67,14 +67,18 @@ def drf_error_body(exc):
         body = {"error": message or str(exc.default_detail), "code": "invalid"}
         if isinstance(detail, dict):
             fields = {field: [m for f, m in pairs if f == field or f.startswith(field + ".")] for field in map(str, detail)}
-            # DRF's own keys (one per field) stay too: clients read them.
-            body = {**exc.detail, **body, "fields": fields}
+            # DRF's own keys (one per field) stay too, clients read them; not those that are
+            # ErrorBody's own ("state", "action"…: a filter may be called so), which "fields" has.
+            kept = {k: v for k, v in exc.detail.items() if k not in ERROR_KEYS}
+            body = {**kept, **body, "fields": fields}
         return body
     if isinstance(exc, ParseError):  # DRF's text is the parser's, in English
         message = _("提交的内容无法解析（不是有效的 JSON 或表单）：%(e)s") % {"e": detail}
         return {"error": message, "code": "parse_error", "detail": message}
     return {"error": str(detail), "code": getattr(detail, "code", None) or exc.default_code, "detail": str(detail)}
 
+
+ERROR_KEYS = {"error", "code", "action", "state", "fields", "detail"}
 
 # Refusals any operation may answer with (the handler above gives them ErrorBody's shape).
 ERROR_STATUSES = {

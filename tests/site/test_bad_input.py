@@ -329,3 +329,10 @@ def test_a_multipart_body_without_a_boundary_is_a_400(w):
 def test_an_unknown_open311_format_is_a_400_naming_it():
     r = Client().get("/open311/v2/services.null,null")
     assert r.status_code == 400 and "null,null" in message_of(r)
+
+
+def test_a_field_named_like_the_error_bodys_own_keys_stays_under_fields(w):
+    """A filter called "state" kept at the top level made the body contradict ErrorBody (state: a string)."""
+    r = token_client(w["da"]).get("/api/patrols/", {"state": "Þ"})
+    body = r.json()
+    assert r.status_code == 400 and "state" in body["fields"] and "state" not in body and "state" in body["error"], body
