@@ -11,7 +11,10 @@ One middleware for pages, API and Open311 alike, so no endpoint added later can 
 import json
 import xml.etree.ElementTree as ET
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 MAX_JSON_DEPTH = 64
@@ -45,6 +48,15 @@ def _too_deep(body):
 
 def problem(request):
     """The message for a request to refuse, or None."""
+    try:
+        return _problem(request)
+    except RequestDataTooBig:  # a body past DATA_UPLOAD_MAX_MEMORY_SIZE (files do not count)
+        return _("提交的内容太大（文件以外的内容不能超过 %(mb)s MB）") % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20, 1)}
+    except (MultiPartParserError, SuspiciousOperation):  # no boundary, too many fields…: Django would answer 500 or a bare 400
+        return _("提交的表单无法解析（multipart 格式有误或字段过多）")
+
+
+def _problem(request):
     if "\x00" in request.path or _has_nul(v for _k, vs in request.GET.lists() for v in [_k, *vs]):
         return _("请求地址或查询参数中含有空字符（\\0），无法处理")
     if request.method in ("POST", "PUT", "PATCH"):

@@ -273,6 +273,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- Incidents and the workflow core (geogrid.workflow, geogrid.incidents) ---------------
 # Refused transitions → 409/403/400 with a clear body in every API.
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "geogrid.workflow.drf.exception_handler"
+# Every /api/ operation lists the refusals the handler gives (400/401/403/404… in one shape).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = ["drf_spectacular.hooks.postprocess_schema_enums", "geogrid.workflow.drf.document_errors"]
 # Office hours of the working-time clock (geogrid.workflow.worktime): time limits of categories
 # that count working time run in these hours on working days (China's statutory holidays and
 # adjusted working days from chinese-calendar, overridden by the admin's work calendar).

@@ -27,6 +27,7 @@ from .models import BoundaryLine, BoundaryMarker, InspectionMember, JointInspect
 
 @extend_schema(tags=["boundaries"], description=_("行政区域界线（登录用户均可查看）"))
 class LineViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.LineSerializer
@@ -38,6 +39,7 @@ class LineViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(tags=["boundaries"], description=_("界桩（登录用户均可查看）；?line=界线编号 筛选"))
 class MarkerViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.MarkerSerializer
@@ -51,6 +53,7 @@ class MarkerViewSet(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema(tags=["boundaries"], description=_("界线联检：界线双方的联检人员和区级管理员可见"))
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.InspectionSerializer
@@ -119,6 +122,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 @extend_schema(tags=["boundaries"], description=_("界桩检查：另一方确认后即为双方确认"))
 class CheckViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.CheckSerializer

@@ -237,14 +237,8 @@ def _check(row, types, crs):
     else:
         try:
             out["geom"] = point_to_storage(_text(row["lon"]), _text(row["lat"]), crs)
-        except CRSError as exc:
-            reason = str(exc)
-            try:
-                if abs(float(_text(row["lat"]))) > 90 >= abs(float(_text(row["lon"]))):
-                    reason += _("（经纬度是否填反？）")
-            except ValueError:
-                pass
-            reasons.append(reason)
+        except CRSError as exc:  # says when lon and lat look swapped (geo.crs)
+            reasons.append(str(exc))
     if reasons:
         raise ValueError("；".join(reasons))
     return out

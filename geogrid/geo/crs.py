@@ -28,6 +28,36 @@ class CRSError(ValueError):
     """An unknown CRS name or a coordinate that cannot be converted."""
 
 
+# China, generously (lon 73–136, lat 3–54). A pair outside it whose swap lies inside was typed the
+# wrong way round (lat, lon — the EPSG:4490 axis order, and what many phones show first). The two
+# boxes do not overlap, so a point in China is never taken for a swapped one.
+CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)
+
+
+def _in_china(lon, lat):
+    xmin, ymin, xmax, ymax = CHINA_LONLAT
+    return xmin <= lon <= xmax and ymin <= lat <= ymax
+
+
+def looks_swapped(lon, lat):
+    """True when (lon, lat) lies outside China but (lat, lon) inside."""
+    return not _in_china(lon, lat) and _in_china(lat, lon)
+
+
+def swapped_message(lon, lat):
+    return _("经纬度是否填反？lon=%(lon)s 像是纬度、lat=%(lat)s 像是经度（中国境内经度约 73~136、纬度约 3~54），"
+             "请交换后重试") % {"lon": lon, "lat": lat}
+
+
+def check_lonlat_geometry(geom):
+    """CRSError for a geographic geometry whose coordinates are swapped as a whole or out of range."""
+    xmin, ymin, xmax, ymax = geom.extent
+    if looks_swapped(xmin, ymin) and looks_swapped(xmax, ymax):
+        raise CRSError(swapped_message(round(xmin, 6), round(ymin, 6)))
+    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+        raise CRSError(_("坐标超出范围（经度 -180~180，纬度 -90~90）"))
+
+
 def gk3_epsg(lon):
     """EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (CM on the left of the code) for a
     longitude: EPSG:4534 (CM 75°E) … EPSG:4554 (CM 135°E); 4548 (CM 117°E) for Jinan."""
@@ -80,7 +110,11 @@ def point_to_storage(lon, lat, input_crs=None):
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
         raise CRSError(_("经纬度必须是数字（lon=经度, lat=纬度）"))
+    swapped = math.isfinite(lon) and math.isfinite(lat) and looks_swapped(lon, lat)
     if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise CRSError(_("坐标超出范围：lon=%(lon)s lat=%(lat)s（经度 -180~180，纬度 -90~90）") % {"lon": lon, "lat": lat})
+        message = _("坐标超出范围：lon=%(lon)s lat=%(lat)s（经度 -180~180，纬度 -90~90）") % {"lon": lon, "lat": lat}
+        raise CRSError(f"{message}；{swapped_message(lon, lat)}" if swapped else message)
+    if swapped:  # in range, but (lat, lon) lies in China and (lon, lat) does not
+        raise CRSError(swapped_message(lon, lat))
     return to_storage(Point(lon, lat, srid=STORAGE_SRID), input_crs)
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.gis.gdal import DataSource, GDALException
-from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPoint, MultiPolygon
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiLineString, MultiPoint, MultiPolygon
 from django.utils.translation import gettext as _
 
-from .crs import STORAGE_SRID, CRSError, parse_input_crs, to_storage
+from .crs import STORAGE_SRID, CRSError, check_lonlat_geometry, parse_input_crs, to_storage
 
 
 class FeatureError(ValueError):
@@ -86,7 +86,10 @@ def read_features(path, input_crs=None, layer=0):
             raise FeatureError(_("几何缺失或无法读取（GDAL：%(e)s）") % {"e": exc}, index=index, path=path)
         if ogr is None:
             raise FeatureError(_("没有几何"), index=index, path=path)
-        geom = GEOSGeometry(ogr.wkb)
+        try:
+            geom = GEOSGeometry(ogr.wkb)
+        except GEOSException as exc:  # e.g. a polygon ring that does not close
+            raise FeatureError(_("几何无法读取（多边形的环是否闭合？GEOS：%(e)s）") % {"e": exc}, index=index, path=path)
         if geom.empty:
             raise FeatureError(_("几何为空"), index=index, path=path)
         if geom.hasz:
@@ -96,6 +99,10 @@ def read_features(path, input_crs=None, layer=0):
             geom = to_storage(geom, declared if declared is not None else geom.srid)
         except (CRSError, GDALException, Exception) as exc:  # PROJ errors surface as several types
             raise FeatureError(_("坐标转换失败（%(e)s）") % {"e": exc}, index=index, path=path)
+        try:
+            check_lonlat_geometry(geom)  # lat/lon swapped, or numbers that are no lon/lat at all
+        except CRSError as exc:
+            raise FeatureError(str(exc), index=index, path=path)
         props = {name: feat.get(name) for name in fields}
         yield Feature(index=index, properties=props, geom=geom)
 

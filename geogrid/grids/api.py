@@ -22,6 +22,7 @@ from .models import Grid
 class GridMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Memberships of the 4+N teams: list (one's grids, one's area), appoint (POST), end (POST …/end/)."""
 
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.GridMemberSerializer

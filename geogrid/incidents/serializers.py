@@ -67,11 +67,11 @@ class IncidentListSerializer(IncidentCreatedSerializer):
     mode_label = serializers.CharField(source="get_mode_display", read_only=True)
     responsible_level_label = serializers.CharField(source="get_responsible_level_display", read_only=True)
     reporter = serializers.StringRelatedField()
-    assignee = serializers.StringRelatedField()
+    assignee = serializers.StringRelatedField(allow_null=True)
     location = serializers.SerializerMethodField()
     deadline_status = serializers.SerializerMethodField()
     satisfaction_label = serializers.CharField(source="get_satisfaction_display", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     department_name = serializers.SerializerMethodField()
 
     class Meta(IncidentCreatedSerializer.Meta):
@@ -142,7 +142,7 @@ class IncidentRefSerializer(serializers.ModelSerializer):
 
 class IncidentDetailSerializer(IncidentListSerializer):
     photos = PhotoSerializer(many=True, read_only=True)
-    duplicate_of = IncidentRefSerializer(read_only=True)
+    duplicate_of = IncidentRefSerializer(read_only=True, allow_null=True)
     timeline = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 

@@ -25,6 +25,7 @@ from .models import Patrol
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Patrols: one's own (staff also those of their area). POST starts one, …/end/ ends it, …/findings/ reports a finding."""
 
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated]
     serializer_class = s.PatrolSerializer

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import record
-from geogrid.geo.crs import CRSError, parse_input_crs, to_storage
+from geogrid.geo.crs import CRSError, check_lonlat_geometry, parse_input_crs, to_storage
 from geogrid.geo.measure import length_m
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 from geogrid.workflow.idempotency import KEEP as IDEMPOTENCY_KEEP
@@ -145,15 +145,22 @@ def too_many(n):
                                       % {"n": n, "max": MAX_TRACK_POINTS}]})
 
 
+def _check_lonlat(geom):
+    """Swapped or out of range, said as geo.crs says it for points."""
+    try:
+        check_lonlat_geometry(geom)
+    except CRSError as exc:
+        raise ValidationError({"track": [_("轨迹坐标超出范围：%(e)s") % {"e": exc}]})
+
+
 def parse_points(points, crs=None):
     """[(lon, lat)] in EPSG:4490 of a list of [lon, lat] (or [lon, lat, time]) points in crs."""
     try:
         coords = [(float(p[0]), float(p[1])) for p in points]
     except (TypeError, ValueError, IndexError, KeyError):
         raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
-    for lon, lat in coords:
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN fails this too
-            raise ValidationError({"track": [_("轨迹坐标超出范围：%(lon)s, %(lat)s") % {"lon": lon, "lat": lat}]})
+    if coords:
+        _check_lonlat(MultiPoint([Point(x, y) for x, y in coords]))
     try:
         srid = parse_input_crs(crs) if crs else 4490
     except CRSError as exc:
@@ -179,9 +186,7 @@ def parse_track(track, crs=None):
     line = track.clone()
     if len(line.coords) < 2:
         raise ValidationError({"track": [_("轨迹应为至少两个 [经度, 纬度] 点的数组")]})
-    for lon, lat in line.coords:
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValidationError({"track": [_("轨迹坐标超出范围：%(lon)s, %(lat)s") % {"lon": lon, "lat": lat}]})
+    _check_lonlat(line)
     try:
         return to_storage(line, parse_input_crs(crs) if crs else (line.srid or 4490))
     except CRSError as exc:

@@ -116,6 +116,7 @@ class ReadingView(APIView):
 class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """命名批次 with the number of applications per state."""
 
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated, PlacenameAccess]
     serializer_class = s.BatchSerializer
@@ -188,6 +189,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Sign patrols: list (the latest 50), one with its signs in order, start, record a sign, end."""
 
+    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated, PlacenameAccess]
     serializer_class = s.SignPatrolSerializer

@@ -112,7 +112,7 @@ class ApplicationInputSerializer(serializers.Serializer):
 
 
 class NamingTransitionInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     notice_start = serializers.CharField(required=False, allow_blank=True)
     approving_body = serializers.CharField(required=False, allow_blank=True)
     approved_on = serializers.CharField(required=False, allow_blank=True)

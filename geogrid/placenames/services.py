@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import history, record
+from geogrid.geo.crs import CRSError, check_lonlat_geometry
 from geogrid.grids.models import AdminArea
 from geogrid.workflow.exceptions import TransitionForbidden
 
@@ -238,6 +239,8 @@ def create_batch(user, title, note=""):
     title = str(title or "").strip()
     if not title:
         raise ValidationError({"title": [_("请填写批次名称")]})
+    if len(title) > 100:  # refused, never cut: the caller would not know
+        raise ValidationError({"title": [_("批次名称不能超过 %(n)s 字（现有 %(len)s 字）") % {"n": 100, "len": len(title)}]})
     with transaction.atomic():
         batch = NamingBatch.objects.create(code=next_batch_code(timezone.localdate().year), title=title[:100], note=note or "", created_by=user)
         record(batch, "create", actor=user, note=batch.title, code=batch.code)
@@ -258,9 +261,12 @@ def parse_geom(value):
         g = MultiLineString(g, srid=g.srid)
     if g.geom_type != "MultiLineString" or g.empty or not g.valid:
         raise ValidationError({"geom": [_("中心线须是有效的线")]})
-    xmin, ymin, xmax, ymax = g.extent
-    if g.srid != 4490 or not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+    if g.srid != 4490:
         raise ValidationError({"geom": [_("中心线须是 CGCS2000 经纬度")]})
+    try:
+        check_lonlat_geometry(g)
+    except CRSError as exc:
+        raise ValidationError({"geom": [_("中心线须是 CGCS2000 经纬度：%(e)s") % {"e": exc}]})
     return g
 
 
@@ -274,6 +280,11 @@ def _application_fields(data, errors):
             out[f] = str(data.get(f) or "").strip()
     if "applicant" in out and not out["applicant"]:
         errors["applicant"] = [_("请填写申请单位")]
+    for f, value in out.items():  # refused, never cut; texts without a column limit stop at 2000 like a case's description
+        limit = NamingApplication._meta.get_field(f).max_length or 2000
+        if len(value) > limit:
+            errors[f] = [_("%(field)s不能超过 %(n)s 字（现有 %(len)s 字）") % {
+                "field": NamingApplication._meta.get_field(f).verbose_name, "n": limit, "len": len(value)}]
     for f in ("priority", "difficulty"):
         if f in data and data[f] not in (None, ""):
             if data[f] not in LEVELS:
@@ -299,8 +310,7 @@ def create_application(user, batch, *, name, applicant, road=None, geom=None, re
     errors = {}
     fields = _application_fields(dict(applicant=applicant, reasons=reasons, meaning=meaning, location=location,
                                       priority=priority, difficulty=difficulty), errors)
-    if not clean_name(name):
-        errors["name"] = [_("请填写拟用名称")]
+    _name_errors(name, errors)
     line = None
     if road is None:
         try:
@@ -327,6 +337,17 @@ def create_application(user, batch, *, name, applicant, road=None, geom=None, re
     return app
 
 
+def _name_errors(name, errors):
+    """A proposed name missing, or too long to be a name at all: refused before the check (which
+    spells every character) and before a draft could not hold it."""
+    name = clean_name(name)
+    limit = NamingApplication._meta.get_field("name").max_length
+    if not name:
+        errors["name"] = [_("请填写拟用名称")]
+    elif len(name) > limit:
+        errors["name"] = [_("拟用名称不能超过 %(n)s 字（现有 %(len)s 字）") % {"n": limit, "len": len(name)}]
+
+
 def update_application(user, app, **data):
     """Change a draft (name, applicant, reasons…); the name is checked again."""
     require_edit(user, "edit")
@@ -336,8 +357,8 @@ def update_application(user, app, **data):
         raise InvalidTransition(_("只有草稿可以修改"), action="edit", state=app.state)
     errors = {}
     fields = _application_fields(data, errors)
-    if "name" in data and not clean_name(data["name"]):
-        errors["name"] = [_("请填写拟用名称")]
+    if "name" in data:
+        _name_errors(data["name"], errors)
     if errors:
         raise ValidationError(errors)
     for k, v in fields.items():

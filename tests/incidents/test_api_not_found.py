@@ -23,9 +23,9 @@ def test_absent_and_out_of_scope_cases_are_the_same_chinese_404():
     c = client_of(w["m_a"])
     for url in ("/api/incidents/999999/", f"/api/incidents/{other_street.pk}/"):
         r = c.get(url)
-        assert r.status_code == 404 and r.json() == {"detail": NOT_FOUND}, (url, r.content)
+        assert r.status_code == 404 and r.json() == {"error": NOT_FOUND, "code": "not_found", "detail": NOT_FOUND}, (url, r.content)
     r = c.post(f"/api/incidents/{other_street.pk}/actions/register/", {}, format="json")
-    assert r.status_code == 404 and r.json() == {"detail": NOT_FOUND}
+    assert r.status_code == 404 and r.json() == {"error": NOT_FOUND, "code": "not_found", "detail": NOT_FOUND}
     other_street.refresh_from_db()
     assert other_street.state == "reported"
     # The one who may see it still does.

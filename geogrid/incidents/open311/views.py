@@ -433,7 +433,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 FMT = OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS), description=gettext_lazy("json 或 xml"))
 API_KEY = OpenApiParameter("api_key", OpenApiTypes.STR, description=gettext_lazy("Open311 客户端密钥（管理员签发）；系统用户也可用请求头 Authorization: Token …"))
-ErrorList = inline_serializer("Open311Error", {"code": serializers.IntegerField(), "description": serializers.CharField()}, many=True)
+# A raw schema: drf-spectacular documents a list serializer of an error status as a single object.
+ErrorList = {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                                        "required": ["code", "description"]}}
 ServiceList = inline_serializer("Open311Service", many=True, fields={
     "service_code": serializers.CharField(), "service_name": serializers.CharField(), "description": serializers.CharField(allow_null=True),
     "metadata": serializers.BooleanField(), "type": serializers.CharField(), "keywords": serializers.CharField(), "group": serializers.CharField(),
@@ -509,7 +511,7 @@ class DiscoveryView(Open311View):
     authentication_classes = []
     root = "discovery"
 
-    @extend_schema(tags=["open311"], operation_id="open311_discovery", summary=gettext_lazy("Open311 发现文档"), parameters=[FMT], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(tags=["open311"], operation_id="open311_discovery", summary=gettext_lazy("Open311 发现文档"), parameters=[FMT], responses={200: OpenApiTypes.OBJECT, 400: ErrorList})
     def get(self, request, fmt):
         return self.respond(discovery(request.build_absolute_uri(reverse("open311_discovery", args=[fmt]).rsplit("/", 1)[0] + "/")))
 
@@ -518,7 +520,7 @@ class ServicesView(Open311View):
     authentication_classes = []
     root = "services"
 
-    @extend_schema(tags=["open311"], operation_id="open311_services", summary=gettext_lazy("Open311 服务列表（事件类别）"), parameters=[FMT], responses={200: ServiceList})
+    @extend_schema(tags=["open311"], operation_id="open311_services", summary=gettext_lazy("Open311 服务列表（事件类别）"), parameters=[FMT], responses={200: ServiceList, 400: ErrorList})
     def get(self, request, fmt):
         return self.respond([service(c) for c in IncidentCategory.objects.filter(active=True)])
 
@@ -528,7 +530,7 @@ class ServiceDefinitionView(Open311View):
     root = "service_definition"
 
     @extend_schema(tags=["open311"], operation_id="open311_service_definition", summary=gettext_lazy("Open311 服务定义（五办属性）"), parameters=[FMT],
-                   responses={200: OpenApiTypes.OBJECT, 404: ErrorList})
+                   responses={200: OpenApiTypes.OBJECT, 400: ErrorList, 404: ErrorList})
     def get(self, request, code, fmt):
         category = active_category(code)
         if category is None:
@@ -561,7 +563,7 @@ class RequestView(Open311View):
     root = "service_requests"
 
     @extend_schema(tags=["open311"], operation_id="open311_request", summary=gettext_lazy("Open311 单个案卷（按案卷编号）"), parameters=[FMT, API_KEY],
-                   responses={200: RequestList, 401: ErrorList, 404: ErrorList})
+                   responses={200: RequestList, 400: ErrorList, 401: ErrorList, 404: ErrorList})
     def get(self, request, number, fmt):
         if not public_status():
             self.require_user(request)

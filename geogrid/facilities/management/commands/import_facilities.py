@@ -23,10 +23,10 @@ class Command(BaseCommand):
             result = import_facilities(path, fmt=format, crs=crs, keep_good=keep_good)
         except UnreadableFile as exc:
             raise CommandError(_("导入失败，未写入任何数据：%(e)s") % {"e": exc})
-        except ImportRefused as exc:
+        except ImportRefused as exc:  # the error names every bad line and why
             for error in exc.result.errors:
                 self.stderr.write(str(error))
-            raise CommandError(str(exc))
+            raise CommandError("\n".join([str(exc), *(str(error) for error in exc.result.errors)]))
         for error in result.errors:
             self.stderr.write(str(error))
         self.stdout.write(result.summary() + _("，用时 %(s).1f 秒") % {"s": time.monotonic() - started})
