@@ -51,7 +51,11 @@ def swapped_message(lon, lat):
 
 def check_lonlat_geometry(geom):
     """CRSError for a geographic geometry whose coordinates are swapped as a whole or out of range."""
-    xmin, ymin, xmax, ymax = geom.extent
+    check_lonlat_extent(*geom.extent)
+
+
+def check_lonlat_extent(xmin, ymin, xmax, ymax):
+    """check_lonlat_geometry of a geometry's extent (for callers that hold bounds, not geometries)."""
     if looks_swapped(xmin, ymin) and looks_swapped(xmax, ymax):
         raise CRSError(swapped_message(round(xmin, 6), round(ymin, 6)))
     if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):

@@ -13,7 +13,7 @@ from django.contrib.gis.gdal import DataSource, GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiLineString, MultiPoint, MultiPolygon
 from django.utils.translation import gettext as _
 
-from .crs import STORAGE_SRID, CRSError, check_lonlat_geometry, parse_input_crs, to_storage
+from .crs import STORAGE_SRID, CRSError, check_lonlat_extent, check_lonlat_geometry, parse_input_crs, to_storage
 
 
 class FeatureError(ValueError):
@@ -236,7 +236,24 @@ def read_wkb(path, input_crs=None, layer=0):
                 raise FeatureError(_("坐标转换失败（%(e)s）") % {"e": exc}, index=index, path=path)
         out.append(RawFeature(index, props, wkb))
         index += 1
+    _check_wkb(out, path)
     return out
+
+
+def _check_wkb(features, path):
+    """read_features' checks of each geometry, over the whole list at once (shapely): WKB that GEOS
+    cannot read (a polygon ring that does not close) and lat/lon swapped or out of range."""
+    import shapely
+
+    shapes = shapely.from_wkb([f.wkb for f in features], on_invalid="ignore")
+    bounds = shapely.bounds(shapes).tolist()
+    for f, shape, extent in zip(features, shapes, bounds):
+        if shape is None:
+            raise FeatureError(_("几何无法读取（多边形的环是否闭合？）"), index=f.index, path=path)
+        try:
+            check_lonlat_extent(*extent)
+        except CRSError as exc:
+            raise FeatureError(str(exc), index=f.index, path=path)
 
 
 __all__ = ["Feature", "FeatureError", "RawFeature", "promote_multi", "read_features", "read_wkb", "open_layer"]

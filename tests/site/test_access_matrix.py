@@ -305,6 +305,7 @@ rows(
     # Ends the user's walk of THIS inspection only: placename's open sign patrol is not ended from here (it was).
     Row("boundary_walk_end", page(404, inspector=302), "POST", args={"pk": "insp"}),
     Row("boundary_report", INSP_READ, args={"pk": "insp"}),
+    Row("boundary_report_map", INSP_READ, args={"pk": "insp"}),  # the report's map, framed by it (sandboxed)
     Row("boundary_record_table", INSP_READ, args={"pk": "insp"}),
     Row("boundary_problem", INSP_WRITE, "POST", args={"pk": "insp"}, data={"description": "界桩倾斜", "owner_side": "b", "due_date": "2026-12-31"}),
     Row("boundary_section", INSP_WRITE, "POST", args={"pk": "insp"},

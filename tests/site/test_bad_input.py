@@ -95,7 +95,7 @@ class Row:
     who: str
     url: object  # w -> path
     good: object  # w -> a valid body (the bad inputs change one thing of it)
-    # json, lonlat, track, geojson, text:<field>, upload:<field>; optional: {} is valid; anywhere: no district check
+    # json, lonlat, track, points, geojson, text:<field>, upload:<field>; optional: {} is valid; anywhere: no district check
     kinds: set = field(default_factory=set)
     lonlat: tuple = ("lon", "lat")
     good_status: int = 0  # what the good body gets when not a 2xx
@@ -111,6 +111,11 @@ ROWS = {
     "POST /api/incidents/{id}/actions/{action_name}/": Row("sd1", lambda w: f"/api/incidents/{w['case'].pk}/actions/reject/",
                                                            lambda w: {"note": "不属于受理范围"}, {"json", "text:note"}),
     "POST /api/patrols/": Row("m_b", lambda w: "/api/patrols/", lambda w: {"grid": w["g4b"].code}, {"json"}),
+    "POST /api/patrols/{id}/track/": Row("m_a", lambda w: f"/api/patrols/{w['patrol'].pk}/track/",
+                                         lambda w: {"offset": 0, "points": [[116.705, 36.52], [116.71, 36.52]]}, {"json", "points"}),
+    "POST /api/boundaries/inspections/{id}/walk/": Row("ins_b", lambda w: f"/api/boundaries/inspections/{w['inspection'].pk}/walk/",
+                                                       lambda w: {"client_key": "0f8e7d6c-5b4a-4321-9876-543210fedcba"}, {"json", "optional"},
+                                                       good_status=409),
     "POST /api/patrols/{id}/end/": Row("m_a", lambda w: f"/api/patrols/{w['patrol'].pk}/end/",
                                        lambda w: {"track": [[116.705, 36.52], [116.71, 36.52]]}, {"json", "optional", "track"}),
     "POST /api/grid-members/": Row("da", lambda w: "/api/grid-members/", lambda w: {"grid": w["g4a"].code, "user": w["m_d"].pk, "role": "volunteer"},
@@ -195,6 +200,11 @@ def cases():
             add(key, "track: lat/lon swapped", lambda w, g: ({**g, "track": [[36.52, 116.705], [36.52, 116.71]]}, "json"), "填反")
             add(key, "track: out of range", lambda w, g: ({**g, "track": [[500, 36.5], [116.7, 95]]}, "json"))
             add(key, "track: not points", lambda w, g: ({**g, "track": [["a", "b"], [1]]}, "json"))
+        if "points" in row.kinds:  # a track batch
+            add(key, "points: lat/lon swapped", lambda w, g: ({**g, "points": [[36.52, 116.705], [36.52, 116.71]]}, "json"), "填反")
+            add(key, "points: out of range", lambda w, g: ({**g, "points": [[500, 36.5], [116.7, 95]]}, "json"))
+            add(key, "points: not points", lambda w, g: ({**g, "points": [["a", "b"], [1]]}, "json"))
+            add(key, "points: a negative offset", lambda w, g: ({**g, "offset": -1}, "json"))
         if "geojson" in row.kinds:
             add(key, "GeoJSON that is not a geometry", lambda w, g: ({**g, "geom": {"type": "Feature", "properties": {}}}, "json"))
             add(key, "GeoJSON of the wrong kind", lambda w, g: ({**g, "geom": {"type": "Point", "coordinates": [116.72, 36.56]}}, "json"))
