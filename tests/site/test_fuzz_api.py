@@ -20,7 +20,7 @@ from tests.support.world import report, world
 pytestmark = pytest.mark.django_db
 
 # Examples per operation and user (64 operations × 2 users): the time budget of the suite.
-EXAMPLES = 10
+EXAMPLES = 6
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, response_schema_conformance]
 # No shrinking: a failure is reported as found (its curl line reproduces it), within the time budget.
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, phases=[Phase.explicit, Phase.generate],

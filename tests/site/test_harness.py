@@ -12,7 +12,7 @@ def _pytest(tmp_path, source):
     (tmp_path / "test_sample.py").write_text(source)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
-         "-c", str(REPO / "pytest.ini"), "--rootdir", str(REPO), str(tmp_path / "test_sample.py")],
+         "-c", str(REPO / "pytest.ini"), "--rootdir", str(REPO), "-n", "0", str(tmp_path / "test_sample.py")],  # one process: no workers to start
         cwd=REPO, capture_output=True, text=True, timeout=60,
     )
 
