@@ -59,13 +59,8 @@ def open_layer(path, layer=0):
         raise FeatureError(_("没有图层 %(layer)r") % {"layer": layer}, path=path)
 
 
-def read_features(path, input_crs=None, layer=0):
-    """Yield Feature(index, properties, geom in 4490) for every feature of the file.
-
-    input_crs: 'gcj02', 'EPSG:4326', 'EPSG:4490'… or None to trust the file's own CRS (GeoJSON
-    without a crs member is WGS84 by RFC 7946; a file with no CRS at all is taken as CGCS2000).
-    Raises FeatureError naming the feature index for a missing, empty or unreadable geometry.
-    """
+def _open(path, input_crs, layer):
+    """(declared input CRS or None, data source, layer, the file's own SRID or None)."""
     try:
         declared = parse_input_crs(input_crs) if input_crs else None
     except CRSError as exc:
@@ -77,6 +72,17 @@ def read_features(path, input_crs=None, layer=0):
             file_srid = lyr.srs.srid
         except GDALException:
             file_srid = None
+    return declared, ds, lyr, file_srid
+
+
+def read_features(path, input_crs=None, layer=0):
+    """Yield Feature(index, properties, geom in 4490) for every feature of the file.
+
+    input_crs: 'gcj02', 'EPSG:4326', 'EPSG:4490'… or None to trust the file's own CRS (GeoJSON
+    without a crs member is WGS84 by RFC 7946; a file with no CRS at all is taken as CGCS2000).
+    Raises FeatureError naming the feature index for a missing, empty or unreadable geometry.
+    """
+    declared, ds, lyr, file_srid = _open(path, input_crs, layer)
     fields = list(lyr.fields)
     for index, feat in enumerate(lyr):
         try:
@@ -173,17 +179,7 @@ def read_wkb(path, input_crs=None, layer=0):
     (GCJ-02, a projected CRS); CGCS2000 and WGS84 pass through untouched."""
     from ctypes import create_string_buffer, string_at
 
-    try:
-        declared = parse_input_crs(input_crs) if input_crs else None
-    except CRSError as exc:
-        raise FeatureError(str(exc), path=path)
-    ds, lyr = open_layer(path, layer)
-    file_srid = None
-    if lyr.srs is not None:
-        try:
-            file_srid = lyr.srs.srid
-        except GDALException:
-            file_srid = None
+    declared, ds, lyr, file_srid = _open(path, input_crs, layer)
     crs = declared if declared is not None else (file_srid or STORAGE_SRID)
     convert = crs not in (STORAGE_SRID, 4326)
     fields = list(lyr.fields)

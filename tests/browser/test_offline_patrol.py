@@ -9,7 +9,7 @@ import pytest
 
 from geogrid.incidents.models import Incident
 from geogrid.patrols.models import Patrol
-from tests.support import assert_local, login, screenshot, watch
+from tests.support import assert_local, login, move, screenshot, watch
 from tests.support.world import world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,11 +20,6 @@ WALK = [(116.705, 36.51), (116.705, 36.514), (116.709, 36.514)]  # inside 甲网
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def move(page, lon, lat, points):
-    page.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
-    page.wait_for_function(f"window.geogridPatrol.points.length === {points}", timeout=15000)
 
 
 def test_a_patrol_with_a_finding_made_offline_ends_with_its_track_and_finding(live_server, phone_page):

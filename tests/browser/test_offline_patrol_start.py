@@ -16,7 +16,7 @@ from geogrid.grids.models import GridMember
 from geogrid.incidents.models import Incident
 from geogrid.patrols.models import Patrol
 from tests.browser.test_offline_walk import DUMP, RESTORE
-from tests.support import assert_local, login, screenshot, watch
+from tests.support import assert_local, login, move, screenshot, wait_until, watch
 from tests.support.world import world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,20 +29,6 @@ KINDS = "window.geogridOutbox.list().then(l => l.map(i => i.kind))"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def move(page, lon, lat, points):
-    page.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
-    page.wait_for_function(f"window.geogridPatrol.points.length === {points}", timeout=15000)
-
-
-def wait_until(check, timeout=30):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
 
 
 def open_pages_once(page, live_server):
@@ -115,7 +101,7 @@ def test_a_patrol_started_offline_arrives_once_with_its_track_in_order_and_its_f
 
     back_online = timezone.now()
     page.context.set_offline(False)  # the online event sends the queue, in order
-    assert wait_until(lambda: Patrol.objects.filter(ended_at__isnull=False).exists())
+    assert wait_until(lambda: Patrol.objects.filter(ended_at__isnull=False).exists(), timeout=30)
     page.wait_for_selector("#patrol-start:not([hidden])", timeout=15000)  # reloaded: the server's page, no patrol open
     patrol = Patrol.objects.get()
     case = Incident.objects.get()

@@ -12,7 +12,7 @@ from PIL import Image
 
 from geogrid.incidents.models import Incident
 from geogrid.workflow.models import IdempotentRequest
-from tests.support import assert_local, login, screenshot, watch
+from tests.support import assert_local, login, screenshot, wait_until, watch
 from tests.support.world import P_G5A, report, world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,15 +36,6 @@ def camera_photo(colour):
     buf = io.BytesIO()
     Image.new("RGB", (4000, 3000), colour).save(buf, "JPEG", exif=exif, quality=80)
     return buf.getvalue()
-
-
-def wait_until(predicate, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def prepare(browser, live_server, at):

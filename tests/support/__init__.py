@@ -1,5 +1,6 @@
 """Helpers every test may import (`from tests.support import box, login, …`): small purpose-built
 geometries, the test data files that ship with the repository, and the browser helpers."""
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -50,6 +51,22 @@ def screenshot(page, name):
 
 
 # --- browser helpers (one copy for every browser test) ------------------------------------------
+def wait_until(check, timeout=20):
+    """Poll a server-side condition (a row the page's queue sends) until it holds or time runs out."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+def move(page, lon, lat, points):
+    """The phone moves to lon/lat; wait until the patrol page has recorded `points` positions."""
+    page.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 8})
+    page.wait_for_function(f"window.geogridPatrol.points.length === {points}", timeout=15000)
+
+
 def watch(page):
     """Collect every request URL and every uncaught page error of a page."""
     requests, errors = [], []
