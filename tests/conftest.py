@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.demo import demo, demo_db, demo_template  # noqa: F401  (the demo district, loaded once per run)
+from tests.support.demo import demo, demo_db, demo_template, django_db_setup  # noqa: F401  (databases migrated once, the demo loaded once per run)
 
 
 def pytest_addoption(parser):

@@ -11,7 +11,7 @@ from geogrid.care.services import visible_subjects
 from geogrid.demo.loader import DEMO_PASSWORD
 from geogrid.incidents.models import Incident
 from geogrid.placenames.models import NamingApplication, NamingBatch, Road
-from tests.support import assert_local, login
+from tests.support import assert_local, login_with_form
 from tests.support.demo import demo_db  # noqa: F401  (a copy of the demo database for one test)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def test_the_pages_of_each_login_run_under_the_policy_without_a_violation(demo_d
     page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
     try:
         if username:
-            login(page, live_server, username, DEMO_PASSWORD)
+            login_with_form(page, live_server, username, DEMO_PASSWORD)
         maps = 0
         for path in pages_of(username):
             response = page.goto(live_server.url + path)

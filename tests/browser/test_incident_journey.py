@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from geogrid.incidents.models import Incident
-from tests.support import assert_local, login, map_point, screenshot, watch
+from tests.support import assert_local, login_with_form, map_point, screenshot, watch
 from tests.support.world import P_G5A, report, world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,7 @@ class Session:
         self.context = browser.new_context(**{**PHONE, **context})
         self.page = self.context.new_page()
         self.requests, self.errors = watch(self.page)
-        login(self.page, live_server, username)
+        login_with_form(self.page, live_server, username)
 
     def open(self, path, map_id=None):
         self.page.goto(self.live_server.url + path)

@@ -126,7 +126,8 @@ def test_the_same_queue_replayed_from_two_tabs_makes_one_case(browser, live_serv
 
     ctx.set_offline(False)  # both tabs try: the lock and the key leave one case
     assert wait_until(lambda: Incident.objects.count() == 1)
-    time.sleep(5)  # the other tab's retry has come and gone
+    # Each tab flushes once more (as its next retry would): both find the queue empty, send nothing.
+    assert [p.evaluate("window.geogridOutbox.flush().then(() => window.geogridOutbox.list()).then(q => q.length)") for p in (page, other)] == [0, 0]
     assert Incident.objects.count() == 1
 
     # The same item again, sent by both tabs at the same moment (no lock: the server's key decides).

@@ -82,7 +82,26 @@ def assert_local(requests, live_server):
     assert not strangers, strangers
 
 
-def login(page, live_server, username, password=TEST_PASSWORD):
+def login(page, live_server, username):
+    """Signs `username` in with a session cookie, then opens the home page as the login form would.
+    The form costs a page and a POST per test; it is driven in Chromium by login_with_form (the case
+    journey, every demo login under the CSP) and through the test client by tests/accounts."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}])
+    page.goto(live_server.url + "/")
+
+
+def login_with_form(page, live_server, username, password=TEST_PASSWORD):
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -1,4 +1,11 @@
-"""The demo district for tests, loaded once per test run and copied for each user.
+"""The test databases: migrated once per run, and the demo district loaded once per run, both copied.
+
+Migrating an empty database takes 5–10 s; each xdist worker used to do it, and the demo template
+once more. Now the first worker migrates one base database (under a file lock the workers share)
+and every worker's test database is a `CREATE DATABASE … TEMPLATE` copy of it (django_db_setup
+below, which replaces pytest-django's).
+
+The demo district for tests, loaded once per test run and copied for each user.
 
 loaddemo takes 15–35 s; `CREATE DATABASE … TEMPLATE` copies the loaded 24 MB database in well under
 a second. The first worker that needs the demo builds a template database (migrate + loaddemo +
@@ -47,36 +54,79 @@ def _on_database(name):
         connection.settings_dict["NAME"] = old
 
 
+def _run_name(name):
+    # test_geogrid_gw0 → test_geogrid: the databases shared by all workers of this run are named after it.
+    return re.sub(r"_gw\d+$", "", name)
+
+
 def _template_name():
-    # test_geogrid_gw0 → test_geogrid_demo_template: one template for all workers of this run.
-    return re.sub(r"_gw\d+$", "", connection.settings_dict["NAME"]) + "_demo_template"
+    return _run_name(connection.settings_dict["NAME"]) + "_demo_template"
+
+
+def _test_name():
+    s = connection.settings_dict
+    return s["TEST"].get("NAME") or "test_" + s["NAME"]
+
+
+@contextmanager
+def _once_per_run(tmp_path_factory, worker_id, what):
+    """Holds the run's lock for `what` and yields its marker file: present when a worker has built it."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    marker = shared / f"{what}.json"
+    with open(shared / f"{what}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield marker
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _base_name():
+    return _run_name(_test_name()) + "_base"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings, tmp_path_factory, worker_id):
+    """pytest-django's, except that the database is a copy of one migrated once per run."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    base = _base_name()
+    with django_db_blocker.unblock():
+        with _once_per_run(tmp_path_factory, worker_id, "base-database") as marker:
+            if not marker.exists():
+                _admin(f'DROP DATABASE IF EXISTS "{base}" WITH (FORCE)', f'CREATE DATABASE "{base}"')
+                with _on_database(base):
+                    call_command("migrate", verbosity=0, interactive=False)
+                    call_command("createcachetable", verbosity=0)
+                marker.write_text(json.dumps({"name": base}))
+        name = _test_name()
+        connections.close_all()
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+        # keepdb: Django finds the copy and only checks that nothing is left to migrate.
+        db_cfg = setup_databases(verbosity=0, interactive=False, keepdb=True, serialized_aliases=set())
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(db_cfg, verbosity=0)  # the base stays until the next run (a worker may still copy it)
 
 
 @pytest.fixture(scope="session")
 def demo_template(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
-    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
-    marker = shared / "demo-template.json"
-    with open(shared / "demo-template.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if marker.exists():
-                return json.loads(marker.read_text())
-            name = _template_name()
-            with django_db_blocker.unblock():
-                _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-                with _on_database(name):
-                    call_command("migrate", verbosity=0, interactive=False)
-                    out = StringIO()
-                    started = time.monotonic()
-                    call_command("loaddemo", stdout=out)
-                    elapsed = time.monotonic() - started
-                    with connection.cursor() as cur:
-                        cur.execute("ANALYZE")  # the copies inherit the planner statistics
-            info = {"name": name, "output": out.getvalue(), "elapsed": elapsed}
-            marker.write_text(json.dumps(info))
-            return info
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with _once_per_run(tmp_path_factory, worker_id, "demo-template") as marker:
+        if marker.exists():
+            return json.loads(marker.read_text())
+        name = _template_name()
+        with django_db_blocker.unblock():
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{_base_name()}"')
+            with _on_database(name):
+                out = StringIO()
+                started = time.monotonic()
+                call_command("loaddemo", stdout=out)
+                elapsed = time.monotonic() - started
+                with connection.cursor() as cur:
+                    cur.execute("ANALYZE")  # the copies inherit the planner statistics
+        info = {"name": name, "output": out.getvalue(), "elapsed": elapsed}
+        marker.write_text(json.dumps(info))
+        return info
 
 
 @contextmanager
