@@ -54,20 +54,26 @@ def test_the_pages_of_each_login_run_under_the_policy_without_a_violation(demo_d
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                               geolocation={"longitude": 116.75, "latitude": 36.55}, permissions=["geolocation"])
     ctx.add_init_script(RECORD_VIOLATIONS)
-    page = ctx.new_page()
     requests, errors = [], []
-    page.on("request", lambda req: requests.append(req.url))
-    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+
+    def tab():
+        p = ctx.new_page()
+        p.on("request", lambda req: requests.append(req.url))
+        p.on("pageerror", lambda exc, p=p: errors.append(f"{p.url}: {exc}"))
+        return p
+
     try:
         if username:
-            login_with_form(page, live_server, username, DEMO_PASSWORD)
+            login_with_form(tab(), live_server, username, DEMO_PASSWORD)
+        # Every page in a tab of its own, all loading at once: each waits for its network to fall
+        # quiet (later scripts, tiles) without the others waiting behind it.
+        tabs = [(path, p, p.goto(live_server.url + path, wait_until="commit")) for path, p in ((path, tab()) for path in pages_of(username))]
         maps = 0
-        for path in pages_of(username):
-            response = page.goto(live_server.url + path)
+        for path, page, response in tabs:
             assert response.status == 200, (path, response.status)
             policy = dict(d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";"))
             assert policy["script-src"] == "'self'" and policy["object-src"] == "'none'", (path, policy)
-            page.wait_for_load_state("networkidle")
+            page.wait_for_load_state("networkidle", timeout=30000)
             started = page.evaluate(MAPS_STARTED)
             assert all(ok for _name, ok in started), (path, started)
             maps += len(started)

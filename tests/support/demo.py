@@ -153,3 +153,11 @@ def demo_db(demo_template, transactional_db, django_db_blocker):
     """The demo district for one transactional test (live_server, pg_dump): its own copy, committed."""
     with django_db_blocker.unblock(), _copy_of(demo_template, "demo1"):
         yield demo_template
+
+
+@pytest.fixture
+def scratch_db(django_db_setup, transactional_db, django_db_blocker):
+    """A copy of the migrated database for one test that leaves it where no other test may find it
+    (migrations run backwards): dropped afterwards, not migrated forward again and flushed."""
+    with django_db_blocker.unblock(), _copy_of({"name": _base_name()}, "scratch"):
+        yield
