@@ -67,10 +67,15 @@ def offline_choices():
     """What a phone needs to start a walk without a network (the start page carries it): every sign
     of the place-name scope (the district) road by road, each road's in order along it, with its
     road; the roads' lines; and the codes of each street's and community's signs in that same order
-    (what start_sign_patrol will give the server's walk). Three queries however many signs."""
+    (what start_sign_patrol will give the server's walk). Three queries however many signs; each
+    road's line is read (and parsed) once, not once per sign."""
     from django.contrib.postgres.expressions import ArraySubquery
 
-    signs = ordered_signs(RoadSign.objects.select_related("road"))
+    signs = list(RoadSign.objects.all())
+    roads = Road.objects.in_bulk({s.road_id for s in signs})
+    for s in signs:
+        s.road = roads[s.road_id]
+    signs = ordered_signs(signs)
     rank = {s.code: i for i, s in enumerate(signs)}
     inside = RoadSign.objects.filter(geom__intersects=OuterRef("geom")).values("code")
     areas = {a.code: sorted(a.sign_codes, key=lambda c: rank.get(c, len(rank)))
