@@ -239,6 +239,8 @@ def append_track(patrol, user, points, *, offset, crs=None):
                          output_field=LineStringField(srid=4490))
             length = (row["length_m"] or 0.0) + length_m(stretch)
         Patrol.objects.filter(pk=patrol.pk).update(track=track, length_m=length)
+        # One event per batch that added points (not per point; a replayed or refused batch writes none).
+        record(patrol, "append_track", actor=user, offset=offset, added=len(new), points=have + len(new), length_m=round(length, 1))
     return have + len(new), len(new), length
 
 

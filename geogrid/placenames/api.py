@@ -2,6 +2,7 @@
 geogrid.workflow.drf.exception_handler (400 with fields, 403, 404, 409)."""
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geogrid.accounts.api import AUTH
+from geogrid.patrols import services as patrols
 from geogrid.patrols.models import Patrol
 from geogrid.workflow.drf import ErrorBody
 from geogrid.workflow.idempotency import PARAMETER as IDEMPOTENCY_KEY, idempotent
@@ -185,11 +187,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 # --- road-name sign patrols (a patrol of the patrols app with signs as targets) ----------------------------
 @extend_schema(tags=["placenames"], description=gettext_lazy(
     "路名牌巡查：POST 选一条道路（road）或一个街道/社区（area）开始巡查，按沿路顺序列出路名牌；"
-    "…/inspections/ 记录一块路名牌的状况（可附照片）；…/end/ 结束。写操作可带 Idempotency-Key 安全重发。"))
+    "…/inspections/ 记录一块路名牌的状况（可附照片）；…/end/ 结束。写操作可带 Idempotency-Key 安全重发。"
+    "路径中的巡查可用 id，或开始时手机给的 client_key（UUID，仅本人的巡查）。"))
 class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Sign patrols: list (the latest 50), one with its signs in order, start, record a sign, end."""
 
-    lookup_value_regex = r"\d+"  # /…/abc/ is a 404, not a failed int() (found by the API fuzzing)
+    # A walk is named by its id or by the client key the phone gave it (its checks and end were queued
+    # before it had an id); anything else is a 404, not a failed int() (found by the API fuzzing).
+    lookup_value_regex = r"\d+|[0-9a-fA-F-]{32,36}"
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated, PlacenameAccess]
     serializer_class = s.SignPatrolSerializer
@@ -206,14 +211,21 @@ class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_serializer_class(self):
         return s.SignPatrolListSerializer if self.action == "list" else s.SignPatrolSerializer
 
+    def get_object(self):
+        patrol = get_object_or_404(signpatrol.by_ref(self.request.user, self.get_queryset(), self.kwargs[self.lookup_field]))
+        self.check_object_permissions(self.request, patrol)
+        return patrol
+
     @extend_schema(summary=gettext_lazy("开始路名牌巡查（一条道路或一个区域的路名牌，按顺序）"), request=s.SignPatrolStartSerializer,
-                   responses={201: s.SignPatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
+                   responses={201: s.SignPatrolSerializer, 200: s.SignPatrolSerializer, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody})
     @idempotent
     def create(self, request):
         ser = s.SignPatrolStartSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        patrol = signpatrol.start_sign_patrol(request.user, road=ser.validated_data.get("road"), area=ser.validated_data.get("area"))
-        return Response(s.SignPatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data, status=201)
+        d = ser.validated_data
+        patrol = signpatrol.start_sign_patrol(request.user, road=d.get("road"), area=d.get("area"), client_key=d.get("client_key"),
+                                              now=patrols.phone_time(d.get("started_at")))
+        return Response(s.SignPatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data, status=201 if patrol.started else 200)
 
     @extend_schema(summary=gettext_lazy("记录一块路名牌的巡查结果（状况、是否清洗、照片、备注）"), parameters=[IDEMPOTENCY_KEY],
                    request={"multipart/form-data": s.SignInspectionCreateSerializer, "application/json": s.SignInspectionCreateSerializer},
@@ -226,7 +238,8 @@ class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         insp = signpatrol.record_inspection(patrol, request.user, sign=d["sign"], condition=d["condition"], cleaned=d.get("cleaned", False),
-                                            photo=d.get("photo"), note=d.get("note", ""))
+                                            photo=d.get("photo"), note=d.get("note", ""),
+                                            now=patrols.phone_time(d.get("inspected_at"), not_before=patrol.started_at))
         return Response(s.SignInspectionSerializer(insp).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary=gettext_lazy("结束路名牌巡查（可附轨迹）"), parameters=[IDEMPOTENCY_KEY], request=s.SignPatrolEndSerializer,
@@ -238,7 +251,8 @@ class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         ser = s.SignPatrolEndSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        signpatrol.end_sign_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"))
+        signpatrol.end_sign_patrol(patrol, request.user, track=d.get("track"), crs=d.get("crs") or None, note=d.get("note"),
+                                   now=patrols.phone_time(d.get("ended_at"), not_before=patrol.started_at))
         return Response(s.SignPatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data)
 
 

@@ -139,6 +139,10 @@ class GazetteerSerializer(serializers.Serializer):
 class SignPatrolStartSerializer(serializers.Serializer):
     road = serializers.CharField(required=False, allow_blank=True, help_text=_("道路编码"))
     area = serializers.CharField(required=False, allow_blank=True, help_text=_("街道或社区的统计用区划代码"))
+    client_key = serializers.UUIDField(required=False, allow_null=True, help_text=_(
+        "手机为本次路名牌巡查生成的编号（UUID）：离线排队的记录、结束可用它代替 id 指向本巡查；同一编号再次开始返回原巡查"))
+    started_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_(
+        "手机上点“开始”的时间（离线开始、稍后发送时）；不早于 48 小时前、不晚于收到时"))
 
 
 class SignInspectionCreateSerializer(serializers.Serializer):
@@ -147,12 +151,16 @@ class SignInspectionCreateSerializer(serializers.Serializer):
     cleaned = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photo = serializers.ImageField(required=False, allow_null=True)
+    inspected_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_(
+        "手机上记录的时间（离线记录、稍后发送时）；不早于巡查开始、不晚于收到时"))
 
 
 class SignPatrolEndSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     track = serializers.JSONField(required=False, allow_null=True, help_text=_("[[经度, 纬度], …]"))
     crs = serializers.CharField(required=False, allow_blank=True, default="")
+    ended_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_(
+        "手机上点“结束”的时间（离线结束、稍后发送时）；不早于开始时间、不晚于收到时"))
 
 
 class SignInspectionSerializer(serializers.Serializer):
@@ -204,6 +212,7 @@ class SignPatrolListSerializer(serializers.Serializer):
 
 class SignPatrolSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    client_key = serializers.UUIDField(allow_null=True)
     user = serializers.CharField(source="user.username")
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True)

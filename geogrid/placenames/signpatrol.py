@@ -63,10 +63,37 @@ def roads_with_signs():
     return (Road.objects.annotate(n_signs=Count("signs")).filter(n_signs__gt=0).defer("geom").order_by("code"))
 
 
+def offline_choices():
+    """What a phone needs to start a walk without a network (the start page carries it): every sign
+    of the place-name scope (the district) road by road, each road's in order along it, with its
+    road; the roads' lines; and the codes of each street's and community's signs in that same order
+    (what start_sign_patrol will give the server's walk). Three queries however many signs; each
+    road's line is read (and parsed) once, not once per sign."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    signs = list(RoadSign.objects.all())
+    roads = Road.objects.in_bulk({s.road_id for s in signs})
+    for s in signs:
+        s.road = roads[s.road_id]
+    signs = ordered_signs(signs)
+    rank = {s.code: i for i, s in enumerate(signs)}
+    inside = RoadSign.objects.filter(geom__intersects=OuterRef("geom")).values("code")
+    areas = {a.code: sorted(a.sign_codes, key=lambda c: rank.get(c, len(rank)))
+             for a in patrol_areas().annotate(sign_codes=ArraySubquery(inside)) if a.sign_codes}
+    return signs, areas
+
+
 # --- the patrol --------------------------------------------------------------------------------------
-def start_sign_patrol(user, *, road=None, area=None, now=None):
-    """A patrol of the patrols app with the signs of a road or an area as its targets, in order."""
+def start_sign_patrol(user, *, road=None, area=None, now=None, client_key=None):
+    """A patrol of the patrols app with the signs of a road or an area as its targets, in order.
+    With the phone's client key (a walk started without a network, sent later by the outbox), a
+    start sent again is the walk it made the first time (.started is False then), even if the road's
+    signs changed meanwhile; its checks and end address the walk by that key (by_ref)."""
     require_edit(user, "start_sign_patrol")
+    key = patrols.client_key_of(client_key)
+    if key is not None and (made := sign_patrols().filter(user=user, client_key=key).first()) is not None:
+        made.started = False
+        return made
     road_code, area_code = str(road or "").strip(), str(area or "").strip()
     if bool(road_code) == bool(area_code):
         raise ValidationError({"road": [_("请选择一条道路或一个区域（二选一）")]})
@@ -82,7 +109,7 @@ def start_sign_patrol(user, *, road=None, area=None, now=None):
         signs, what = signs_of_area(obj), obj.name
     if not signs:
         raise ValidationError({"road" if road_code else "area": [_("%(what)s 没有路名牌") % {"what": what}]})
-    return patrols.start_target_patrol(user, signs, now=now, note=_("路名牌巡查：%(what)s") % {"what": what})
+    return patrols.start_target_patrol(user, signs, now=now, note=_("路名牌巡查：%(what)s") % {"what": what}, client_key=key)
 
 
 def sign_patrols():
@@ -93,6 +120,14 @@ def sign_patrols():
 def visible_sign_patrols(user):
     """Place-name staff and district admins see every sign patrol (their scope is the district)."""
     return sign_patrols() if may_view(user) else Patrol.objects.none()
+
+
+def by_ref(user, patrols_qs, ref):
+    """The sign patrols of the queryset named by ref: an id, or the client key the user's phone gave
+    a walk it started (a key names only one's own walk: anyone else's looks missing)."""
+    ref = str(ref or "").strip()
+    qs = patrols.by_ref(patrols_qs, ref)
+    return qs if ref.isdigit() else qs.filter(user=user)
 
 
 def open_sign_patrol(user):

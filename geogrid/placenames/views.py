@@ -467,9 +467,30 @@ def sign_patrol(request):
     if (no := gate(request, edit=True)) is not None:
         return no
     patrol = signpatrol.open_sign_patrol(request.user)
+    text = {"saved": _("已记录：%s"), "repair": _("已派维修工单 #%s"), "repairOpen": _("已有维修工单 #%s"), "failed": _("未能保存：%s"),
+            "here": _("我的位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距此路名牌约 %s"),
+            "m": _("米"), "km": _("公里"), "cleaned": _("已清洗")}
     if patrol is None:
+        # The walk may start on the phone without a network (signpatrol.js): the page carries every
+        # sign of the scope in walking order, the roads' lines and each area's signs.
+        signs, area_signs = signpatrol.offline_choices()
+        lines = {s.road.code: s.road for s in signs}
+        config = {
+            "apiUrl": reverse("placename-sign-patrol-list"),
+            "roads": {"type": "FeatureCollection", "features": [road_feature(r) for r in lines.values()]},
+            "signs": [{"code": s.code, "road": s.road.code, "roadName": str(s.road), "lon": round(s.geom.x, 7), "lat": round(s.geom.y, 7),
+                       "condition": s.condition, "name": s.name_text, "pinyin": s.pinyin_text, "direction": s.direction_text,
+                       "door": s.door_range} for s in signs],
+            "areas": area_signs,
+            "colours": SIGN_COLOURS,
+            "conditions": dict(RoadSign.Condition.choices),
+            "text": dict(text, label=_("路名牌巡查：%s"), startQueued=_("已在手机上开始路名牌巡查：联网后与各块记录一起按顺序发送。"),
+                         startRefused=_("路名牌巡查未能开始：%s"), startLabel=_("开始路名牌巡查：%s"), endLabel=_("结束路名牌巡查"),
+                         noSigns=_("%s 没有路名牌")),
+        }
         return render(request, "placenames/sign_patrol.html", {
-            "patrol": None, "roads": list(signpatrol.roads_with_signs()), "areas": list(signpatrol.patrol_areas())})
+            "patrol": None, "roads": list(signpatrol.roads_with_signs()), "areas": list(signpatrol.patrol_areas()), "config": config,
+            "conditions": RoadSign.Condition.choices})
     stops = signpatrol.walk(patrol)
     road_ids = {sign.road_id for _t, sign, _i in stops}
     roads = [road_feature(r) for r in Road.objects.filter(pk__in=road_ids).order_by("code")]
@@ -477,13 +498,14 @@ def sign_patrol(request):
              for n, (t, sign, insp) in enumerate(stops, start=1)]
     config = {
         "inspectionsUrl": reverse("placename-sign-patrol-inspections", args=[patrol.pk]),
+        # A walk started on this phone offline: its records still queued are addressed by its client key.
+        "keyUrl": reverse("placename-sign-patrol-inspections", args=[str(patrol.client_key)]) if patrol.client_key else "",
+        "key": str(patrol.client_key or ""),
         "roads": {"type": "FeatureCollection", "features": roads},
         "signs": [{"code": sign.code, "lon": round(sign.geom.x, 7), "lat": round(sign.geom.y, 7), "condition": sign.condition,
                    "name": sign.name_text, "done": insp is not None} for _t, sign, insp in stops],
         "colours": SIGN_COLOURS,
-        "text": {"saved": _("已记录：%s"), "repair": _("已派维修工单 #%s"), "repairOpen": _("已有维修工单 #%s"), "failed": _("未能保存：%s"),
-                 "here": _("我的位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距此路名牌约 %s"),
-                 "m": _("米"), "km": _("公里"), "cleaned": _("已清洗")},
+        "text": text,
     }
     return render(request, "placenames/sign_patrol.html", {
         "patrol": patrol, "items": items, "config": config, "conditions": RoadSign.Condition.choices,
@@ -497,8 +519,9 @@ def sign_patrol_start(request):
 
     if (no := gate(request, edit=True)) is not None:
         return no
-    try:
-        patrol = signpatrol.start_sign_patrol(request.user, road=request.POST.get("road"), area=request.POST.get("area"))
+    try:  # with the phone's client key (signpatrol.js adds it), a start posted twice is one walk
+        patrol = signpatrol.start_sign_patrol(request.user, road=request.POST.get("road"), area=request.POST.get("area"),
+                                              client_key=request.POST.get("client_key"))
     except WorkflowError as exc:
         return refuse(request, exc.message, exc.status_code)
     except ValidationError as exc:

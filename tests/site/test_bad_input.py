@@ -147,7 +147,8 @@ ROWS = {
         "pn", lambda w: f"/api/placenames/applications/{w['application'].pk}/actions/withdraw/", lambda w: {"note": "撤回"}, {"json", "text:note"}),
     "POST /api/placenames/readings": Row("pn", lambda w: "/api/placenames/readings", lambda w: {"phrase": "泉城", "syllables": "quan cheng"},
                                          {"json", "text:phrase"}),
-    "POST /api/placenames/sign-patrols/": Row("pn2", lambda w: "/api/placenames/sign-patrols/", lambda w: {"road": w["road"].code}, {"json"}),
+    "POST /api/placenames/sign-patrols/": Row("pn2", lambda w: "/api/placenames/sign-patrols/",
+                                              lambda w: {"road": w["road"].code, "client_key": "0f8e7d6c-5b4a-4321-9876-543210fedcba"}, {"json"}),
     "POST /api/placenames/sign-patrols/{id}/end/": Row("pn", lambda w: f"/api/placenames/sign-patrols/{w['sign_patrol'].pk}/end/",
                                                        lambda w: {"track": [[116.71, 36.58], [116.72, 36.58]]}, {"json", "optional", "track"}),
     "POST /api/placenames/sign-patrols/{id}/inspections/": Row("pn", lambda w: f"/api/placenames/sign-patrols/{w['sign_patrol'].pk}/inspections/",
@@ -325,6 +326,7 @@ def test_a_script_tag_or_sql_in_a_name_is_stored_verbatim_and_escaped_on_output(
 
 # --- what the API fuzzing found (tests/site/test_fuzz_api.py): each was a 500 --------------------------------
 @pytest.mark.parametrize("url", ["/api/patrols/abc/end/", "/api/boundaries/inspections/null,null/checks/", "/api/placenames/sign-patrols/x/end/",
+                                 "/api/placenames/sign-patrols/0f8e7d6c-5b4a-4321-9876-543210fedcba/end/",
                                  "/api/grid-members/1.5/end/", "/api/boundaries/checks/a/confirm/"])
 def test_a_non_numeric_id_is_a_404(w, url):
     r = token_client(w["da"]).post(url, {}, format="json")
