@@ -136,7 +136,7 @@ class PatrolFindingsView(APIView):
                    responses={201: s.IncidentCreatedSerializer, 400: ErrorBody, 403: ErrorBody})
     @idempotent
     def post(self, request, pk):
-        patrol = get_object_or_404(by_ref(visible_patrols(request.user), pk))
+        patrol = get_object_or_404(by_ref(visible_patrols(request.user), pk, request.user))
         ser = s.IncidentCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data

@@ -48,12 +48,15 @@ class ServiceErrorsMixin:
 
 
 class PatrolField(forms.ModelChoiceField):
-    """A patrol by its id, or by the client key its phone gave it (a patrol started offline)."""
+    """A patrol by its id, or by the client key its phone gave it (a patrol started offline; the
+    view sets `owner`, whose keys they are)."""
+
+    owner = None
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        patrol = by_ref(self.queryset, value).first()
+        patrol = by_ref(self.queryset, value, self.owner).first()
         if patrol is None:
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
         return patrol

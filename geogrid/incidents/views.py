@@ -71,7 +71,7 @@ def report_initial(query):
 def own_patrol(request):
     """The user's patrol the report is a finding of, for the page's banner."""
     ref = request.POST.get("patrol") or request.GET.get("patrol") or ""
-    return by_ref(Patrol.objects.filter(user=request.user), ref).select_related("grid").first() if ref else None
+    return by_ref(Patrol.objects.filter(user=request.user), ref, request.user).select_related("grid").first() if ref else None
 
 
 @login_required
@@ -83,6 +83,7 @@ def report(request):
         form = ReportForm(request.POST, request.FILES)
         # A patrol one may not see is "not found", as a missing id is: ids must not be told apart.
         form.fields["patrol"].queryset = visible_patrols(request.user)
+        form.fields["patrol"].owner = request.user
         if form.is_valid():
             d = form.cleaned_data
             fields = dict(category=d["category"], description=d["description"], lon=d["lon"], lat=d["lat"], crs=d["crs"] or None,

@@ -40,7 +40,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 .prefetch_related("findings").order_by("-started_at", "-id"))
 
     def get_object(self):
-        patrol = get_object_or_404(patrols.by_ref(self.get_queryset(), self.kwargs[self.lookup_field]))
+        patrol = get_object_or_404(patrols.by_ref(self.get_queryset(), self.kwargs[self.lookup_field], self.request.user))
         self.check_object_permissions(self.request, patrol)
         return patrol
 
@@ -76,7 +76,7 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @idempotent
     def track(self, request, pk=None):
         # Only one's own patrol: anyone else's looks missing, as an id that does not exist does.
-        patrol = get_object_or_404(patrols.by_ref(Patrol.objects.filter(user=request.user), pk))
+        patrol = get_object_or_404(patrols.by_ref(Patrol.objects.filter(user=request.user), pk, request.user))
         ser = s.PatrolTrackSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data

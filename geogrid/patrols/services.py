@@ -50,14 +50,17 @@ def phone_time(value, *, not_before=None, now=None):
     return min(max(value, low), now)
 
 
-def by_ref(patrols, ref):
+def by_ref(patrols, ref, user):
     """The patrols of the queryset named by ref: an id, or the client key the phone gave the patrol
-    when it was started (the phone's queued findings, track and end know only that one)."""
+    when it was started (the phone's queued findings, track and end know only that one). A key is
+    unique per user only, so it names only `user`'s own patrols: anyone else's looks missing."""
     ref = str(ref or "").strip()
     if ref.isdigit():
         return patrols.filter(pk=int(ref))
+    if user is None or not user.is_authenticated:
+        return patrols.none()
     try:
-        return patrols.filter(client_key=uuid.UUID(ref))
+        return patrols.filter(client_key=uuid.UUID(ref), user=user)
     except ValueError:
         return patrols.none()
 

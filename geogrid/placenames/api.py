@@ -212,7 +212,7 @@ class SignPatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return s.SignPatrolListSerializer if self.action == "list" else s.SignPatrolSerializer
 
     def get_object(self):
-        patrol = get_object_or_404(signpatrol.by_ref(self.request.user, self.get_queryset(), self.kwargs[self.lookup_field]))
+        patrol = get_object_or_404(patrols.by_ref(self.get_queryset(), self.kwargs[self.lookup_field], self.request.user))
         self.check_object_permissions(self.request, patrol)
         return patrol
 

@@ -122,14 +122,6 @@ def visible_sign_patrols(user):
     return sign_patrols() if may_view(user) else Patrol.objects.none()
 
 
-def by_ref(user, patrols_qs, ref):
-    """The sign patrols of the queryset named by ref: an id, or the client key the user's phone gave
-    a walk it started (a key names only one's own walk: anyone else's looks missing)."""
-    ref = str(ref or "").strip()
-    qs = patrols.by_ref(patrols_qs, ref)
-    return qs if ref.isdigit() else qs.filter(user=user)
-
-
 def open_sign_patrol(user):
     """The user's open patrol if it is a sign patrol, else None (a grid patrol or a marker walk is not)."""
     if not (user and user.is_authenticated):

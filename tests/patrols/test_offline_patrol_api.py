@@ -80,6 +80,12 @@ def test_the_same_client_key_belongs_to_each_user_apart_and_a_bad_one_is_refused
     assert post(client(w["m_a"]), "/api/patrols/", {"grid": w["g4a"].code, "client_key": key}).status_code == 201
     assert post(client(w["m_b"]), "/api/patrols/", {"grid": w["g4b"].code, "client_key": key}).status_code == 201
     assert Patrol.objects.count() == 2
+    # The key names one's own patrol only: each member finds theirs; staff who see both find neither
+    # by it (their pages use ids), rather than two patrols where one is expected.
+    mine, theirs = (client(w[u]).get(f"/api/patrols/{key}/") for u in ("m_a", "m_b"))
+    assert mine.json()["id"] != theirs.json()["id"] and [mine.json()["user"], theirs.json()["user"]] == ["甲网格员", "乙网格员"]
+    staff = client(w["sd1"])
+    assert staff.get("/api/patrols/").json()["count"] == 2 and staff.get(f"/api/patrols/{key}/").status_code == 404
     r = post(client(w["m_a"]), "/api/patrols/", {"grid": w["g4a"].code, "client_key": "not-a-uuid"})
     assert r.status_code == 400 and Patrol.objects.count() == 2
     # A refused start (not on the grid's team) keeps nothing: its later items find no patrol.
