@@ -1,0 +1,123 @@
+"""The shared tile store: vector tiles of the public layers as files on disk, as tile servers keep
+them, so every server process (and a restart) finds a tile another one has made.
+
+    <GEOGRID_TILE_DIR>/<database>/<layer>/<version>/<language>/<z>/<x>/<y>.pbf
+
+A layer's version (layers/versions.py) is never given twice in a database, so a file's content is
+fixed by its path: it is written once (a temporary file in the same directory, then os.replace, so
+a reader sees the whole tile or none) and read without the database. An empty file is an empty
+tile (204). The layer's extent, which lets tiles outside it skip the database, is kept beside its
+tiles (extent.json). When a layer's version changes, the directories of its other versions are
+removed after the commit (prune); `manage.py prune_tiles` removes whatever a race left behind.
+Tiles deeper than GEOGRID_TILE_STORE_MAX_ZOOM are built each time: the map scales z16 tiles past
+z16, and a crawler over z22 must not fill the disk.
+"""
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+MAX_ZOOM = 16  # default of settings.GEOGRID_TILE_STORE_MAX_ZOOM
+
+
+def root():
+    return Path(settings.GEOGRID_TILE_DIR) / connection.settings_dict["NAME"]
+
+
+def _version_dir(layer_name, version):
+    return root() / layer_name / str(int(version))
+
+
+def tile_path(layer_name, version, lang, z, x, y):
+    return _version_dir(layer_name, version) / lang / str(z) / str(x) / f"{y}.pbf"
+
+
+def stores(z):
+    return z <= getattr(settings, "GEOGRID_TILE_STORE_MAX_ZOOM", MAX_ZOOM)
+
+
+def read(layer_name, version, lang, z, x, y):
+    """The stored tile's bytes (b"" for an empty tile), or None when it is not stored."""
+    try:
+        with open(tile_path(layer_name, version, lang, z, x, y), "rb") as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _write_atomic(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(layer_name, version, lang, z, x, y, data):
+    if stores(z):
+        _write_atomic(tile_path(layer_name, version, lang, z, x, y), data)
+
+
+_NO_EXTENT = object()
+
+
+def read_extent(layer_name, version):
+    """The stored extent (w, s, e, n, count), None for a layer without rows, or _NO_EXTENT."""
+    try:
+        value = json.loads((_version_dir(layer_name, version) / "extent.json").read_text())
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return _NO_EXTENT
+    return tuple(value) if value is not None else None
+
+
+def write_extent(layer_name, version, extent):
+    _write_atomic(_version_dir(layer_name, version) / "extent.json", json.dumps(extent).encode())
+
+
+def _remove(path):
+    # Renamed first (atomic), so no reader finds a half-removed directory; then removed.
+    trash = path.with_name(f".old-{path.name}-{os.getpid()}")
+    try:
+        path.rename(trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def prune(layer_name, keep):
+    """Remove the stored tiles of every version of the layer but `keep` (None: all of them)."""
+    base = root() / layer_name
+    if not base.is_dir():
+        return
+    for entry in base.iterdir():
+        if entry.name != str(keep) and entry.is_dir():
+            _remove(entry) if not entry.name.startswith(".old-") else shutil.rmtree(entry, ignore_errors=True)
+
+
+def prune_all(current):
+    """Keep only the current version of each layer ({name: version}); layers not in `current`
+    (renamed or no longer public) lose all their tiles. Returns the directories removed."""
+    base = root()
+    removed = 0
+    if not base.is_dir():
+        return removed
+    for layer_dir in base.iterdir():
+        if not layer_dir.is_dir():
+            continue
+        keep = current.get(layer_dir.name)
+        for entry in layer_dir.iterdir():
+            if entry.is_dir() and entry.name != str(keep):
+                removed += 1
+                _remove(entry) if not entry.name.startswith(".old-") else shutil.rmtree(entry, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(layer_dir, ignore_errors=True)
+    return removed
