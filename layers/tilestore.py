@@ -7,11 +7,12 @@ A layer's version (layers/versions.py) is never given twice in a database, so a 
 fixed by its path: it is written once (a temporary file in the same directory, then os.replace, so
 a reader sees the whole tile or none) and read without the database. An empty file is an empty
 tile (204). The layer's extent, which lets tiles outside it skip the database, is kept beside its
-tiles (extent.json). When a layer's version changes, the directories of its other versions are
+tiles (extent.json), and a tile's gzip beside it for the front (layers/front.py). When a layer's version changes, the directories of its other versions are
 removed after the commit (prune); `manage.py prune_tiles` removes whatever a race left behind.
 Tiles deeper than GEOGRID_TILE_STORE_MAX_ZOOM are built each time: the map scales z16 tiles past
 z16, and a crawler over z22 must not fill the disk.
 """
+import gzip
 import json
 import os
 import shutil
@@ -62,9 +63,19 @@ def _write_atomic(path, data):
         raise
 
 
+GZIP_MIN = 200  # as Django's GZipMiddleware: smaller answers are sent as they are
+
+
 def write(layer_name, version, lang, z, x, y, data):
+    """Store the tile and, for the front (layers/front.py), its gzip beside it (y.pbf.gz), written
+    first: a reader that finds y.pbf finds its .gz too, as Django would compress it."""
     if stores(z):
-        _write_atomic(tile_path(layer_name, version, lang, z, x, y), data)
+        path = tile_path(layer_name, version, lang, z, x, y)
+        if len(data) >= GZIP_MIN:
+            packed = gzip.compress(data, compresslevel=6, mtime=0)
+            if len(packed) < len(data):
+                _write_atomic(path.with_name(path.name + ".gz"), packed)
+        _write_atomic(path, data)
 
 
 _NO_EXTENT = object()
