@@ -20,11 +20,20 @@ class LayersConfig(AppConfig):
 
 def _make_version_rows(using, **kwargs):
     """Every public layer gets its counter row after migrate (and after a test flush), so that
-    reading a tile never writes."""
+    reading a tile never writes. The tile store keeps only the current versions: after a restore
+    (then migrate), the numbers given after the backup will be given again, to other data."""
+    import logging
+
     from django.db import DEFAULT_DB_ALIAS
 
+    from . import tilestore
     from .registry import registry
-    from .versions import ensure
+    from .versions import ensure, versions
 
     if using == DEFAULT_DB_ALIAS:
-        ensure([layer.name for layer in registry if not layer.login_required])
+        names = [layer.name for layer in registry if not layer.login_required]
+        ensure(names)
+        try:
+            tilestore.prune_all(versions(names))
+        except OSError as exc:  # a store that cannot be cleaned must not stop a migration
+            logging.getLogger(__name__).warning("tile store not pruned: %s", exc)

@@ -210,6 +210,16 @@ def test_the_store_keeps_one_version_a_layer(client, django_capture_on_commit_ca
     tilestore.write("no_such_layer", 7, "zh-hans", 1, 0, 0, b"old")
     call_command("prune_tiles", stdout=open(os.devnull, "w"))
     assert version_dirs("facilities") == [current] and version_dirs("no_such_layer") == []
+    # migrate (after a restore: the numbers given since the backup come again) keeps only the current.
+    tilestore.write("facilities", versions.version("facilities") + 1, "zh-hans", 1, 0, 0, b"later")
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from layers.apps import _make_version_rows
+
+    assert post_migrate.has_listeners(apps.get_app_config("layers"))
+    _make_version_rows(using="default")
+    assert version_dirs("facilities") == [current]
     # Deeper than the store keeps (the map scales z16 tiles): built, not stored.
     assert client.get(tile_path(client, "facilities", 18, X * 16, Y * 16)).status_code in (200, 204)
     assert not (tilestore.root() / "facilities" / current / "zh-hans" / "18").exists()
