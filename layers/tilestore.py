@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -94,14 +95,26 @@ def write_extent(layer_name, version, extent):
     _write_atomic(_version_dir(layer_name, version) / "extent.json", json.dumps(extent).encode())
 
 
+_removing = []  # threads deleting renamed directories
+
+
 def _remove(path):
-    # Renamed first (atomic), so no reader finds a half-removed directory; then removed.
-    trash = path.with_name(f".old-{path.name}-{os.getpid()}")
+    """Renamed at once (atomic: no reader finds a tile of it any more), deleted by a thread: a
+    version of a large layer can be 10⁴ files, and the edit that made a new one should not wait."""
+    trash = path.with_name(f".old-{path.name}-{os.getpid()}-{threading.get_ident()}")
     try:
         path.rename(trash)
     except OSError:
         return
-    shutil.rmtree(trash, ignore_errors=True)
+    thread = threading.Thread(target=shutil.rmtree, args=(trash,), kwargs={"ignore_errors": True}, daemon=True)
+    thread.start()
+    _removing.append(thread)
+
+
+def wait():
+    """Until the directories being deleted are gone (tests, the command)."""
+    while _removing:
+        _removing.pop().join()
 
 
 def prune(layer_name, keep):
@@ -110,13 +123,14 @@ def prune(layer_name, keep):
     if not base.is_dir():
         return
     for entry in base.iterdir():
-        if entry.name != str(keep) and entry.is_dir():
-            _remove(entry) if not entry.name.startswith(".old-") else shutil.rmtree(entry, ignore_errors=True)
+        if entry.name != str(keep) and entry.is_dir() and not entry.name.startswith(".old-"):  # those: being deleted
+            _remove(entry)
 
 
 def prune_all(current):
     """Keep only the current version of each layer ({name: version}); layers not in `current`
-    (renamed or no longer public) lose all their tiles. Returns the directories removed."""
+    (renamed or no longer public) lose all their tiles. Deletes before it returns (the command,
+    migrate). Returns the number of version directories removed."""
     base = root()
     removed = 0
     if not base.is_dir():
@@ -124,11 +138,11 @@ def prune_all(current):
     for layer_dir in base.iterdir():
         if not layer_dir.is_dir():
             continue
-        keep = current.get(layer_dir.name)
+        keep = str(current[layer_dir.name]) if layer_dir.name in current else None
         for entry in layer_dir.iterdir():
-            if entry.is_dir() and entry.name != str(keep):
+            if entry.is_dir() and entry.name != keep:
                 removed += 1
-                _remove(entry) if not entry.name.startswith(".old-") else shutil.rmtree(entry, ignore_errors=True)
+                shutil.rmtree(entry, ignore_errors=True)
         if keep is None:
             shutil.rmtree(layer_dir, ignore_errors=True)
     return removed

@@ -45,6 +45,7 @@ def tile_path(client, layer, z=Z, x=X, y=Y):
 
 
 def version_dirs(layer):
+    tilestore.wait()  # the old versions' directories are deleted by a thread
     base = tilestore.root() / layer
     return sorted(p.name for p in base.iterdir()) if base.is_dir() else []
 
