@@ -14,6 +14,7 @@ z16, and a crawler over z22 must not fill the disk.
 """
 import gzip
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+logger = logging.getLogger(__name__)
 MAX_ZOOM = 16  # default of settings.GEOGRID_TILE_STORE_MAX_ZOOM
 
 
@@ -69,7 +71,15 @@ GZIP_MIN = 200  # as Django's GZipMiddleware: smaller answers are sent as they a
 
 def write(layer_name, version, lang, z, x, y, data):
     """Store the tile and, for the front (layers/front.py), its gzip beside it (y.pbf.gz), written
-    first: a reader that finds y.pbf finds its .gz too, as Django would compress it."""
+    first: a reader that finds y.pbf finds its .gz too, as Django would compress it. A store that
+    cannot be written (disk full, rights) is logged; the tile is still answered, built each time."""
+    try:
+        _write(layer_name, version, lang, z, x, y, data)
+    except OSError as exc:
+        logger.warning("tile not stored (%s/%s/%s/%s/%s): %s", layer_name, version, z, x, y, exc)
+
+
+def _write(layer_name, version, lang, z, x, y, data):
     if stores(z):
         path = tile_path(layer_name, version, lang, z, x, y)
         if len(data) >= GZIP_MIN:
@@ -92,7 +102,10 @@ def read_extent(layer_name, version):
 
 
 def write_extent(layer_name, version, extent):
-    _write_atomic(_version_dir(layer_name, version) / "extent.json", json.dumps(extent).encode())
+    try:
+        _write_atomic(_version_dir(layer_name, version) / "extent.json", json.dumps(extent).encode())
+    except OSError as exc:
+        logger.warning("extent not stored (%s/%s): %s", layer_name, version, exc)
 
 
 _removing = []  # threads deleting renamed directories

@@ -224,3 +224,14 @@ def test_the_store_keeps_one_version_a_layer(client, django_capture_on_commit_ca
     # Deeper than the store keeps (the map scales z16 tiles): built, not stored.
     assert client.get(tile_path(client, "facilities", 18, X * 16, Y * 16)).status_code in (200, 204)
     assert not (tilestore.root() / "facilities" / current / "zh-hans" / "18").exists()
+
+
+def test_a_store_that_cannot_be_written_still_answers_tiles(client, settings, tmp_path):
+    small_district()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the store's directory should be")
+    settings.GEOGRID_TILE_DIR = blocked
+    fresh = publish.tile(registry.get("facilities"), Z, X, Y)
+    for _ in range(2):
+        r = client.get(tile_path(client, "facilities"))
+        assert r.status_code == 200 and r.content == fresh
