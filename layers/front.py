@@ -13,6 +13,7 @@ of SecurityMiddleware, XFrameOptionsMiddleware and django-csp. (Django pads its 
 bytes against BREACH and sends a tile of a few hundred bytes unpacked when the padding makes it no
 smaller; the front sends the stored gzip whenever it is smaller: either is a correct answer.)
 """
+import os
 import re
 
 from django.conf import settings
@@ -99,11 +100,11 @@ class TileFront:
         if layer is None or layer.login_required or not (0 <= x < (1 << z) and 0 <= y < (1 << z)):
             return None
         lang = translation.get_language_from_request(_Request(environ))
-        path = tilestore.tile_path(name, version, lang, z, x, y)
+        path = tilestore.tile_file(name, version, lang, z, x, y)
         etag = f'"{name}.{version}.{lang}.{z}.{x}.{y}"'
         headers = [("Cache-Control", "max-age=86400, immutable"), ("Content-Language", lang)]
         if _etag_matches(environ, etag):
-            if not path.exists():
+            if not os.path.exists(path):
                 return None
             status, data = "304 Not Modified", b""
             headers += [("ETag", etag), ("Vary", "Accept-Language, Cookie")]
@@ -119,7 +120,7 @@ class TileFront:
                 if packed is None:
                     with open(path, "rb") as f:
                         data = f.read()
-                elif path.exists():  # the .gz is written first: the tile is stored once y.pbf is
+                elif os.path.exists(path):  # the .gz is written first: the tile is stored once y.pbf is
                     data = packed
                 else:
                     return None

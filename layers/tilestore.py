@@ -12,12 +12,12 @@ removed after the commit (prune); `manage.py prune_tiles` removes whatever a rac
 Tiles deeper than GEOGRID_TILE_STORE_MAX_ZOOM are built each time: the map scales z16 tiles past
 z16, and a crawler over z22 must not fill the disk.
 """
+import contextlib
 import gzip
 import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 
@@ -36,8 +36,13 @@ def _version_dir(layer_name, version):
     return root() / layer_name / str(int(version))
 
 
+def tile_file(layer_name, version, lang, z, x, y):
+    """The tile's file name as a string (built without pathlib: the front's every request)."""
+    return f"{settings.GEOGRID_TILE_DIR}/{connection.settings_dict['NAME']}/{layer_name}/{int(version)}/{lang}/{z}/{x}/{y}.pbf"
+
+
 def tile_path(layer_name, version, lang, z, x, y):
-    return _version_dir(layer_name, version) / lang / str(z) / str(x) / f"{y}.pbf"
+    return Path(tile_file(layer_name, version, lang, z, x, y))
 
 
 def stores(z):
@@ -47,23 +52,38 @@ def stores(z):
 def read(layer_name, version, lang, z, x, y):
     """The stored tile's bytes (b"" for an empty tile), or None when it is not stored."""
     try:
-        with open(tile_path(layer_name, version, lang, z, x, y), "rb") as f:
+        with open(tile_file(layer_name, version, lang, z, x, y), "rb") as f:
             return f.read()
     except (FileNotFoundError, NotADirectoryError):
         return None
 
 
 def _write_atomic(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    # A temporary name of this process and thread in the same directory, then os.replace: a reader
+    # sees the whole file or none, and two processes writing the same tile both leave a whole one.
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
+        fd = os.open(tmp, flags, 0o644)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        fd = os.open(tmp, flags, 0o644)
+    try:
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 GZIP_MIN = 200  # as Django's GZipMiddleware: smaller answers are sent as they are
@@ -81,11 +101,11 @@ def write(layer_name, version, lang, z, x, y, data):
 
 def _write(layer_name, version, lang, z, x, y, data):
     if stores(z):
-        path = tile_path(layer_name, version, lang, z, x, y)
+        path = tile_file(layer_name, version, lang, z, x, y)
         if len(data) >= GZIP_MIN:
             packed = gzip.compress(data, compresslevel=6, mtime=0)
             if len(packed) < len(data):
-                _write_atomic(path.with_name(path.name + ".gz"), packed)
+                _write_atomic(f"{path}.gz", packed)
         _write_atomic(path, data)
 
 

@@ -106,10 +106,10 @@ def _tile_response(request, layer, version, lang, z, x, y, data, max_age):
     return response
 
 
-def _build_tile(layer, version, lang, z, x, y):
+def _build_tile(layer, version, lang, z, x, y, known_missing=False):
     """The tile of the layer at this version: from the shared store, else built and stored (the
     extent, stored beside, spares the database the tiles outside the layer)."""
-    data = tilestore.read(layer.name, version, lang, z, x, y)
+    data = None if known_missing else tilestore.read(layer.name, version, lang, z, x, y)
     if data is None:
         extent = tilestore.read_extent(layer.name, version)
         if extent is tilestore._NO_EXTENT:
@@ -156,7 +156,7 @@ def layer_tile(request, name, z, x, y):
     if _etag_matches(request, etag):
         data = b""
     else:
-        data = _build_tile(layer, version, lang, z, x, y)
+        data = _build_tile(layer, version, lang, z, x, y, known_missing=asked == version)
     # An older (or unknown) ?v= gets the current tile, revalidated like an unversioned one.
     return _tile_response(request, layer, version, lang, z, x, y, data, VERSIONED_MAX_AGE if asked == version else TILE_MAX_AGE)
 
