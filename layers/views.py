@@ -117,7 +117,7 @@ def _build_tile(layer, version, lang, z, x, y, known_missing=False):
             tilestore.write_extent(layer.name, version, extent)
         if z < layer.min_zoom or publish.tile_misses(extent, z, x, y):
             return b""  # known without the database: not worth a file
-        data = publish.tile(layer, z, x, y)
+        data = publish.tile(layer, z, x, y, version=version)
         tilestore.write(layer.name, version, lang, z, x, y, data)
     return data
 

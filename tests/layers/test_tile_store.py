@@ -235,3 +235,26 @@ def test_a_store_that_cannot_be_written_still_answers_tiles(client, settings, tm
     for _ in range(2):
         r = client.get(tile_path(client, "facilities"))
         assert r.status_code == 200 and r.content == fresh
+
+
+def test_rows_compiled_once_a_version_give_the_same_tiles_in_each_language(client):
+    """publish.tile(version=…) reuses the layer's compiled rows (per version and language): the
+    tiles are those compiled afresh, and the choice labels stay in their language."""
+    from django.utils import translation
+
+    d = small_district()
+    layer = registry.get("grids_l4")
+    v = versions.version("grids_l4")
+    labels = {}
+    for lang in ("zh-hans", "en", "zh-hans"):
+        with translation.override(lang):
+            for _ in range(2):
+                assert publish.tile(layer, Z, X, Y, version=v) == publish.tile(layer, Z, X, Y)
+            feats = mapbox_vector_tile.decode(publish.tile(layer, Z, X, Y, version=v))["grids_l4"]["features"]
+            labels[lang] = {f["properties"]["kind_display"] for f in feats if f["id"] == d["grid_b"].pk}
+    assert labels["zh-hans"] != labels["en"] and len(labels["en"]) == 1
+    assert (layer.name, v, "en") in publish._compiled
+    # A new version is compiled again: its rows may differ (a renamed community's name is a join).
+    versions.bump("grids_l4")
+    publish.tile(layer, Z, X, Y, version=versions.version("grids_l4"))
+    assert (layer.name, versions.version("grids_l4"), "zh-hans") in publish._compiled
