@@ -21,8 +21,9 @@ _cache = None
 
 
 def tile_cache():
-    """settings.GEOGRID_TILE_CACHE names a cache alias (e.g. a shared Redis or file cache); by
-    default each process keeps its own in-memory cache of a few thousand tiles."""
+    """The small per-version values of the layer list and the OGC API (extents, counts), not the
+    tiles (those are in the shared store, tilestore.py). settings.GEOGRID_TILE_CACHE names a cache
+    alias; by default each process keeps its own in-memory cache."""
     global _cache
     if _cache is None:
         alias = getattr(settings, "GEOGRID_TILE_CACHE", None)
