@@ -8,7 +8,9 @@ fixed by its path: it is written once (a temporary file in the same directory, t
 a reader sees the whole tile or none) and read without the database. An empty file is an empty
 tile (204). The layer's extent, which lets tiles outside it skip the database, is kept beside its
 tiles (extent.json), and a tile's gzip beside it for the front (layers/front.py). When a layer's version changes, the directories of its other versions are
-removed after the commit (prune); `manage.py prune_tiles` removes whatever a race left behind.
+removed after the commit (prune); `manage.py prune_tiles` removes whatever a race left behind (a
+tile being built while its layer changes can land in the old version's directory after it went:
+only URLs of that old version reach it, and the next change, migrate or the command removes it).
 Tiles deeper than GEOGRID_TILE_STORE_MAX_ZOOM are built each time: the map scales z16 tiles past
 z16, and a crawler over z22 must not fill the disk.
 """
