@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Geography -------------------------------------------------------------------------------
 GEOGRID_STORAGE_SRID = 4490  # CGCS2000 geographic
+# The shared vector-tile store of every server process (layers/tilestore.py), made on demand.
+GEOGRID_TILE_DIR = Path(os.environ.get("GEOGRID_TILE_DIR", VAR_DIR / "tiles"))
 # Base map: a tile URL template (e.g. Tianditu with a key, or a local tile server). Empty = none,
 # so the map works on an intranet with no internet.
 GEOGRID_BASEMAP_URL = os.environ.get("GEOGRID_BASEMAP_URL", "")

@@ -240,8 +240,10 @@ def items(collection, user, q):
     count_sql, count_params = "SELECT count(*) FROM rows", []
     count_key = cached = None
     if not q.bbox and not q.filters and not collection.layer.login_required:
-        count_key = f"ogc-count:{collection.layer.name}:{versions.version(collection.layer.name)}"
-        cached = versions.tile_cache().get(count_key)
+        current = versions.version(collection.layer.name)
+        if current is not None:  # no counter row yet: nothing to key the count by
+            count_key = f"ogc-count:{collection.layer.name}:{current}"
+            cached = versions.tile_cache().get(count_key)
     if cached is not None:
         count_sql, count_params = "SELECT %s::bigint", [cached]
     elif not q.filters:

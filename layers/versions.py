@@ -4,22 +4,26 @@ Every registered layer depends on its model and on the models its published prop
 through (a grid's "community__name": a renamed community changes the grid tiles). post_save and
 post_delete of any of them bump the counter of each layer that depends on it, inside the writing
 transaction. Writers that bypass model signals (QuerySet.update, bulk_create, raw SQL, COPY) call
-bump_model(Model) after writing. A tile is cached under (layer, version, language, z, x, y): a new
-version simply misses, stale tiles age out of the cache.
+bump_model(Model) after writing. A tile is stored under (layer, version, language, z, x, y) in the
+shared tile store (tilestore.py): a new version simply misses; the old versions' tiles are removed
+once the change is committed. Reads never write: the rows are made after `migrate` (ensure).
 """
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
+
+from . import tilestore
 
 _depends = {}  # model -> {layer names}
 _cache = None
 
 
 def tile_cache():
-    """settings.GEOGRID_TILE_CACHE names a cache alias (e.g. a shared Redis or file cache); by
-    default each process keeps its own in-memory cache of a few thousand tiles."""
+    """The small per-version values of the layer list and the OGC API (extents, counts), not the
+    tiles (those are in the shared store, tilestore.py). settings.GEOGRID_TILE_CACHE names a cache
+    alias; by default each process keeps its own in-memory cache."""
     global _cache
     if _cache is None:
         alias = getattr(settings, "GEOGRID_TILE_CACHE", None)
@@ -63,65 +67,75 @@ def bump_model(model):
         bump(*names)
 
 
-# A counter starts at a random number, not 0: after a database is restored, flushed or rebuilt
-# (tests roll back every change), a process's cached tile of "version 0" must not match again.
-_START = "(random() * 4503599627370496)::bigint"
+# Versions come from one sequence (layers migration 0002, started at a random number): a number
+# is never given twice in a database, even when the transaction that took it rolls back (tests
+# roll back every change), so a stored tile's path (layers/tilestore.py) names one content for
+# good. The random start keeps a rebuilt database from meeting an old process's or store's numbers.
+_NEXT = "nextval('layers_version_counter')"
 
 
 def bump(*names):
     with connection.cursor() as cur:
         cur.execute(f"""
             INSERT INTO layers_layerversion (name, version, changed_at)
-            SELECT unnest(%s::text[]), {_START}, now()
-            ON CONFLICT (name) DO UPDATE SET version = layers_layerversion.version + 1, changed_at = now()
+            SELECT unnest(%s::text[]), {_NEXT}, now()
+            ON CONFLICT (name) DO UPDATE SET version = {_NEXT}, changed_at = now()
+            RETURNING name, version
         """, [list(names)])
+        bumped = cur.fetchall()
+    # The stored tiles of the old versions go once the change is committed (a rollback keeps them).
+    for name, new in bumped:
+        transaction.on_commit(lambda name=name, new=new: tilestore.prune(name, keep=new))
+
+
+def ensure(names):
+    """Make the missing counter rows (after migrate: a read never writes)."""
+    if names:
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                INSERT INTO layers_layerversion (name, version, changed_at) SELECT unnest(%s::text[]), {_NEXT}, now()
+                ON CONFLICT (name) DO NOTHING
+            """, [list(names)])
 
 
 def version(name):
-    """The layer's change counter: one primary-key lookup (the first time, the row is made)."""
+    """The layer's change counter: one primary-key lookup; None when the layer has no row yet
+    (nothing is then cached for it; `migrate` makes the rows)."""
     with connection.cursor() as cur:
         cur.execute("SELECT version FROM layers_layerversion WHERE name = %s", [name])
         row = cur.fetchone()
-        if row is None:
-            cur.execute(f"""
-                INSERT INTO layers_layerversion (name, version, changed_at) VALUES (%s, {_START}, now())
-                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING version
-            """, [name])
-            row = cur.fetchone()
-    return row[0]
+    return row[0] if row else None
 
 
 def versions(names):
-    """{name: version} of several layers: one query (the first time, one more makes the rows)."""
+    """{name: version} of several layers: one query (a layer without a row is left out)."""
     names = list(dict.fromkeys(names))
     if not names:
         return {}
     with connection.cursor() as cur:
         cur.execute("SELECT name, version FROM layers_layerversion WHERE name = ANY(%s)", [names])
-        found = dict(cur.fetchall())
-        missing = [n for n in names if n not in found]
-        if missing:
-            cur.execute(f"""
-                INSERT INTO layers_layerversion (name, version, changed_at) SELECT unnest(%s::text[]), {_START}, now()
-                ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING name, version
-            """, [missing])
-            found.update(cur.fetchall())
-    return found
+        return dict(cur.fetchall())
 
 
 def cached_extents(layers):
     """{name: (w, s, e, n) or None} of public layers, cached per layer version: one query for the
     versions, at most one more for the extents not cached yet."""
+    return extents_and_versions(layers)[0]
+
+
+def extents_and_versions(layers):
+    """cached_extents and the {name: version} it looked up."""
     from . import publish  # publish does not import this module; the import is here to keep it so
 
     public = [layer for layer in layers if not layer.login_required]
     vers = versions([layer.name for layer in public])
     cache = tile_cache()
-    keys = {layer.name: f"extent:{layer.name}:{vers[layer.name]}" for layer in public}
+    keys = {layer.name: f"extent:{layer.name}:{vers.get(layer.name)}" for layer in public}
     known = cache.get_many(list(keys.values()))
     missing = [layer for layer in public if keys[layer.name] not in known]
     if missing:
         for layer, extent in zip(missing, publish.layer_extents(missing)):
             known[keys[layer.name]] = extent
-            cache.set(keys[layer.name], extent)
-    return {name: known[key] for name, key in keys.items()}
+            if layer.name in vers:
+                cache.set(keys[layer.name], extent)
+    return {name: known[key] for name, key in keys.items()}, vers

@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, gettext as _
 from django.views.decorators.http import require_GET
 
-from . import exports, publish, versions
+from . import exports, publish, tilestore, versions
 from .registry import LayerError, registry
 
 
@@ -35,7 +35,7 @@ def _bad_request(message):
 def layer_list(request):
     layers = []
     visible = [layer for layer in registry if layer.visible_to(request.user)]
-    extents = versions.cached_extents(visible)
+    extents, vers = versions.extents_and_versions(visible)
     for layer in visible:
         info = layer.describe()
         extent = extents.get(layer.name)
@@ -45,6 +45,8 @@ def layer_list(request):
         info["geojson_url"] = reverse("layers:geojson", args=[layer.name])
         # A template, not a reversible path: Leaflet/MapLibre fill in {z}/{x}/{y}.
         info["tiles_url"] = reverse("layers:tile", args=[layer.name, 0, 0, 0]).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
+        if layer.name in vers:  # the version in the URL: stored tiles are served without a query
+            info["tiles_url"] += f"?v={vers[layer.name]}"
         layers.append(info)
     return JsonResponse({"layers": layers}, json_dumps_params={"ensure_ascii": False})
 
@@ -79,6 +81,9 @@ def layer_export(request, name, fmt):
 
 
 TILE_MAX_AGE = 60  # seconds a browser reuses a tile unasked; after that a revalidation is a 304
+# A tile asked with its layer's version (?v=, the map's URLs from the layer list) never changes:
+# an edit makes a new version and the map's next layer list asks for new URLs.
+VERSIONED_MAX_AGE = 24 * 3600
 
 
 def _etag_matches(request, etag):
@@ -87,11 +92,43 @@ def _etag_matches(request, etag):
     return etag in tokens or "*" in tokens
 
 
+def _tile_response(request, layer, version, lang, z, x, y, data, max_age):
+    etag = f'"{layer.name}.{version}.{lang}.{z}.{x}.{y}"'
+    if _etag_matches(request, etag):
+        response = HttpResponseNotModified()
+    elif data:
+        response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile")
+    else:
+        response = HttpResponse(status=204)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"max-age={max_age}" + (", immutable" if max_age == VERSIONED_MAX_AGE else "")
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def _build_tile(layer, version, lang, z, x, y, known_missing=False):
+    """The tile of the layer at this version: from the shared store, else built and stored (the
+    extent, stored beside, spares the database the tiles outside the layer)."""
+    data = None if known_missing else tilestore.read(layer.name, version, lang, z, x, y)
+    if data is None:
+        extent = tilestore.read_extent(layer.name, version)
+        if extent is tilestore._NO_EXTENT:
+            extent = publish.layer_extent(layer)
+            tilestore.write_extent(layer.name, version, extent)
+        if z < layer.min_zoom or publish.tile_misses(extent, z, x, y):
+            return b""  # known without the database: not worth a file
+        data = publish.tile(layer, z, x, y, version=version)
+        tilestore.write(layer.name, version, lang, z, x, y, data)
+    return data
+
+
 @require_GET
 def layer_tile(request, name, z, x, y):
-    """A vector tile: a primary-key lookup of the layer's version, then the tile from the cache or
-    one PostGIS statement (none when the tile lies outside the layer's extent or below its zoom).
-    The ETag is the version: a revalidation costs that one lookup and answers 304."""
+    """A vector tile of the shared tile store (layers/tilestore.py), built by one PostGIS
+    statement the first time (none when the tile lies outside the layer's extent or below its
+    zoom). Asked with the layer's current version (?v=, as the map asks), a stored tile costs no
+    query at all; without it, one primary-key lookup of the version. The ETag is the version: a
+    revalidation costs that lookup and answers 304."""
     layer = _layer_or_404(name, request)
     try:
         publish.check_tile(z, x, y)
@@ -103,27 +140,25 @@ def layer_tile(request, name, z, x, y):
         response["Cache-Control"] = "private, no-store"
         return response
     lang = get_language() or settings.LANGUAGE_CODE  # choice labels in tiles follow the language
+    asked = request.GET.get("v", "")
+    asked = int(asked) if asked.isdigit() and len(asked) < 19 else None
+    if asked is not None:
+        data = tilestore.read(layer.name, asked, lang, z, x, y)
+        if data is not None:  # a stored file is that version's tile for good
+            return _tile_response(request, layer, asked, lang, z, x, y, data, VERSIONED_MAX_AGE)
     version = versions.version(layer.name)
+    if version is None:  # no counter row yet (migrate makes them): built, not kept
+        data = b"" if z < layer.min_zoom else publish.tile(layer, z, x, y)
+        response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile") if data else HttpResponse(status=204)
+        response["Cache-Control"] = "no-cache"
+        return response
     etag = f'"{layer.name}.{version}.{lang}.{z}.{x}.{y}"'
     if _etag_matches(request, etag):
-        response = HttpResponseNotModified()
+        data = b""
     else:
-        cache = versions.tile_cache()
-        key = f"tile:{layer.name}:{version}:{lang}:{z}:{x}:{y}"
-        data = cache.get(key)
-        if data is None:
-            extent_key = f"extent:{layer.name}:{version}"
-            extent = cache.get(extent_key, False)
-            if extent is False:
-                extent = publish.layer_extent(layer)
-                cache.set(extent_key, extent)
-            data = b"" if z < layer.min_zoom or publish.tile_misses(extent, z, x, y) else publish.tile(layer, z, x, y)
-            cache.set(key, data)
-        response = HttpResponse(data, content_type="application/vnd.mapbox-vector-tile") if data else HttpResponse(status=204)
-    response["ETag"] = etag
-    response["Cache-Control"] = f"max-age={TILE_MAX_AGE}"
-    patch_vary_headers(response, ("Accept-Language", "Cookie"))
-    return response
+        data = _build_tile(layer, version, lang, z, x, y, known_missing=asked == version)
+    # An older (or unknown) ?v= gets the current tile, revalidated like an unversioned one.
+    return _tile_response(request, layer, version, lang, z, x, y, data, VERSIONED_MAX_AGE if asked == version else TILE_MAX_AGE)
 
 
 @require_GET

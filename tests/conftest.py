@@ -26,6 +26,14 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tile_store(tmp_path_factory):
+    """The run's tiles in a store of its own (layers/tilestore.py), never the shared var/tiles."""
+    from django.conf import settings
+
+    settings.GEOGRID_TILE_DIR = tmp_path_factory.mktemp("tiles")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 costs ~0.3 s a user; tests make hundreds. MD5 for new test users, PBKDF2 kept so

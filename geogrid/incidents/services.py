@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.measure import D
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -341,9 +341,12 @@ def resolve_category(category):
         cat = category
     else:
         key = str(category)
-        cat = IncidentCategory.objects.filter(code=key).first()
+        # Whether it has questions, in the same statement: most have none, and their report then
+        # skips the questions' query (#9: statements per report).
+        cats = IncidentCategory.objects.annotate(has_questions=Exists(CategoryQuestion.objects.filter(category=OuterRef("pk"))))
+        cat = cats.filter(code=key).first()
         if cat is None and key.isdigit():  # older clients send the id
-            cat = IncidentCategory.objects.filter(pk=int(key)).first()
+            cat = cats.filter(pk=int(key)).first()
     if cat is None or not cat.active:
         raise ValidationError({"category": [_("未知或已停用的事件类别：%(c)s") % {"c": category}]})
     return cat
@@ -372,7 +375,8 @@ def clean_answers(category, answers):
     from django.utils.dateparse import parse_date, parse_datetime
 
     answers = dict(answers or {})
-    questions = {q.code: q for q in category.questions.all()} if category is not None else {}
+    asked = category is not None and getattr(category, "has_questions", True)  # resolve_category knows
+    questions = {q.code: q for q in category.questions.all()} if asked else {}
     out, errors = {}, {}
     for code in sorted(set(answers) - set(questions)):
         errors[f"answers.{code}"] = [_("此类别没有这个问题")]

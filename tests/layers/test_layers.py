@@ -9,6 +9,7 @@ import shapely
 
 from geogrid.facilities.models import Facility
 from geogrid.grids.models import Grid
+from layers import versions
 from layers.registry import registry
 from tests.support import box
 from tests.support.district import small_district
@@ -88,7 +89,8 @@ def test_layer_list_gives_titles_styles_and_urls(client):
     l4 = layers["grids_l4"]
     assert l4["title"] == "四级网格" and l4["geometry_type"] == "polygon"
     assert l4["geojson_url"] == "/layers/grids_l4.geojson"
-    assert l4["tiles_url"] == "/tiles/grids_l4/{z}/{x}/{y}.pbf"
+    # The version in the URL (#9): a stored tile is served by the tile front without a query.
+    assert l4["tiles_url"] == f"/tiles/grids_l4/{{z}}/{{x}}/{{y}}.pbf?v={versions.version('grids_l4')}"
     assert {"key": "kind_display", "label": "类型"} in l4["properties"]
     assert layers["grids_l5"]["visible"] is False and layers["admin_district"]["fit"] is True
     assert l4["detail"]["url"] == "/api/grids/{code}/team/" and layers["facilities"]["detail"] is None

@@ -136,13 +136,13 @@ def test_a_rolled_back_change_bumps_nothing_and_bulk_writers_bump_by_hand(client
         g = Grid.objects.get(code="37011200100101")
         g.name = "不算数"
         g.save()
-        assert versions.version("grids_l4") == before + 1
+        assert versions.version("grids_l4") != before
         raise RuntimeError
     assert versions.version("grids_l4") == before
     Grid.objects.filter(code="37011200100101").update(name="批量改名")  # no signal
     assert versions.version("grids_l4") == before
     versions.bump_model(Grid)
-    assert versions.version("grids_l4") == before + 1 and versions.version("grids_l5") > 0
+    assert versions.version("grids_l4") not in (before, None) and versions.version("grids_l5") > 0
     _, feats = tile_features(client, "grids_l4")
     assert "批量改名" in {f["properties"]["name"] for f in feats.values()}
 
