@@ -14,6 +14,8 @@ workflow/0003), so every gunicorn worker counts into the same numbers. Over the 
 Retry-After in the API's error shape (drf.py). The map's vector tiles and layer GeoJSON are plain
 Django views (layers/), not DRF: a person using the map is never counted here.
 """
+import logging
+
 from django.core.cache import caches
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
@@ -23,6 +25,7 @@ from .idempotency import HEADER
 from .models import IdempotentRequest
 
 CACHE = "throttle"
+log = logging.getLogger(__name__)
 
 
 def replays_a_stored_key(request):
@@ -44,6 +47,16 @@ class SharedRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        """Counted, or let through when the count cannot be kept (the database unreachable, the table
+        not migrated yet, no database at all): a limit must not take the API down with it. A view that
+        needs the database answers 503 by itself then (geogrid/unavailable.py)."""
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # noqa: BLE001 (whatever the cache raised: logged, not the caller's problem)
+            log.warning("rate limit not counted (%s %s): %r", request.method, request.path, exc)
+            return True
 
     def wait(self):
         """Seconds until the window has room again: when the num_requests-th newest request leaves it
