@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from tests.support import REPO
+from tests.support import REPO, rate_limits
 from tests.support.world import P_G5A, world
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +31,7 @@ LOCATE = f"/api/locate?lon={P_G5A[0]}&lat={P_G5A[1]}"
 @pytest.fixture
 def rates(settings):
     """Set some rates for a test (the others stay as configured)."""
-    def set_(**new):
-        rf = dict(settings.REST_FRAMEWORK)
-        rf["DEFAULT_THROTTLE_RATES"] = {**rf["DEFAULT_THROTTLE_RATES"], **new}
-        settings.REST_FRAMEWORK = rf
-    return set_
+    return lambda **new: rate_limits(settings, **new)
 
 
 @pytest.fixture
