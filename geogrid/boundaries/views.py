@@ -20,6 +20,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -174,7 +175,10 @@ def confirm(request, pk):
     except WorkflowError as exc:
         return refuse(request, exc.message, exc.status_code)
     messages.success(request, _("已确认 %(m)s 的检查") % {"m": check.marker})
-    return redirect(request.POST.get("next") or reverse("boundary_inspection", args=[check.inspection_id]))
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("boundary_inspection", args=[check.inspection_id])  # never off the site (an open redirect)
+    return redirect(back)
 
 
 @login_required

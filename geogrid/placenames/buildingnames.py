@@ -22,7 +22,7 @@ from geogrid.workflow.engine import T, Workflow
 
 from . import pinyin as py
 from .models import BuildingName
-from .services import ERROR, WARNING, check_name, clean_name, require_edit
+from .services import ERROR, MAX_NAME, WARNING, check_name, clean_name, require_edit
 from .workflow import _date, _not_future, end_of
 
 B = BuildingName.State
@@ -36,10 +36,10 @@ def check_building_name(name, exclude=None):
     name = clean_name(name)
     road = check_name(name)
     problems = [p for p in road["problems"] if p["code"] not in ("unknown_generic", "duplicate", "homophone")]
-    parts = py.split_name(name, GENERICS)
+    parts = py.split_name(name if len(name) <= MAX_NAME else "", GENERICS)  # too long: refused by check_name, not spelled
     spelling = py.romanize(parts, GENERICS.get(parts.generic, ""), fixed={f["phrase"]: f["syllables"].split() for f in road["fixed_readings"]})
     key = road["sound"]
-    qs = BuildingName.objects.filter(Q(name=name) | Q(sound_key=key)).only("pk", "name", "state")
+    qs = BuildingName.objects.filter(Q(name=name) | (Q(sound_key=key) if key else Q(pk__in=[]))).only("pk", "name", "state")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     duplicates, homophones = [], []

@@ -143,8 +143,11 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
     if spelled_numbers is None:
         spelled_numbers = bool(setting("SPELLED_NUMBERS", False))
     generics = tables.generics()
-    fixed = fixed_readings(name)
-    parts, spelling = spell(name, spelled_numbers=spelled_numbers, generics=generics, fixed=fixed)
+    # A name past MAX_NAME is refused as too long and not spelled: the reading alternatives cost the
+    # square of its length (a 10 000-character name held a worker for minutes).
+    spoken = name if len(name) <= MAX_NAME else ""
+    fixed = fixed_readings(spoken)
+    parts, spelling = spell(spoken, spelled_numbers=spelled_numbers, generics=generics, fixed=fixed)
     problems = []
     if not name:
         problems.append(_problem("empty", ERROR, _("请填写名称")))
@@ -162,11 +165,11 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
     for word, kind in tables.forbidden_words():
         if name and word in name:
             problems.append(_problem(kind, ERROR, messages.get(kind, messages["other"]) % {"w": word}, word=word))
-    if name and not parts.generic:
+    if spoken and not parts.generic:
         problems.append(_problem("unknown_generic", ERROR, _("缺少通名，或通名不在通名表中（如 路、街、大街、巷）")))
-    key = py.sound_key(name, fixed) if name else ""
+    key = py.sound_key(spoken, fixed) if spoken else ""
     duplicates, homophones = [], []
-    if name:
+    if spoken:
         roads = built_up(Road.objects.filter(status__in=[Road.Status.NAMED, Road.Status.PROPOSED]).exclude(name="")
                          .filter(Q(name=name) | Q(sound_key=key)))
         if road is not None:
@@ -189,10 +192,10 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
         problems.append(_problem("duplicate", ERROR, _("与已有或拟用名称重名：%(n)s") % {"n": "、".join(sorted({d["name"] for d in duplicates}))}))
     if homophones:
         problems.append(_problem("homophone", WARNING, _("与下列名称同音：%(n)s") % {"n": "、".join(sorted({d["name"] for d in homophones}))}))
-    alts = alternatives(parts, generics, fixed, spelled_numbers) if name and not any(p["code"] in ("not_han", "foreign") for p in problems) else []
+    alts = alternatives(parts, generics, fixed, spelled_numbers) if spoken and not any(p["code"] in ("not_han", "foreign") for p in problems) else []
     return {
         "name": name, "zhuanming": parts.specific, "tongming": parts.generic, "modifier": parts.modifier,
-        "ordinal": parts.number, "pinyin": spelling if name else "", "sign_text": py.sign_text(spelling) if name else "",
+        "ordinal": parts.number, "pinyin": spelling if spoken else "", "sign_text": py.sign_text(spelling) if spoken else "",
         "sound": key, "alternatives": alts, "fixed_readings": [{"phrase": p, "syllables": " ".join(s)} for p, s in fixed.items()],
         "duplicates": duplicates, "homophones": homophones, "problems": problems,
         "errors": sum(p["severity"] == ERROR for p in problems), "warnings": sum(p["severity"] == WARNING for p in problems),
