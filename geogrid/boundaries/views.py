@@ -68,11 +68,17 @@ def index(request):
     })
 
 
+def _id(value):
+    """A record id from a form field; 0 (no record) for anything that is not one."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 @login_required
 @require_POST
 def plan(request):
     user = request.user
-    line = BoundaryLine.objects.filter(pk=request.POST.get("line") or 0).first()
+    line = BoundaryLine.objects.filter(pk=_id(request.POST.get("line"))).first()
     if line is None:
         messages.error(request, _("请选择界线"))
         return redirect("boundaries")
@@ -103,7 +109,7 @@ def import_markers(request):
     from .importing import MarkerImportFailed
     from .importing import import_markers as run_import
 
-    line = boundaries.inspector_lines(request.user).filter(pk=request.POST.get("line") or 0).first()
+    line = boundaries.inspector_lines(request.user).filter(pk=_id(request.POST.get("line"))).first()
     if line is None:
         return refuse(request, _("只有界线双方的联检人员可以导入该界线的界桩"))
     upload = request.FILES.get("file")

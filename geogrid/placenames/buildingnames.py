@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from geogrid.accounts.roles import Role
 from geogrid.audit.services import record
-from geogrid.workflow.engine import T, Workflow
+from geogrid.workflow.engine import T, Workflow, too_long
 
 from . import pinyin as py
 from .models import BuildingName
@@ -109,6 +109,9 @@ def register(user, *, name, developer, kind="residential", location="", now=None
         errors["developer"] = [_("请填写建设单位")]
     if kind not in BuildingName.Kind.values:
         errors["kind"] = [_("可选：居住区、建筑物")]
+    too_long(errors, "name", _("拟用名称"), clean_name(name), BuildingName._meta.get_field("name").max_length)
+    too_long(errors, "developer", _("建设单位"), str(developer or "").strip(), 100)
+    too_long(errors, "location", _("位置"), location, 200)
     if errors:
         raise ValidationError(errors)
     result = check_building_name(name)

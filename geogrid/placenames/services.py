@@ -27,6 +27,7 @@ from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import history, record
 from geogrid.geo.crs import CRSError, check_lonlat_geometry
 from geogrid.grids.models import AdminArea
+from geogrid.workflow.engine import too_long
 from geogrid.workflow.exceptions import TransitionForbidden
 
 from . import pinyin as py
@@ -244,6 +245,8 @@ def create_batch(user, title, note=""):
         raise ValidationError({"title": [_("请填写批次名称")]})
     if len(title) > 100:  # refused, never cut: the caller would not know
         raise ValidationError({"title": [_("批次名称不能超过 %(n)s 字（现有 %(len)s 字）") % {"n": 100, "len": len(title)}]})
+    if errors := too_long({}, "note", _("备注"), note):
+        raise ValidationError(errors)
     with transaction.atomic():
         batch = NamingBatch.objects.create(code=next_batch_code(timezone.localdate().year), title=title[:100], note=note or "", created_by=user)
         record(batch, "create", actor=user, note=batch.title, code=batch.code)
@@ -460,6 +463,9 @@ def overdue_q(now=None):
 
 # --- attachments --------------------------------------------------------------------------------------
 ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".txt"}
+# How a file of each type begins (a renamed file is not a plan): zip for docx/xlsx/ofd, OLE for doc/xls.
+ATTACHMENT_SIGNATURES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG", ".docx": b"PK\x03\x04",
+                         ".xlsx": b"PK\x03\x04", ".ofd": b"PK\x03\x04", ".doc": b"\xd0\xcf\x11\xe0", ".xls": b"\xd0\xcf\x11\xe0"}
 
 
 def add_attachment(user, app, upload):
@@ -476,6 +482,11 @@ def add_attachment(user, app, upload):
         raise ValidationError({"file": [_("文件类型须是：%(t)s") % {"t": "、".join(sorted(ATTACHMENT_TYPES))}]})
     if upload.size > limit:
         raise ValidationError({"file": [_("文件不能超过 %(mb)s MB") % {"mb": limit // 1048576}]})
+    suffix = PurePath(upload.name).suffix.lower()
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ATTACHMENT_SIGNATURES.get(suffix, b"")):
+        raise ValidationError({"file": [_("文件内容不是 %(t)s 文件：请上传原件") % {"t": suffix}]})
     with transaction.atomic():
         att = ApplicationAttachment.objects.create(application=app, file=upload, name=PurePath(upload.name).name[:120], size=upload.size,
                                                    uploaded_by=user)
