@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -174,7 +175,7 @@ def test_the_limits_are_the_apis_only():
 def test_the_counts_are_shared_by_every_server_process(rates):
     """Another process (as another gunicorn worker) uses up a visitor's rate; this process then
     refuses that visitor. A per-process cache (Django's default) would answer 200 here."""
-    assert caches["throttle"].__class__.__name__ == "DatabaseCache"
+    assert isinstance(caches["throttle"], DatabaseCache)
     rates(anon="3/min")
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"  # its row expires in a minute
     db = connection.settings_dict
@@ -193,3 +194,17 @@ def test_the_counts_are_shared_by_every_server_process(rates):
     assert statuses == [404, 404, 404, 429], statuses
     assert_throttled(Client(REMOTE_ADDR=address).get(LOCATE))
     assert Client(REMOTE_ADDR="10.255.0.1").get(LOCATE).status_code == 404
+
+
+def test_two_statements_a_request(rates):
+    """The count's cost: one read and one upsert of its row (Django's own DatabaseCache writes with five)."""
+    from django.test.utils import CaptureQueriesContext
+
+    rates(anon="100/min")
+    a = Client(REMOTE_ADDR="10.0.0.5")
+    a.get(LOCATE)
+    with CaptureQueriesContext(connection) as queries:
+        assert a.get(LOCATE).status_code == 404
+    counted = [q["sql"] for q in queries if "geogrid_throttle" in q["sql"]]
+    assert len(counted) == 2 and counted[1].startswith("INSERT"), counted
+    assert not [q for q in queries if "SAVEPOINT" in q["sql"]]
