@@ -208,3 +208,18 @@ def test_two_statements_a_request(rates):
     counted = [q["sql"] for q in queries if "geogrid_throttle" in q["sql"]]
     assert len(counted) == 2 and counted[1].startswith("INSERT"), counted
     assert not [q for q in queries if "SAVEPOINT" in q["sql"]]
+
+
+def test_expired_counts_leave_the_table(monkeypatch):
+    """The table holds about the callers of the last minutes: expired rows go now and then."""
+    from geogrid.workflow.throttling import ThrottleCache
+
+    cache = caches["throttle"]
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO geogrid_throttle (cache_key, value, expires) VALUES ('gone', 'x', now() - interval '1 hour')")
+    monkeypatch.setattr(ThrottleCache, "CULL_EVERY", 1)
+    cache.set("kept", [1.0], 60)
+    with connection.cursor() as cur:
+        cur.execute("SELECT cache_key FROM geogrid_throttle WHERE cache_key IN ('gone', %s)", [cache.make_key("kept")])
+        assert [r[0] for r in cur.fetchall()] == [cache.make_key("kept")]
+    assert cache.get("kept") == [1.0]
