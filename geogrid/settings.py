@@ -224,8 +224,27 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    # Open311 client keys (incidents.open311.keys): requests per key, counted in each server process.
+    # Open311 client keys (incidents.open311.keys): requests per key.
     "DEFAULT_THROTTLE_RATES": {"open311_key": os.environ.get("GEOGRID_OPEN311_KEY_RATE", "120/min")},
+}
+# API rate limits (geogrid/workflow/throttling.py), counted in CACHES["throttle"] below, shared by every
+# worker. Reads are generous (the map's tiles and layers are not DRF views and never counted); writes
+# allow an offline phone's replay burst (its already-answered Idempotency-Keys count as reads); visitors
+# are counted per address, and many phones behind one intranet NAT address read public data as one
+# visitor: hence 1200/min. Behind a front server set GEOGRID_NUM_PROXIES=1 (else every visitor is the proxy).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["geogrid.workflow.throttling.ApiRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update({
+    "user_read": os.environ.get("GEOGRID_API_READ_RATE", "600/min"),
+    "user_write": os.environ.get("GEOGRID_API_WRITE_RATE", "60/min"),
+    "anon": os.environ.get("GEOGRID_API_ANON_RATE", "1200/min"),
+})
+REST_FRAMEWORK["NUM_PROXIES"] = int(os.environ["GEOGRID_NUM_PROXIES"]) if os.environ.get("GEOGRID_NUM_PROXIES") else None
+# The default cache stays per process (nothing shared relies on it); the throttle counts go to a table of
+# the project's database (made by migration workflow/0003, so migrate, restore and a fresh clone have it).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Django's DatabaseCache, writing with one upsert (workflow/throttling.py): two statements a request.
+    "throttle": {"BACKEND": "geogrid.workflow.throttling.ThrottleCache", "LOCATION": "geogrid_throttle"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "geogrid API",

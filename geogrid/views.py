@@ -1,6 +1,7 @@
 """The home page: the one page that reads every app (through geogrid.overview and navigation)."""
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from geogrid import overview
 from geogrid.accounts.roles import GRID_ROLES, HANDLER_ROLES, Role
@@ -9,6 +10,7 @@ from geogrid.navigation import ADMIN, links_for
 from geogrid.patrols.services import open_patrol
 
 
+@require_safe  # a page, not a form: a POST is a 405 (tests/site/test_bad_page_input.py)
 def home(request):
     """One page for everyone: what geogrid is (anonymous); otherwise the big buttons of the pages
     this user may open, then a card per job: my grids (grid team), my area (staff), the map and

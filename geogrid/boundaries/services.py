@@ -31,7 +31,7 @@ from geogrid.geo.crs import CRSError, parse_input_crs, point_to_storage
 from geogrid.geo.measure import distance_m
 from geogrid.patrols import services as patrols
 from geogrid.uploads import check_image
-from geogrid.workflow.engine import T, Workflow
+from geogrid.workflow.engine import T, Workflow, too_long
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 
 from .models import (BoundaryAgreement, BoundaryDispute, BoundaryLine, BoundaryMarker, InspectionMember, JointInspection, MarkerCheck,
@@ -327,6 +327,8 @@ def record_section(inspection, user, *, from_marker, to_marker, references_compl
     a, b = markers.get(str(from_marker)), markers.get(str(to_marker))
     if a is None or b is None or a == b:
         raise ValidationError({"from_marker": [_("请选择本界线上的两个不同界桩")]})
+    if errors := too_long(too_long({}, "notes", _("备注"), notes), "references_notes", _("方位物说明"), references_notes):
+        raise ValidationError(errors)
     now = now or timezone.now()
     with transaction.atomic():
         section, created = SectionRecord.objects.update_or_create(
@@ -344,6 +346,7 @@ def add_problem(inspection, user, *, description, owner_side, due_date, owner=No
     errors = {}
     if not (description or "").strip():
         errors["description"] = [_("请填写问题描述")]
+    too_long(errors, "description", _("问题描述"), description)
     if owner_side not in Side.values:
         errors["owner_side"] = [_("请选择责任方")]
     if due_date is None:

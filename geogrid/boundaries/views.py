@@ -20,6 +20,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -67,11 +68,17 @@ def index(request):
     })
 
 
+def _id(value):
+    """A record id from a form field; 0 (no record) for anything that is not one."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 @login_required
 @require_POST
 def plan(request):
     user = request.user
-    line = BoundaryLine.objects.filter(pk=request.POST.get("line") or 0).first()
+    line = BoundaryLine.objects.filter(pk=_id(request.POST.get("line"))).first()
     if line is None:
         messages.error(request, _("请选择界线"))
         return redirect("boundaries")
@@ -102,7 +109,7 @@ def import_markers(request):
     from .importing import MarkerImportFailed
     from .importing import import_markers as run_import
 
-    line = boundaries.inspector_lines(request.user).filter(pk=request.POST.get("line") or 0).first()
+    line = boundaries.inspector_lines(request.user).filter(pk=_id(request.POST.get("line"))).first()
     if line is None:
         return refuse(request, _("只有界线双方的联检人员可以导入该界线的界桩"))
     upload = request.FILES.get("file")
@@ -174,7 +181,10 @@ def confirm(request, pk):
     except WorkflowError as exc:
         return refuse(request, exc.message, exc.status_code)
     messages.success(request, _("已确认 %(m)s 的检查") % {"m": check.marker})
-    return redirect(request.POST.get("next") or reverse("boundary_inspection", args=[check.inspection_id]))
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("boundary_inspection", args=[check.inspection_id])  # never off the site (an open redirect)
+    return redirect(back)
 
 
 @login_required

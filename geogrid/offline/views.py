@@ -22,6 +22,7 @@ ASSETS = (
     "placenames/signpatrol.js", "placenames/placenames.css", "geogrid/fieldwalk.js",
     "leaflet/leaflet.css", "leaflet/leaflet.js", "leaflet/leaflet.extras.js",
     "geogrid/base.js", "geogrid/leafletmap.js",  # every page's handlers; the maps' start (no inline code: CSP)
+    "geogrid/util.js",  # esc() and the shared map code, before every page's scripts
 )
 # Pages whose last HTML is kept for opening them offline (regular expressions on the path).
 PAGES = (r"^/incidents/report/$", r"^/incidents/mine/$", r"^/patrols/$", r"^/care/$", r"^/care/subjects/\d+/$", r"^/placenames/signs/patrol/$",

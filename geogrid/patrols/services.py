@@ -17,6 +17,7 @@ from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import record
 from geogrid.geo.crs import CRSError, check_lonlat_geometry, parse_input_crs, to_storage
 from geogrid.geo.measure import length_m
+from geogrid.workflow.engine import too_long
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
 from geogrid.workflow.idempotency import KEEP as IDEMPOTENCY_KEEP
 
@@ -82,6 +83,8 @@ def start_patrol(user, grid, *, now=None, note="", client_key=None):
     key = client_key_of(client_key)
     if (made := _started_before(user, key)) is not None:
         return made
+    if errors := too_long({}, "note", _("巡查记录"), note):
+        raise ValidationError(errors)
     if not (user and user.is_authenticated) or not on_duty_in(user, grid):
         raise TransitionForbidden(_("只有本网格的网格员可以巡查此网格"), action="start_patrol")
     now = now or timezone.now()
@@ -251,6 +254,8 @@ def end_patrol(patrol, user, *, track=None, crs=None, note=None, now=None):
     if patrol.user_id != getattr(user, "pk", None):
         raise TransitionForbidden(_("只能结束自己的巡查"), action="end_patrol")
     line = parse_track(track, crs)
+    if errors := too_long({}, "note", _("巡查记录"), note):
+        raise ValidationError(errors)
     now = now or timezone.now()
     with transaction.atomic():
         patrol = Patrol.objects.select_for_update().get(pk=patrol.pk)

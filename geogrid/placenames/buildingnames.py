@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from geogrid.accounts.roles import Role
 from geogrid.audit.services import record
-from geogrid.workflow.engine import T, Workflow
+from geogrid.workflow.engine import T, Workflow, too_long
 
 from . import pinyin as py
 from .models import BuildingName
-from .services import ERROR, WARNING, check_name, clean_name, require_edit
+from .services import ERROR, MAX_NAME, WARNING, check_name, clean_name, require_edit
 from .workflow import _date, _not_future, end_of
 
 B = BuildingName.State
@@ -36,10 +36,10 @@ def check_building_name(name, exclude=None):
     name = clean_name(name)
     road = check_name(name)
     problems = [p for p in road["problems"] if p["code"] not in ("unknown_generic", "duplicate", "homophone")]
-    parts = py.split_name(name, GENERICS)
+    parts = py.split_name(name if len(name) <= MAX_NAME else "", GENERICS)  # too long: refused by check_name, not spelled
     spelling = py.romanize(parts, GENERICS.get(parts.generic, ""), fixed={f["phrase"]: f["syllables"].split() for f in road["fixed_readings"]})
     key = road["sound"]
-    qs = BuildingName.objects.filter(Q(name=name) | Q(sound_key=key)).only("pk", "name", "state")
+    qs = BuildingName.objects.filter(Q(name=name) | (Q(sound_key=key) if key else Q(pk__in=[]))).only("pk", "name", "state")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     duplicates, homophones = [], []
@@ -109,6 +109,9 @@ def register(user, *, name, developer, kind="residential", location="", now=None
         errors["developer"] = [_("请填写建设单位")]
     if kind not in BuildingName.Kind.values:
         errors["kind"] = [_("可选：居住区、建筑物")]
+    too_long(errors, "name", _("拟用名称"), clean_name(name), BuildingName._meta.get_field("name").max_length)
+    too_long(errors, "developer", _("建设单位"), str(developer or "").strip(), 100)
+    too_long(errors, "location", _("位置"), location, 200)
     if errors:
         raise ValidationError(errors)
     result = check_building_name(name)

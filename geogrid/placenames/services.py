@@ -27,6 +27,7 @@ from geogrid.accounts.scope import scope_of
 from geogrid.audit.services import history, record
 from geogrid.geo.crs import CRSError, check_lonlat_geometry
 from geogrid.grids.models import AdminArea
+from geogrid.workflow.engine import too_long
 from geogrid.workflow.exceptions import TransitionForbidden
 
 from . import pinyin as py
@@ -143,8 +144,11 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
     if spelled_numbers is None:
         spelled_numbers = bool(setting("SPELLED_NUMBERS", False))
     generics = tables.generics()
-    fixed = fixed_readings(name)
-    parts, spelling = spell(name, spelled_numbers=spelled_numbers, generics=generics, fixed=fixed)
+    # A name past MAX_NAME is refused as too long and not spelled: the reading alternatives cost the
+    # square of its length (a 10 000-character name held a worker for minutes).
+    spoken = name if len(name) <= MAX_NAME else ""
+    fixed = fixed_readings(spoken)
+    parts, spelling = spell(spoken, spelled_numbers=spelled_numbers, generics=generics, fixed=fixed)
     problems = []
     if not name:
         problems.append(_problem("empty", ERROR, _("请填写名称")))
@@ -162,11 +166,11 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
     for word, kind in tables.forbidden_words():
         if name and word in name:
             problems.append(_problem(kind, ERROR, messages.get(kind, messages["other"]) % {"w": word}, word=word))
-    if name and not parts.generic:
+    if spoken and not parts.generic:
         problems.append(_problem("unknown_generic", ERROR, _("缺少通名，或通名不在通名表中（如 路、街、大街、巷）")))
-    key = py.sound_key(name, fixed) if name else ""
+    key = py.sound_key(spoken, fixed) if spoken else ""
     duplicates, homophones = [], []
-    if name:
+    if spoken:
         roads = built_up(Road.objects.filter(status__in=[Road.Status.NAMED, Road.Status.PROPOSED]).exclude(name="")
                          .filter(Q(name=name) | Q(sound_key=key)))
         if road is not None:
@@ -189,10 +193,10 @@ def check_name(name, *, application=None, road=None, spelled_numbers=None):
         problems.append(_problem("duplicate", ERROR, _("与已有或拟用名称重名：%(n)s") % {"n": "、".join(sorted({d["name"] for d in duplicates}))}))
     if homophones:
         problems.append(_problem("homophone", WARNING, _("与下列名称同音：%(n)s") % {"n": "、".join(sorted({d["name"] for d in homophones}))}))
-    alts = alternatives(parts, generics, fixed, spelled_numbers) if name and not any(p["code"] in ("not_han", "foreign") for p in problems) else []
+    alts = alternatives(parts, generics, fixed, spelled_numbers) if spoken and not any(p["code"] in ("not_han", "foreign") for p in problems) else []
     return {
         "name": name, "zhuanming": parts.specific, "tongming": parts.generic, "modifier": parts.modifier,
-        "ordinal": parts.number, "pinyin": spelling if name else "", "sign_text": py.sign_text(spelling) if name else "",
+        "ordinal": parts.number, "pinyin": spelling if spoken else "", "sign_text": py.sign_text(spelling) if spoken else "",
         "sound": key, "alternatives": alts, "fixed_readings": [{"phrase": p, "syllables": " ".join(s)} for p, s in fixed.items()],
         "duplicates": duplicates, "homophones": homophones, "problems": problems,
         "errors": sum(p["severity"] == ERROR for p in problems), "warnings": sum(p["severity"] == WARNING for p in problems),
@@ -241,6 +245,8 @@ def create_batch(user, title, note=""):
         raise ValidationError({"title": [_("请填写批次名称")]})
     if len(title) > 100:  # refused, never cut: the caller would not know
         raise ValidationError({"title": [_("批次名称不能超过 %(n)s 字（现有 %(len)s 字）") % {"n": 100, "len": len(title)}]})
+    if errors := too_long({}, "note", _("备注"), note):
+        raise ValidationError(errors)
     with transaction.atomic():
         batch = NamingBatch.objects.create(code=next_batch_code(timezone.localdate().year), title=title[:100], note=note or "", created_by=user)
         record(batch, "create", actor=user, note=batch.title, code=batch.code)
@@ -457,6 +463,9 @@ def overdue_q(now=None):
 
 # --- attachments --------------------------------------------------------------------------------------
 ATTACHMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".ofd", ".txt"}
+# How a file of each type begins (a renamed file is not a plan): zip for docx/xlsx/ofd, OLE for doc/xls.
+ATTACHMENT_SIGNATURES = {".pdf": b"%PDF", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff", ".png": b"\x89PNG", ".docx": b"PK\x03\x04",
+                         ".xlsx": b"PK\x03\x04", ".ofd": b"PK\x03\x04", ".doc": b"\xd0\xcf\x11\xe0", ".xls": b"\xd0\xcf\x11\xe0"}
 
 
 def add_attachment(user, app, upload):
@@ -473,6 +482,11 @@ def add_attachment(user, app, upload):
         raise ValidationError({"file": [_("文件类型须是：%(t)s") % {"t": "、".join(sorted(ATTACHMENT_TYPES))}]})
     if upload.size > limit:
         raise ValidationError({"file": [_("文件不能超过 %(mb)s MB") % {"mb": limit // 1048576}]})
+    suffix = PurePath(upload.name).suffix.lower()
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ATTACHMENT_SIGNATURES.get(suffix, b"")):
+        raise ValidationError({"file": [_("文件内容不是 %(t)s 文件：请上传原件") % {"t": suffix}]})
     with transaction.atomic():
         att = ApplicationAttachment.objects.create(application=app, file=upload, name=PurePath(upload.name).name[:120], size=upload.size,
                                                    uploaded_by=user)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geogrid.accounts.roles import Role
 from geogrid.audit.services import record
-from geogrid.workflow.engine import T, Workflow
+from geogrid.workflow.engine import T, Workflow, too_long
 
 from .models import Road, RoadSign, SignInspection, SignRepair
 
@@ -55,6 +55,9 @@ def dispatch_repair(user, sign, problem, description="", contractor="", now=None
     require_edit(user, "dispatch_repair")
     if problem not in RoadSign.Condition.values or problem == RoadSign.Condition.GOOD:
         raise ValidationError({"problem": [_("请选择问题：污损、褪色、损坏、倾斜、缺失或内容错误")]})
+    errors = too_long(too_long({}, "description", _("问题描述"), description), "contractor", _("维修单位"), contractor, 100)
+    if errors:  # refused, never cut
+        raise ValidationError(errors)
     now = now or timezone.now()
     repair = SignRepair(sign=sign, problem=problem, description=str(description or "")[:2000], contractor=str(contractor or "")[:100],
                         dispatched_by=user, dispatched_at=now)

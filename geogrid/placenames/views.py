@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from geogrid.accounts.pages import refuse
 from geogrid.geo.geojson import feature
@@ -91,6 +91,7 @@ def sorted_applications(batch, sort):
 
 
 @login_required
+@require_safe  # its forms post to their own URLs
 def batch(request, pk):
     if (no := gate(request)) is not None:
         return no

@@ -543,8 +543,11 @@ def folium_html(user, by=BY_GRID, metric=COUNT, f=StatsFilter(), now=None, basem
         fields.insert(2, "grid4")
         aliases.insert(2, str(_("所属四级网格")))
     if fc["features"]:
+        # folium's GeoJsonTooltip/Popup put the values into HTML as they are: names go in escaped.
+        shown = {**fc, "features": [{**ft, "properties": {k: escape(v) if isinstance(v, str) else v for k, v in ft["properties"].items()}}
+                                    for ft in fc["features"]]}
         layer = folium.GeoJson(
-            fc, name=str(label),
+            shown, name=str(label),
             style_function=lambda feat: {"fillColor": feat["properties"]["color"], "color": "#555", "weight": 1, "fillOpacity": 0.75},
             highlight_function=lambda feat: {"weight": 3, "color": "#000"},
             tooltip=folium.GeoJsonTooltip(fields=["name", "total"], aliases=[aliases[0], aliases[fields.index("total")]]),

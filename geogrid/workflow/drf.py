@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, NotFound, ParseError
+from rest_framework.exceptions import APIException, NotFound, ParseError, Throttled
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -39,6 +39,8 @@ def exception_handler(exc, context):
         # Django's "No <Model> matches the given query." is English and would tell an outsider
         # nothing useful; out of scope and absent look the same on purpose.
         exc = NotFound(_("没有找到该记录，或您无权查看"))
+    if isinstance(exc, Throttled):  # the rate limits (throttling.py); DRF puts the wait in Retry-After
+        exc.detail = _("请求过于频繁，请在 %(s)d 秒后再试") % {"s": max(1, round(exc.wait or 1))}
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, APIException):
         response.data = drf_error_body(exc)

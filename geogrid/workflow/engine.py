@@ -32,6 +32,17 @@ from .exceptions import InvalidTransition, MissingFields, TransitionForbidden, U
 # action, user, event) — event is the audit event just written.
 transitioned = Signal()
 
+NOTE_MAX = 2000  # characters of a transition's note, and of other notes and descriptions (as the API's serializers)
+
+
+def too_long(errors, field, label, value, limit=NOTE_MAX):
+    """Add field's refusal to errors (field → messages) when value has more than limit characters:
+    text is refused, never cut, so the writer knows (pages and API alike)."""
+    n = len(str(value or ""))
+    if n > limit:
+        errors.setdefault(field, []).append(_("%(field)s不能超过 %(n)s 字（现有 %(len)s 字）") % {"field": label, "n": limit, "len": n})
+    return errors
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -181,6 +192,8 @@ class Workflow:
         rows = self._by_action.get(action)
         if not rows:
             raise UnknownAction(_("没有名为「%(action)s」的操作") % {"action": action}, action=action)
+        if errors := too_long({}, "note", _("说明"), note):
+            raise MissingFields(errors["note"][0], action=action, fields={"note": errors["note"][0]})
         if not any(self._roles_ok(user, t.roles) for t in rows):
             raise TransitionForbidden(_("您的角色不能执行「%(label)s」") % {"label": self.label_of_action(action)}, action=action)
         model = type(obj)

@@ -16,7 +16,7 @@
   window.geogridCare = state;  // for the browser tests
 
   function fmt(s, v) { return String(s || "").replace("%s", v); }
-  var esc = function (s) { return window.geogridGridMap ? window.geogridGridMap.esc(s) : String(s); };
+  var esc = window.geogridUtil.esc;
 
   function worst(subjects) {
     return subjects.reduce(function (w, s) {
@@ -37,7 +37,7 @@
 
   function tooltip(h) {
     return esc(h.address) + "<br>" + h.subjects.map(function (s) {
-      return esc(s.name) + (s.days ? " · " + fmt(T.overdue, s.days) : "");
+      return esc(s.name) + (s.days ? " · " + esc(fmt(T.overdue, s.days)) : "");
     }).join("<br>");
   }
 

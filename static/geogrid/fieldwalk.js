@@ -20,7 +20,7 @@ window.geogridFieldWalk = function (state, T) {
   function drawHere() {
     if (!state.map || !state.herePos) return;
     var ll = [state.herePos[1], state.herePos[0]];
-    if (!state.here) state.here = L.circleMarker(ll, { radius: 6, color: "#0b5394", fillColor: "#3d85c6", fillOpacity: 0.9 }).bindTooltip(T.here).addTo(state.map);
+    if (!state.here) state.here = L.circleMarker(ll, { radius: 6, color: "#0b5394", fillColor: "#3d85c6", fillOpacity: 0.9 }).bindTooltip(window.geogridUtil.esc(T.here)).addTo(state.map);
     else state.here.setLatLng(ll);
   }
   function located(pos) {

@@ -13,18 +13,14 @@
   var script = document.currentScript;
   var LAYERS_URL = (script && script.dataset.layersUrl) || "/layers/";
 
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = window.geogridUtil.esc;
 
   function draw(map, collection, maxZoom) {
     var layer = L.geoJSON(collection, {
       style: STYLE,
       onEachFeature: function (feature, l) {
         var p = feature.properties || {};
-        if (p.name) l.bindTooltip(p.name + (p.code ? "（" + p.code + "）" : ""));
+        if (p.name) l.bindTooltip(esc(p.name + (p.code ? "（" + p.code + "）" : "")));
       },
     }).addTo(map);
     var b = layer.getBounds();
@@ -186,7 +182,7 @@
     return state;
   }
 
-  window.geogridGridMap = { draw: draw, esc: esc, getJSON: getJSON, layerList: layerList, fetchLayer: fetchLayer, roads: roads,
+  window.geogridGridMap = { draw: draw, getJSON: getJSON, layerList: layerList, fetchLayer: fetchLayer, roads: roads,
                             labelPoint: labelPoint };
 
   // Home page: the member's grids, or the area a staff user works for.

@@ -15,7 +15,7 @@
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var T = config.text;
   var G = window.geogridGridMap;  // gridmap.js: the layer list and GeoJSON fetches shared with the small maps
-  var esc = G.esc;
+  var esc = window.geogridUtil.esc;
 
   function swatch(info) {
     var s = info.style, stroke = s.color || "#333";

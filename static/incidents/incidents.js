@@ -12,11 +12,7 @@
 
   function fmt(s, v) { return String(s || "").replace("%s", v); }
 
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = window.geogridUtil.esc;
 
   function fit(map, layer, maxZoom) {
     var b = layer.getBounds();
@@ -71,7 +67,7 @@
           similarBox.className = "similar found";
           similarBox.innerHTML = "<p>" + esc(fmt(T.similar, cases.length)) + "</p><ul>" + cases.map(function (c) {
             L.circleMarker([c.location.lat, c.location.lon], { radius: 6, color: "#fff", weight: 2, fillColor: "#e0a000", fillOpacity: 1 })
-              .bindTooltip(c.number).addTo(nearby);
+              .bindTooltip(esc(c.number)).addTo(nearby);
             return "<li><b>" + esc(c.number) + "</b> " + esc(c.state_label) + " · " + esc(Math.round(c.distance_m)) + " " + esc(T.meters) + "</li>";
           }).join("") + "</ul>";
         })
@@ -162,7 +158,7 @@
       },
       onEachFeature: function (feature, l) {
         var p = feature.properties;
-        l.bindTooltip(p.kind === "grid" ? p.name + "（" + p.code + "）" : p.number);
+        l.bindTooltip(esc(p.kind === "grid" ? p.name + "（" + p.code + "）" : p.number));
       },
     }).addTo(map);
     fit(map, layer);

@@ -79,7 +79,7 @@
     if (last) {
       if (!state.here) {
         state.here = L.circleMarker([last[1], last[0]], { radius: 8, color: "#fff", weight: 3, fillColor: "#1565c0", fillOpacity: 1 })
-          .bindTooltip(T.here).addTo(state.map);
+          .bindTooltip(window.geogridUtil.esc(T.here)).addTo(state.map);
       } else {
         state.here.setLatLng([last[1], last[0]]);
       }

@@ -8,7 +8,7 @@
   var el = document.getElementById("patrol-tracks-config");
   var config = el ? JSON.parse(el.textContent) : {};
   var T = config.text || {};
-  var G = window.geogridGridMap;
+  var G = window.geogridGridMap, esc = window.geogridUtil.esc;
   var STYLE = { color: "#6a1b9a", weight: 4, opacity: 0.85 };
 
   window.geogridPatrolTracksInit = function (map) {
@@ -21,8 +21,8 @@
       onEachFeature: function (feature, line) {
         var p = feature.properties;
         byId[p.id] = line;
-        line.bindPopup("<b>" + G.esc(p.grid) + "</b>（" + G.esc(p.code) + "）<br>" + G.esc(p.member) + " · " + G.esc(p.started) +
-          "<br>" + G.esc(p.length) + " · " + G.esc(String(T.findings || "").replace("%s", p.findings)));
+        line.bindPopup("<b>" + esc(p.grid) + "</b>（" + esc(p.code) + "）<br>" + esc(p.member) + " · " + esc(p.started) +
+          "<br>" + esc(p.length) + " · " + esc(String(T.findings || "").replace("%s", p.findings)));
       },
     }).addTo(map);
     var shown = tracks.getLayers().length ? tracks : area;

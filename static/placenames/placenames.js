@@ -11,11 +11,7 @@
     application: { color: "#1565c0", weight: 6, opacity: 0.8 },
   };
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = window.geogridUtil.esc;
 
   window.geogridPlacenameMapInit = function (map) {
     var layer = L.geoJSON(config.features || { type: "FeatureCollection", features: [] }, {
@@ -103,7 +99,7 @@
   if (!form) return;
   var config = JSON.parse(document.getElementById("placename-config").textContent);
   var list = document.getElementById("gazetteer-results");
-  var esc = function (s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); };
+  var esc = window.geogridUtil.esc;
   var drawn = null;
   form.addEventListener("submit", function (e) {
     e.preventDefault();

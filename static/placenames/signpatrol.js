@@ -44,7 +44,7 @@
     var bounds = layer.getBounds();
     signs.forEach(function (s, i) {
       state.signs[s.code] = L.circleMarker([s.lat, s.lon], { radius: 8, color: s.done ? "#000" : "#fff", weight: 2, fillColor: colour(s.condition), fillOpacity: 1 })
-        .bindTooltip((i + 1) + ". " + s.code, { permanent: false }).addTo(map);
+        .bindTooltip(window.geogridUtil.esc((i + 1) + ". " + s.code), { permanent: false }).addTo(map);
       bounds.extend([s.lat, s.lon]);
     });
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 18, animate: false });

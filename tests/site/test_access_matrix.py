@@ -38,6 +38,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.support import rate_limits
 from tests.support.records import records
 
 pytestmark = pytest.mark.django_db
@@ -598,7 +599,7 @@ def test_token_clients_need_no_csrf_token(world):
     assert not wrong, wrong
 
 
-def test_no_url_changes_or_deletes_audit_events(world):
+def test_no_url_changes_or_deletes_audit_events(world, settings):
     """The audit log has no API and no page of its own outside the admin (read-only there, and refused
     by the database: tests/site/test_csrf_and_audit.py). PUT, PATCH and DELETE on every API URL of
     the matrix, as a superuser, change nothing: no such write exists (405), and the log is as it was."""
@@ -607,6 +608,7 @@ def test_no_url_changes_or_deletes_audit_events(world):
     served = [key for key, route in all_patterns() if not route.startswith("admin/") and "audit" in (key + route).lower()]
     assert not served, served
     before = list(AuditEvent.objects.order_by("pk").values_list("pk", "action", "note"))
+    rate_limits(settings)  # some hundred writes in a few seconds by one user
     c = client_of(world, "anon")
     c.force_login(world["su"])
     wrong = []

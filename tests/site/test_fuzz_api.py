@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from tests.support import rate_limits
 from tests.support.world import report, world
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def in_test_transaction(settings, tmp_path):
     """Each request runs in this test's transaction: the connection is not closed between
     requests (as Django's test client does). Uploads go to a temporary directory."""
     settings.MEDIA_ROOT = tmp_path
+    rate_limits(settings)  # hundreds of requests a minute by one user: 429s would leave the operations untested
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:

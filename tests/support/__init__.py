@@ -114,3 +114,15 @@ def map_point(page, map_expr, lon, lat):
     canvas, not DOM nodes, so tests click by position)."""
     return page.evaluate("([lat, lon]) => { const m = " + map_expr + "; const p = m.latLngToContainerPoint([lat, lon]);"
                          " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }", [lat, lon])
+
+
+LIFTED = "1000000/min"
+
+
+def rate_limits(settings, **rates):
+    """Set the API's rate limits (REST_FRAMEWORK's DEFAULT_THROTTLE_RATES, geogrid/workflow/throttling.py)
+    for one test through pytest-django's `settings`; without rates, a signed-in user's are lifted (tests
+    that send hundreds of requests a minute as one user, the limits themselves: tests/site/test_throttling.py)."""
+    rates = rates or {"user_read": LIFTED, "user_write": LIFTED}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates}}

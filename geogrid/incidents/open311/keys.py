@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.throttling import SimpleRateThrottle
 
 from geogrid.audit.services import record
+from geogrid.workflow.throttling import ApiRateThrottle, SharedRateThrottle
 
 from ..models import Open311Key
 from ..services import REPORTER_ROLES
@@ -83,9 +83,9 @@ class Open311KeyAuthentication(BaseAuthentication):
         return "Token"
 
 
-class Open311KeyThrottle(SimpleRateThrottle):
-    """Requests per key (GEOGRID_OPEN311_KEY_RATE, e.g. "120/min"); callers without a key are not
-    counted here."""
+class Open311KeyThrottle(SharedRateThrottle):
+    """Requests per key (GEOGRID_OPEN311_KEY_RATE, e.g. "120/min"), counted for every server process
+    together; callers without a key are not counted here."""
 
     scope = "open311_key"
 
@@ -93,3 +93,11 @@ class Open311KeyThrottle(SimpleRateThrottle):
         if isinstance(request.auth, Open311Key):
             return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
         return None
+
+
+class Open311CallerThrottle(ApiRateThrottle):
+    """The API's own limits (per user, per visitor's address) for Open311 callers without a key; a
+    key's calls are counted by Open311KeyThrottle alone (its rate, not its user's)."""
+
+    def allow_request(self, request, view):
+        return isinstance(request.auth, Open311Key) or super().allow_request(request, view)

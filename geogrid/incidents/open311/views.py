@@ -48,7 +48,7 @@ from geogrid.incidents import services as incidents
 from geogrid.incidents.models import Incident, IncidentCategory, IncidentMode
 from geogrid.incidents.permissions import visible_incidents
 
-from .keys import Open311KeyAuthentication, Open311KeyThrottle
+from .keys import Open311CallerThrottle, Open311KeyAuthentication, Open311KeyThrottle
 from geogrid.workflow.exceptions import WorkflowError
 from geogrid.workflow.worktime import date_out_of_range
 
@@ -463,7 +463,7 @@ class Open311View(APIView):
     """Base: api_key/token/session auth; every refusal as an Open311 error list in the URL's format."""
 
     authentication_classes = [TokenAuthentication, Open311KeyAuthentication, SessionAuthentication]
-    throttle_classes = [Open311KeyThrottle]
+    throttle_classes = [Open311KeyThrottle, Open311CallerThrottle]
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     parser_classes = [FormParser, MultiPartParser, JSONParser]

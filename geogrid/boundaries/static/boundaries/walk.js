@@ -30,7 +30,7 @@
     var line = L.geoJSON(config.line, { style: { color: "#000", weight: 3, dashArray: "10 4 2 4" } }).addTo(map);
     config.markers.forEach(function (m) {
       state.markers[m.number] = L.circleMarker([m.lat, m.lon], { radius: 7, color: "#000", weight: 2, fillColor: colour(m.condition), fillOpacity: 1 })
-        .bindTooltip(m.number + " · " + T.registered).addTo(map);
+        .bindTooltip(window.geogridUtil.esc(m.number + " · " + T.registered)).addTo(map);
     });
     var b = line.getBounds();
     if (b.isValid()) map.fitBounds(b, { padding: [16, 16], animate: false });
