@@ -30,13 +30,14 @@ def table(sql):
     return verb
 
 
-def test_a_report_is_seven_statements_and_writes_each_row_once():
+def test_a_report_is_nine_statements_and_writes_each_row_once():
     w = world()
     c = token_client(w["m_a"])
     post_report(c)  # the first of the year makes the counter row
     first = statements(c)
     assert [table(s) for s in first] == [
-        "SELECT authtoken_token", "SELECT auth_group", "SELECT grids_incidentcategory", "WITH",
+        "SELECT authtoken_token", "SELECT geogrid_throttle", "INSERT geogrid_throttle",  # the rate limit's count, shared by the workers
+        "SELECT auth_group", "SELECT grids_incidentcategory", "WITH",
         "INSERT grids_incidentcounter", "INSERT grids_incident", "INSERT audit_auditevent"], first
     assert not [s for s in first if s.upper().startswith(("UPDATE", "DELETE"))]
     # More cases, more grids' cases: the same statements.
