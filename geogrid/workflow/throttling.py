@@ -17,7 +17,6 @@ Django views (layers/), not DRF: a person using the map is never counted here.
 import base64
 import logging
 import pickle
-import random
 from datetime import datetime, timezone
 
 from django.core.cache import caches
@@ -52,11 +51,13 @@ class ThrottleCache(DatabaseCache):
         table = connection.ops.quote_name(self._table)
         value = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
         with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) ON CONFLICT (cache_key) "
+            # The cull rides in the same statement (one in CULL_EVERY draws it; never this key's row),
+            # so a request is always the same statements: pages and APIs keep a fixed query count.
+            cursor.execute(f"WITH culled AS (DELETE FROM {table} WHERE (SELECT random() * %s < 1) AND expires < %s AND cache_key <> %s) "
+                           f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) ON CONFLICT (cache_key) "
                            "DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires",
-                           [key, value, connection.ops.adapt_datetimefield_value(exp.replace(microsecond=0))])
-            if random.randrange(self.CULL_EVERY) == 0:
-                cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [connection.ops.adapt_datetimefield_value(tz_now())])
+                           [self.CULL_EVERY, connection.ops.adapt_datetimefield_value(tz_now()), key,
+                            key, value, connection.ops.adapt_datetimefield_value(exp.replace(microsecond=0))])
 
 
 def replays_a_stored_key(request):
