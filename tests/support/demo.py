@@ -26,6 +26,7 @@ import psycopg2
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test import TransactionTestCase
 
 
 def _admin(*statements):
@@ -85,6 +86,40 @@ def _base_name():
     return _run_name(_test_name()) + "_base"
 
 
+# What post_migrate writes (content types, permissions): the same before and after every test,
+# so a transactional test's teardown keeps it rather than truncating it and writing it again.
+_KEPT = ("django_content_type", "auth_permission")
+_full_flush = TransactionTestCase._fixture_teardown
+_kept_as = {}
+
+
+def _kept_signature(cur):
+    cur.execute(" UNION ALL ".join(f"SELECT count(*), coalesce(sum(id), 0) FROM {t}" for t in _KEPT))
+    return cur.fetchall()
+
+
+def _truncate_what_was_written(self):
+    """Django's teardown of a transactional test, faster: TRUNCATE only the tables that hold rows
+    (one query finds them), and keep post_migrate's rows instead of truncating and re-creating
+    them. A test that changed those (a migration run backwards) gets Django's full flush."""
+    if self.available_apps is not None or self.serialized_rollback:
+        return _full_flush(self)
+    for alias in self._databases_names(include_mirrors=False):
+        conn = connections[alias]
+        name = conn.settings_dict["NAME"]
+        tables = [t for t in conn.introspection.django_table_names(only_existing=True, include_views=False) if t not in _KEPT]
+        qn = conn.ops.quote_name
+        with conn.cursor() as cur:
+            if _kept_as.get(name) != _kept_signature(cur):
+                _full_flush(self)
+                _kept_as[name] = _kept_signature(cur)
+                continue
+            cur.execute(" UNION ALL ".join(f"(SELECT %s FROM {qn(t)} LIMIT 1)" for t in tables), tables)
+            written = [qn(t) for (t,) in cur.fetchall()]
+            if written:
+                cur.execute(f"TRUNCATE {', '.join(written)} CASCADE")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings, tmp_path_factory, worker_id):
     """pytest-django's, except that the database is a copy of one migrated once per run."""
@@ -104,6 +139,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
         # keepdb: Django finds the copy and only checks that nothing is left to migrate.
         db_cfg = setup_databases(verbosity=0, interactive=False, keepdb=True, serialized_aliases=set())
+    TransactionTestCase._fixture_teardown = _truncate_what_was_written
     yield
     with django_db_blocker.unblock():
         teardown_databases(db_cfg, verbosity=0)  # the base stays until the next run (a worker may still copy it)
