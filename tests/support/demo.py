@@ -29,6 +29,12 @@ from django.db import connection, connections
 from django.test import TransactionTestCase
 
 
+def _clear_content_types():
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
 def _admin(*statements):
     """Database-level statements (CREATE/DROP DATABASE) run outside any transaction."""
     s = connection.settings_dict
@@ -46,12 +52,14 @@ def _admin(*statements):
 def _on_database(name):
     """Every new connection of this process (the live server's threads too) goes to `name`."""
     connections.close_all()
+    _clear_content_types()  # its ids are those of the database it was filled from
     old = connection.settings_dict["NAME"]
     connection.settings_dict["NAME"] = name
     try:
         yield
     finally:
         connections.close_all()
+        _clear_content_types()
         connection.settings_dict["NAME"] = old
 
 
@@ -102,6 +110,7 @@ def _truncate_what_was_written(self):
     """Django's teardown of a transactional test, faster: TRUNCATE only the tables that hold rows
     (one query finds them), and keep post_migrate's rows instead of truncating and re-creating
     them. A test that changed those (a migration run backwards) gets Django's full flush."""
+    _clear_content_types()  # as post_migrate would: ids cached from another database (a demo copy) go
     if self.available_apps is not None or self.serialized_rollback:
         return _full_flush(self)
     for alias in self._databases_names(include_mirrors=False):
@@ -140,6 +149,8 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         # keepdb: Django finds the copy and only checks that nothing is left to migrate.
         db_cfg = setup_databases(verbosity=0, interactive=False, keepdb=True, serialized_aliases=set())
     TransactionTestCase._fixture_teardown = _truncate_what_was_written
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        _kept_as[connection.settings_dict["NAME"]] = _kept_signature(cur)
     yield
     with django_db_blocker.unblock():
         teardown_databases(db_cfg, verbosity=0)  # the base stays until the next run (a worker may still copy it)
