@@ -25,7 +25,7 @@ from io import StringIO
 import psycopg2
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import TransactionTestCase
 
 
@@ -94,45 +94,60 @@ def _base_name():
     return _run_name(_test_name()) + "_base"
 
 
-# What post_migrate writes (content types, permissions): the same before and after every test,
-# so a transactional test's teardown keeps it rather than truncating it and writing it again.
-_KEPT = ("django_content_type", "auth_permission")
+# What migrate leaves in a new database (content types, permissions, rows of data migrations and of
+# post_migrate handlers such as layers' version rows): copied aside once, in schema SEED, and put
+# back after each transactional test, so every test starts from the migrated state, whatever ran
+# before it (Django's flush empties those tables and re-runs only post_migrate).
+SEED = "test_seed"
 _full_flush = TransactionTestCase._fixture_teardown
-_kept_as = {}
+_seeded = {}  # database name -> tables holding rows right after migrate
 
 
-def _kept_signature(cur):
-    cur.execute(" UNION ALL ".join(f"SELECT count(*), coalesce(sum(id), 0) FROM {t}" for t in _KEPT))
-    return cur.fetchall()
+def _model_tables(conn):
+    return conn.introspection.django_table_names(only_existing=True, include_views=False)
+
+
+def _non_empty(cur, conn, tables):
+    qn = conn.ops.quote_name
+    cur.execute(" UNION ALL ".join(f"(SELECT %s FROM {qn(t)} LIMIT 1)" for t in tables), tables)
+    return [t for (t,) in cur.fetchall()]
+
+
+def _keep_seed(conn):
+    qn = conn.ops.quote_name
+    with conn.cursor() as cur:
+        seeded = _non_empty(cur, conn, _model_tables(conn))
+        cur.execute(f"DROP SCHEMA IF EXISTS {SEED} CASCADE; CREATE SCHEMA {SEED}")
+        for t in seeded:
+            cur.execute(f"CREATE TABLE {SEED}.{qn(t)} AS TABLE {qn(t)}")
+    _seeded[conn.settings_dict["NAME"]] = seeded
 
 
 def _truncate_what_was_written(self):
-    """Django's teardown of a transactional test, faster: TRUNCATE only the tables that hold rows
-    (one query finds them), and keep post_migrate's rows instead of truncating and re-creating
-    them. A test that changed those (a migration run backwards) gets Django's full flush."""
+    """Django's teardown of a transactional test, faster and more exact: TRUNCATE only the tables
+    that hold rows (one query finds them), then put back what migrate had left (SEED)."""
     _clear_content_types()  # as post_migrate would: ids cached from another database (a demo copy) go
     if self.available_apps is not None or self.serialized_rollback:
         return _full_flush(self)
     for alias in self._databases_names(include_mirrors=False):
         conn = connections[alias]
-        name = conn.settings_dict["NAME"]
-        tables = [t for t in conn.introspection.django_table_names(only_existing=True, include_views=False) if t not in _KEPT]
+        seeded = _seeded.get(conn.settings_dict["NAME"])
+        if seeded is None:
+            _full_flush(self)
+            continue
         qn = conn.ops.quote_name
-        with conn.cursor() as cur:
-            if _kept_as.get(name) != _kept_signature(cur):
-                _full_flush(self)
-                _kept_as[name] = _kept_signature(cur)
-                continue
-            cur.execute(" UNION ALL ".join(f"(SELECT %s FROM {qn(t)} LIMIT 1)" for t in tables), tables)
-            written = [qn(t) for (t,) in cur.fetchall()]
+        with transaction.atomic(using=alias), conn.cursor() as cur:  # FKs are deferred: any order within it
+            written = sorted(set(_non_empty(cur, conn, _model_tables(conn))) | set(seeded))
             if written:
-                cur.execute(f"TRUNCATE {', '.join(written)} CASCADE")
+                cur.execute(f"TRUNCATE {', '.join(qn(t) for t in written)} CASCADE")
+            for t in seeded:
+                cur.execute(f"INSERT INTO {qn(t)} SELECT * FROM {SEED}.{qn(t)}")
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings, tmp_path_factory, worker_id):
     """pytest-django's, except that the database is a copy of one migrated once per run."""
-    from django.test.utils import setup_databases, teardown_databases
+    from django.test.utils import setup_databases
 
     base = _base_name()
     with django_db_blocker.unblock():
@@ -149,11 +164,16 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         # keepdb: Django finds the copy and only checks that nothing is left to migrate.
         db_cfg = setup_databases(verbosity=0, interactive=False, keepdb=True, serialized_aliases=set())
     TransactionTestCase._fixture_teardown = _truncate_what_was_written
-    with django_db_blocker.unblock(), connection.cursor() as cur:
-        _kept_as[connection.settings_dict["NAME"]] = _kept_signature(cur)
+    with django_db_blocker.unblock():
+        _keep_seed(connection)
     yield
     with django_db_blocker.unblock():
-        teardown_databases(db_cfg, verbosity=0)  # the base stays until the next run (a worker may still copy it)
+        # Django's teardown_databases, with FORCE: a thread of a concurrency test may still hold a
+        # connection. The base stays until the next run (another worker may still copy it).
+        connections.close_all()
+        _admin(f'DROP DATABASE IF EXISTS "{connection.settings_dict["NAME"]}" WITH (FORCE)')
+        for conn, old_name, _destroy in db_cfg:
+            conn.settings_dict["NAME"] = old_name
 
 
 @pytest.fixture(scope="session")
