@@ -223,3 +223,21 @@ def test_expired_counts_leave_the_table(monkeypatch):
         cur.execute("SELECT cache_key FROM geogrid_throttle WHERE cache_key IN ('gone', %s)", [cache.make_key("kept")])
         assert [r[0] for r in cur.fetchall()] == [cache.make_key("kept")]
     assert cache.get("kept") == [1.0]
+
+
+def test_a_bucket_set_off_is_not_counted(settings):
+    """GEOGRID_API_…_RATE=off (the benchmarks' load tools): that bucket is neither refused nor counted."""
+    env = {**os.environ, "GEOGRID_API_ANON_RATE": "off", "GEOGRID_API_WRITE_RATE": " OFF "}
+    from django.test.utils import CaptureQueriesContext
+
+    out = subprocess.run([sys.executable, "-c", "import json, django; django.setup(); from django.conf import settings; "
+                          "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))"], cwd=REPO,
+                         env={**env, "DJANGO_SETTINGS_MODULE": "geogrid.settings"}, capture_output=True, text=True, timeout=60)
+    rates_seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert rates_seen["anon"] is None and rates_seen["user_write"] is None and rates_seen["user_read"] == "600/min", out.stderr
+    rate_limits(settings, anon=None)
+    world()
+    c = Client()
+    with CaptureQueriesContext(connection) as queries:
+        answers = {c.get(LOCATE).status_code for _ in range(30)}
+    assert answers == {200} and not [q for q in queries if "geogrid_throttle" in q["sql"]]
