@@ -111,7 +111,7 @@ def run(browser, base, community, grid):
 
     t0 = time.monotonic()
     page.evaluate(f"void window.geogridMap.map.setView([{community[0]}, {community[1]}], 12, {{animate: false}})")
-    page.wait_for_function("window.geogridMap.layers.grids_l4.drawn() > 0", timeout=TIMEOUT * 1000, polling=20)
+    page.wait_for_function("() => window.geogridMap.layers.grids_l4.drawn() > 0", timeout=TIMEOUT * 1000, polling=20)
     out["l4_first"] = time.monotonic() - t0
     out["l4_idle"] = traffic.idle(page) - t0
     out["l4_drawn"] = page.evaluate("window.geogridMap.layers.grids_l4.drawn()")
@@ -120,7 +120,7 @@ def run(browser, base, community, grid):
     t0 = time.monotonic()
     page.evaluate(f"void window.geogridMap.map.setView([{grid[0]}, {grid[1]}], 15, {{animate: false}})")
     page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()  # enabled from z13
-    page.wait_for_function("window.geogridMap.layers.grids_l5.drawn() > 0", timeout=TIMEOUT * 1000, polling=20)
+    page.wait_for_function("() => window.geogridMap.layers.grids_l5.drawn() > 0", timeout=TIMEOUT * 1000, polling=20)
     out["l5_first"] = time.monotonic() - t0
     out["l5_idle"] = traffic.idle(page) - t0
     out["l5_drawn"] = page.evaluate("window.geogridMap.layers.grids_l5.drawn()")
