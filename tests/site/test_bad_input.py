@@ -15,8 +15,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -34,6 +34,7 @@ from geogrid.placenames.signpatrol import start_sign_patrol
 from tests.boundaries.builders import boundary_world, in_field
 from tests.care.builders import subject
 from tests.placenames.builders import road
+from tests.support.records import module_scene
 from tests.support.world import P_G5A, jpeg_bytes, report, user
 
 pytestmark = pytest.mark.django_db
@@ -74,14 +75,8 @@ def build_scene():
 def scene(django_db_setup, django_db_blocker):
     """Built once in a transaction of its own, rolled back after the module; each test runs in a
     savepoint inside it (pytest-django's db), so what one test writes the next does not see."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_scene()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with module_scene(django_db_blocker):
+        yield build_scene()
 
 
 @pytest.fixture

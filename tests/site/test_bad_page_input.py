@@ -13,13 +13,13 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from geogrid.accounts.roles import Role
 from tests.site.test_access_matrix import ROLES, ROWS as MATRIX, all_patterns
 from tests.site.test_bad_input import LONG, SCRIPT, table_counts
-from tests.support.records import records
+from tests.support.records import module_scene, records
 from tests.support.world import P_G5A, user
 
 pytestmark = pytest.mark.django_db
@@ -103,17 +103,10 @@ NOT_FORMS = {
 # --- the scene: every record a form acts on, built once for the module ---------------------------------------
 @pytest.fixture(scope="module")
 def scene(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-                                                        MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            w = records()
-            w["pn2"] = user("pn2", Role.PLACENAME_STAFF, full_name="地名科二")
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with module_scene(django_db_blocker, MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        w = records()
+        w["pn2"] = user("pn2", Role.PLACENAME_STAFF, full_name="地名科二")
+        yield w
 
 
 @pytest.fixture

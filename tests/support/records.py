@@ -14,9 +14,12 @@ Who owns what ("own" vs "other" in the access matrix):
                             agreement `agreement` (document)
     ins_far                 an inspector of 平阴县: no side of `line`
 """
+from contextlib import contextmanager
 from datetime import date
 
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import override_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from geogrid.accounts.management.groups import create_roles
@@ -77,3 +80,17 @@ def records():
     w["agreement"].document.save("agreement.pdf", ContentFile(b"%PDF-1.4 agreement"))
     return w
 
+
+
+@contextmanager
+def module_scene(django_db_blocker, **settings):
+    """A module's records, built once inside a transaction rolled back after the module; each test
+    runs in a savepoint inside it (pytest-django's db), so what one test writes the next does not see."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], **settings):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
