@@ -24,8 +24,7 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     phone.context.grant_permissions(["geolocation"])
     phone.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 4})
 
-    login(phone, live_server, "ins_b")
-    phone.goto(f"{live_server.url}/boundaries/inspections/{insp.pk}/walk/")
+    login(phone, live_server, "ins_b", f"/boundaries/inspections/{insp.pk}/walk/")
     phone.wait_for_selector("#walk-map[data-ready='1']")
     assert [phone.locator(".walk-item").nth(i).get_attribute("data-marker") for i in range(3)] == [m1.number, m2.number, m3.number]
     with phone.expect_navigation():
@@ -71,8 +70,7 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     # The other side (desktop) confirms every check, then the report is drafted and signed by both.
     desk = page
     d_requests, d_errors = watch(desk)
-    login(desk, live_server, "ins_a")
-    desk.goto(f"{live_server.url}/boundaries/inspections/{insp.pk}/")
+    login(desk, live_server, "ins_a", f"/boundaries/inspections/{insp.pk}/")
     for _ in range(3):
         with desk.expect_navigation():
             desk.locator(".confirm-btn").first.click()

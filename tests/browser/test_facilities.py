@@ -53,8 +53,7 @@ def test_coverage_page_draws_the_analysis(live_server, page):
 def test_exported_coverage_map_works_from_disk_without_network(live_server, page, tmp_path):
     w = town()
     user("da", "district_admin", area=w["district"])
-    login(page, live_server, "da")
-    page.goto(live_server.url + "/facilities/coverage/?type=meal_point&radius=1000")
+    login(page, live_server, "da", "/facilities/coverage/?type=meal_point&radius=1000")
     with page.expect_download() as dl:
         page.click("#coverage-report-map")
     path = tmp_path / "coverage.html"

@@ -28,7 +28,7 @@ def wait_drawn(page, name, at_least=1, timeout=15000):
     page.wait_for_function(f"window.geogridMap.layers.{name}.drawn() >= {at_least}", timeout=timeout)
 
 
-def popup_with(page, text, timeout=5000):
+def popup_with(page, text, timeout=15000):
     page.wait_for_function("document.querySelector('.leaflet-popup-content') && "
                            f"document.querySelector('.leaflet-popup-content').innerText.includes({text!r})", timeout=timeout)
     return page.locator(".leaflet-popup-content").inner_text()
@@ -104,7 +104,7 @@ def test_map_search_finds_a_grid_by_code_on_the_server(live_server, page, settin
     assert any("/layers/search?q=3701120010010101" in u for u in requests)
     page.fill("#map-search input[name=q]", "没有这个")
     page.press("#map-search input[name=q]", "Enter")
-    page.wait_for_function("document.querySelector('.map-search-msg').innerText.includes('没有找到')", timeout=5000)
+    page.wait_for_function("document.querySelector('.map-search-msg').innerText.includes('没有找到')", timeout=15000)
 
 
 def test_report_here_is_offered_to_those_who_may_report(live_server, page, settings):
@@ -122,7 +122,7 @@ def test_report_here_is_offered_to_those_who_may_report(live_server, page, setti
     popup_with(page, "西网格")
     assert page.locator(".map-action").count() == 0
 
-    login(page, live_server, "m_map")
+    login(page, live_server, "m_map", None)
     open_map(page, live_server)
     wait_drawn(page, "grids_l4", 2)
     click_at(page, 116.745, 36.557)
@@ -160,7 +160,7 @@ def test_a_grid_popup_shows_its_team_to_signed_in_users_only(live_server, page):
     assert not [u for u in requests if "/api/grids/" in u]
 
     # Signed in: the pop-up fetches the team of the grid and names its members.
-    login(page, live_server, member.username)
+    login(page, live_server, member.username, None)
     open_map(page, live_server)
     click_at(page, 116.745, 36.557)
     page.wait_for_function("document.querySelector('.leaflet-popup-content .detail-items')", timeout=5000)

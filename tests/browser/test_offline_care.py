@@ -16,8 +16,7 @@ def test_a_visit_recorded_offline_is_sent_once_when_the_network_returns(live_ser
     w = care_world()
     page = phone_page
     requests, errors = watch(page)
-    login(page, live_server, "m_a")
-    page.goto(live_server.url + "/care/")
+    login(page, live_server, "m_a", "/care/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # through the worker: the phone keeps the page
     page.wait_for_selector("#care-map[data-ready='1']")

@@ -17,8 +17,7 @@ def test_the_report_map_draws_the_grid_and_roads_offline(live_server, phone_page
     page = phone_page
     member_of_small_district()
     requests, errors = watch(page)
-    login(page, live_server, "wgy")
-    page.goto(live_server.url + "/incidents/report/")
+    login(page, live_server, "wgy", "/incidents/report/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # through the worker: the page and its layers are kept
     page.wait_for_selector("#report-map[data-ready='1']", timeout=15000)

@@ -27,8 +27,7 @@ def test_a_patrol_with_a_finding_made_offline_ends_with_its_track_and_finding(li
     page = phone_page
     requests, errors = watch(page)
     page.context.set_geolocation({"longitude": WALK[0][0], "latitude": WALK[0][1], "accuracy": 8})
-    login(page, live_server, "m_a")
-    page.goto(live_server.url + "/incidents/report/")  # opened once: the phone keeps it
+    login(page, live_server, "m_a", "/incidents/report/")  # opened once: the phone keeps it
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.goto(live_server.url + "/incidents/report/")
     page.wait_for_selector("#report-map[data-ready='1']")

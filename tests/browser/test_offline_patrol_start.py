@@ -59,7 +59,7 @@ def test_a_patrol_started_offline_arrives_once_with_its_track_in_order_and_its_f
     page = phone_page
     requests, errors = watch(page)
     page.context.set_geolocation({"longitude": WALK[0][0], "latitude": WALK[0][1], "accuracy": 8})
-    login(page, live_server, "m_a")
+    login(page, live_server, "m_a", None)
     open_pages_once(page, live_server)
 
     key = start_offline(page)
@@ -137,7 +137,7 @@ def test_a_refused_start_shows_its_reason_on_what_waits_behind_it_and_goes_again
     page = phone_page
     requests, errors = watch(page)
     page.context.set_geolocation({"longitude": WALK[0][0], "latitude": WALK[0][1], "accuracy": 8})
-    login(page, live_server, "m_a")
+    login(page, live_server, "m_a", None)
     open_pages_once(page, live_server)
     start_offline(page)
     move(page, *WALK[1], points=2)

@@ -38,7 +38,7 @@ def test_checks_entered_offline_arrive_once_each_after_reconnection(live_server,
     requests, errors = watch(phone)
     lon, lat = east_of(m1.geom, 3.0)
     phone.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 4})
-    login(phone, live_server, "ins_b")
+    login(phone, live_server, "ins_b", None)
     url = f"{live_server.url}/boundaries/inspections/{insp.pk}/walk/"
     open_controlled(phone, url)
     phone.wait_for_function("window.geogridWalk.herePos !== null", timeout=15000)
@@ -100,7 +100,7 @@ def test_a_walk_started_offline_arrives_with_its_checks_and_visits_in_order(live
     requests, errors = watch(phone)
     lon, lat = east_of(m1.geom, 2.0)
     phone.context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": 4})
-    login(phone, live_server, "ins_b")
+    login(phone, live_server, "ins_b", None)
     open_controlled(phone, f"{live_server.url}/boundaries/inspections/{insp.pk}/walk/")
 
     phone.context.set_offline(True)

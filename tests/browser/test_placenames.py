@@ -119,8 +119,7 @@ def test_a_new_road_drawn_on_the_batch_map(live_server, page):
     w = town()
     batch = create_batch(w["pn"], "新建道路")
     requests, errors = watch(page)
-    login(page, live_server, "pn")
-    page.goto(f"{live_server.url}/placenames/batches/{batch.pk}/")
+    login(page, live_server, "pn", f"/placenames/batches/{batch.pk}/")
     page.wait_for_selector("#placename-map[data-ready='1']", timeout=15000)
     page.evaluate("window.geogridPlacename.map.setView([36.515, 116.725], 14, {animate: false})")
     for lon in (116.715, 116.725, 116.735):

@@ -43,8 +43,7 @@ def test_the_report_page_draws_the_roads_near_the_members_grid(live_server, phon
     page = phone_page
     member_of_small_district()
     requests, errors = watch(page)
-    login(page, live_server, "wgy")
-    page.goto(live_server.url + "/incidents/report/")
+    login(page, live_server, "wgy", "/incidents/report/")
     page.wait_for_selector("#report-map[data-ready='1']", timeout=15000)
     page.wait_for_function(f"{ROADS} && {ROADS}.done && {ROADS}.roadCount === 1", timeout=10000)
     assert labels_in_view(page, "report-map") == ["测试路"]
@@ -80,8 +79,7 @@ def test_the_case_page_draws_the_roads_too(live_server, phone_page):
     _, wgy = member_of_small_district()
     case = report_incident(wgy, category="environment", description="路边垃圾", lon=116.745, lat=36.5505, crs="EPSG:4490")
     requests, errors = watch(page)
-    login(page, live_server, "wgy")
-    page.goto(f"{live_server.url}/incidents/{case.pk}/")
+    login(page, live_server, "wgy", f"/incidents/{case.pk}/")
     page.wait_for_selector("#case-map[data-ready='1']", timeout=15000)
     page.wait_for_function(f"{ROADS} && {ROADS}.done && {ROADS}.roadCount === 1", timeout=10000)
     assert labels_in_view(page, "case-map") == ["测试路"]

@@ -55,8 +55,7 @@ def test_stats_page_draws_the_choropleth_with_legend_and_popups(live_server, pag
 def test_community_staff_map_shows_their_grids_only_and_filters_apply(live_server, page):
     built()
     requests, errors = watch(page)
-    login(page, live_server, "cs1")
-    page.goto(live_server.url + "/stats/?category=dispute")
+    login(page, live_server, "cs1", "/stats/?category=dispute")
     page.wait_for_selector("#stats-map[data-ready='1']", timeout=15000)
     assert page.evaluate("window.geogridStats.count") == 2
     totals = page.evaluate("window.geogridStats.layer.getLayers().map(l => [l.feature.id, l.feature.properties.total])")

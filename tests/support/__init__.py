@@ -82,10 +82,11 @@ def assert_local(requests, live_server):
     assert not strangers, strangers
 
 
-def login(page, live_server, username):
-    """Signs `username` in with a session cookie, then opens the home page as the login form would.
-    The form costs a page and a POST per test; it is driven in Chromium by login_with_form (the case
-    journey, every demo login under the CSP) and through the test client by tests/accounts."""
+def login(page, live_server, username, path="/"):
+    """Signs `username` in with a session cookie, then opens `path` (the home page, as the login
+    form would; None: no page, the test opens its own). The form costs a page and a POST per test;
+    it is driven in Chromium by login_with_form (the case journey, every demo login under the CSP)
+    and through the test client by tests/accounts."""
     from importlib import import_module
 
     from django.conf import settings
@@ -98,7 +99,8 @@ def login(page, live_server, username):
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}])
-    page.goto(live_server.url + "/")
+    if path is not None:
+        page.goto(live_server.url + path)
 
 
 def login_with_form(page, live_server, username, password=TEST_PASSWORD):
