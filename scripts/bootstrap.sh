@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bring this checkout to a runnable state: system packages, .venv, a private PostGIS cluster
-# under var/ (unless DATABASE_URL names a server), the database with PostGIS, migrations.
+# under var/ (unless DATABASE_URL names a server), the database with PostGIS, migrations (not
+# with --test: the tests migrate their own databases).
 # Idempotent: a second run only checks and returns.
 #   scripts/bootstrap.sh [--test|--bench]   --test also installs what the browser tests need,
 #                                           --bench the load generator of the benchmarks.
@@ -96,5 +97,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   scripts/pg.sh start
   scripts/pg.sh ensure-db
 fi
-log "migrating"
-.venv/bin/python manage.py migrate --noinput -v0
+# The tests migrate databases of their own (tests/support/demo.py); the served one is for run/bench.
+if [ $WITH_TEST -eq 0 ]; then
+  log "migrating"
+  .venv/bin/python manage.py migrate --noinput -v0
+fi
