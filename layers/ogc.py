@@ -21,6 +21,7 @@ from operator import or_
 from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 
 from geogrid.geo.crs import STORAGE_SRID, gk3_epsg
 
@@ -222,9 +223,35 @@ def parse_items_query(collection, params):
     return q
 
 
+_compiled = {}  # (collection, language, layer versions) -> its rows and their count, compiled
+
+
+def _rows_sql(collection, user, vers):
+    """(rows sql, params, keys, count sql, count params) of the collection's rows. For a public
+    collection compiled once per language and version of its layers, as tiles are (publish._tile_rows_sql):
+    the ORM's compilation cost more than the page's statement at limit 100."""
+    def compile_():
+        inner, params, keys = publish._columns_sql(collection.layer, collection.queryset(user))
+        cqs = collection.queryset(user).order_by().values(collection.layer.geom_field)
+        cqs.query.subquery = True
+        count_inner, count_params = cqs.query.sql_with_params()
+        return inner, params, keys, count_inner, count_params
+
+    if collection.login_required or len(vers) < len(collection.layers):
+        return compile_()
+    key = (collection.id, get_language(), tuple(sorted(vers.items())))
+    found = _compiled.get(key)
+    if found is None:
+        if len(_compiled) > 200:
+            _compiled.clear()
+        found = _compiled[key] = compile_()
+    return found
+
+
 def items(collection, user, q):
-    """(numberMatched, features JSON text) of one page: one statement."""
-    inner, params, keys = publish._columns_sql(collection.layer, collection.queryset(user))
+    """(numberMatched, features JSON text) of one page: the layers' versions, then one statement."""
+    vers = {} if collection.login_required else versions.versions([layer.name for layer in collection.layers])
+    inner, params, keys, count_inner, count_inner_params = _rows_sql(collection, user, vers)
     conds, cond_params = [], []
     if q.bbox:
         sql, bparams = q.bbox
@@ -239,19 +266,14 @@ def items(collection, user, q):
     # is kept under the layer's change counter: counting 10^5 rows on every page cost 30–60 ms.
     count_sql, count_params = "SELECT count(*) FROM rows", []
     count_key = cached = None
-    if not q.bbox and not q.filters and not collection.layer.login_required:
-        current = versions.version(collection.layer.name)
-        if current is not None:  # no counter row yet: nothing to key the count by
-            count_key = f"ogc-count:{collection.layer.name}:{current}"
-            cached = versions.tile_cache().get(count_key)
+    if not q.bbox and not q.filters and vers and len(vers) == len(collection.layers):  # no counter row yet: nothing to key it by
+        count_key = f"ogc-count:{collection.id}:{':'.join(str(v) for _n, v in sorted(vers.items()))}"
+        cached = versions.tile_cache().get(count_key)
     if cached is not None:
         count_sql, count_params = "SELECT %s::bigint", [cached]
     elif not q.filters:
         geom = collection.layer.geom_field
-        cqs = collection.queryset(user).order_by().values(geom)
-        cqs.query.subquery = True
-        count_inner, count_params = cqs.query.sql_with_params()
-        count_sql = f"SELECT count(*) FROM ({count_inner}) c"
+        count_sql, count_params = f"SELECT count(*) FROM ({count_inner}) c", list(count_inner_params)
         if q.bbox:
             count_sql += f" WHERE ST_Intersects(c.{connection.ops.quote_name(geom)}, {q.bbox[0]})"
             count_params = [*count_params, *q.bbox[1]]

@@ -14,6 +14,7 @@ from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 
 
 class LayerError(LookupError):
@@ -130,7 +131,15 @@ class Layer:
         return field
 
     def property_columns(self):
-        """[(key, expression, label)] for every published property, in order."""
+        """[(key, expression, label)] for every published property, in order: built once per
+        language (the labels are resolved in it; every tile, page of items and click asks)."""
+        key = (get_language(), tuple(self.properties))
+        built = self.__dict__.setdefault("_columns", {})
+        if key not in built:
+            built[key] = self._property_columns()
+        return list(built[key])  # a subclass may add to its copy
+
+    def _property_columns(self):
         cols = []
         for path in self.properties:
             key = path.replace("__", "_")

@@ -202,16 +202,37 @@ def test_items_cost_one_query_however_many_features(client):
     Grid.objects.bulk_create([Grid(code=f"37011200100101{i:03d}", name=f"小网格{i}", level=5, parent=parent, community=c,
                                    geom=box(116.74 + i * 0.0001, 36.54, 116.7401 + i * 0.0001, 36.5401)) for i in range(300)])
     bump_model(Grid)  # bulk_create sends no signals: the writer says the layer changed
-    # The whole collection: the layer's version, then the page (its numberMatched kept under that
-    # version); a bbox or a filter: the page alone.
+    # The layer's version (the compiled rows and the whole collection's numberMatched are kept
+    # under it), then the page.
     assert few == count(limit=1000) == 2
-    assert count(limit=1000, bbox="116.7,36.5,116.8,36.6", crs=GK) == count(code="3701120010010101") == 1
+    assert count(limit=1000, bbox="116.7,36.5,116.8,36.6", crs=GK) == count(code="3701120010010101") == 2
     with CaptureQueriesContext(connection) as q:
         get(client, "/ogc/collections")
     assert len(q) <= 2  # layer versions, then the extents not cached yet
     with CaptureQueriesContext(connection) as q:
         get(client, "/ogc/collections")
     assert len(q) == 1
+
+
+def test_items_compiled_once_a_version_follow_the_language_and_each_change(client):
+    """The rows of a public collection are compiled once per language and version of its layers
+    (layers/ogc._rows_sql): the labels stay in their language, and a change is in the next page."""
+    from layers import ogc
+
+    d = small_district()
+    ogc._compiled.clear()
+
+    def kinds(lang):
+        r = client.get("/ogc/collections/grids-l4/items", HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE=lang)
+        return {f["properties"]["name"]: f["properties"]["kind_display"] for f in json.loads(r.content)["features"]}
+
+    zh, en = kinds("zh-hans"), kinds("en")
+    assert zh == kinds("zh-hans") and en == kinds("en") and zh.keys() == en.keys() and zh != en
+    assert len(ogc._compiled) == 2  # one per language
+    g = d["grid_b"]
+    g.name = "改名网格"
+    g.save()  # post_save bumps the layer: a new version, compiled again
+    assert "改名网格" in kinds("zh-hans") and len(ogc._compiled) == 3
 
 
 def test_incidents_only_for_signed_in_users_in_their_scope(client):
