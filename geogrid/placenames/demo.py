@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from geogrid.accounts.models import User
 
-from . import signrepair
+from . import export, signrepair
 from .models import NamingBatch, Road, RoadSign, SignRepair
 from .services import create_application, transition
 
@@ -25,6 +25,7 @@ DATA = Path(__file__).resolve().parent / "data" / "demo_naming.json"
 def load_naming_demo(path=DATA):
     """(created, updated, unchanged) applications, as the demo loader counts."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
+    export.give_place_codes()  # the demo's named roads were loaded, not announced: as manage.py give_place_codes
     if NamingBatch.objects.filter(code=data["batch"]["code"]).exists():
         load_sign_patrols(User.objects.get(username=data["staff"]))  # once only, by itself
         return 0, 0, len(data["applications"])

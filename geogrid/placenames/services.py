@@ -395,23 +395,35 @@ def next_road_code():
     return f"{prefix}{n + 1:03d}"
 
 
+def area_of_line(geom):
+    """The street (else the district) a new road lies in: the one holding the middle of its line."""
+    middle = geom[0].interpolate_normalized(0.5) if geom.geom_type == "MultiLineString" else geom.point_on_surface
+    middle.srid = geom.srid
+    areas = AdminArea.objects.filter(geom__intersects=middle, level__in=[AdminArea.Level.STREET, AdminArea.Level.DISTRICT]).defer("geom")
+    return min(areas, key=lambda a: (a.level != AdminArea.Level.STREET, a.code), default=None)
+
+
 def give_road_its_name(app):
-    """Announced: the road gets its standard name, pinyin and status named (a new road is created
-    from the application's centreline). Called inside the transition's transaction."""
+    """Announced: the road gets its standard name, pinyin, status named and its national place code
+    (export.give_place_codes); a new road is created from the application's centreline, in the
+    street it lies in. Called inside the transition's transaction."""
+    from .export import give_place_codes
+
     if app.road_id:
         road = Road.objects.select_for_update().get(pk=app.road_id)
     else:
-        road = Road(code=next_road_code(), geom=app.geom, working_name="")
+        road = Road(code=next_road_code(), geom=app.geom, working_name="", area=area_of_line(app.geom))
     road.name, road.specific, road.generic, road.pinyin = app.name, app.specific, app.generic, app.pinyin
     road.sound_key = app.sound_key
     road.status, road.named_on = Road.Status.NAMED, app.approved_on
     if app.meaning:
         road.meaning = app.meaning
     road.save()
+    give_place_codes([road])
     if not app.road_id:
         app.road = road
     record(road, "named", actor=None, from_state="proposed", to_state="named", note=road.name, application=app.pk,
-           approved_on=app.approved_on.isoformat(), approving_body=app.approving_body)
+           approved_on=app.approved_on.isoformat(), approving_body=app.approving_body, place_code=road.place_code)
     return road
 
 
