@@ -43,8 +43,8 @@ class RoadAdmin(AuditedAdmin, LeafletGeoAdmin):
 
 @admin.register(RoadSign)
 class RoadSignAdmin(LeafletGeoAdmin):
-    list_display = ("code", "road", "name_text", "pinyin_text", "condition")
-    list_filter = ("condition",)
+    list_display = ("code", "road", "name_text", "pinyin_text", "material", "installed_year", "condition")
+    list_filter = ("condition", "material")
     search_fields = ("code", "name_text", "road__name")
     autocomplete_fields = ("road",)
 
