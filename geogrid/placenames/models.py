@@ -67,13 +67,11 @@ class Road(models.Model):
         return self.name or self.working_name or self.code
 
     def save(self, *args, **kwargs):
-        from .pinyin import sound_key
+        from .services import sound_of
 
         self.length_m = length_m(self.geom)
-        if self.name and not self.sound_key:
-            self.sound_key = sound_key(self.name)
-        elif not self.name:
-            self.sound_key = ""
+        # The sound of the name as it is now (renamed in the admin, or readings fixed since).
+        self.sound_key = sound_of(self.name)
         super().save(*args, **kwargs)
 
 

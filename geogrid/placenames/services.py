@@ -84,6 +84,27 @@ def fixed_readings(text):
     return {phrase: syllables.split() for phrase, syllables in rows}
 
 
+def sound_of(name):
+    """The toneless sound of a stored name, with the readings fixed by staff ("" for no name)."""
+    return py.sound_key(name, fixed_readings(name)) if name else ""
+
+
+def rekey(phrase):
+    """After a reading of `phrase` is fixed: the stored names containing it sound as now fixed, so
+    later checks find them as homophones. Returns how many changed."""
+    from .models import BuildingName
+
+    fixed = {p: s.split() for p, s in FixedReading.objects.values_list("phrase", "syllables")}
+    changed = 0
+    for model in (Road, NamingApplication, BuildingName):
+        rows = list(model.objects.filter(name__contains=phrase).only("pk", "name", "sound_key"))
+        for row in rows:
+            row.sound_key, old = py.sound_key(row.name, fixed), row.sound_key
+            changed += row.sound_key != old
+        model.objects.bulk_update(rows, ["sound_key"])
+    return changed
+
+
 def built_up(qs, geom_path="geom"):
     """Rows of qs inside the built-up area (GEOGRID_PLACENAME_BUILT_UP_AREA: AdminArea codes; empty:
     every road stored, i.e. the whole city the district belongs to)."""
@@ -227,7 +248,8 @@ def fix_reading(user, phrase, syllables):
         raise ValidationError(errors)
     with transaction.atomic():
         row, created = FixedReading.objects.update_or_create(phrase=phrase, defaults={"syllables": " ".join(sylls), "fixed_by": user})
-        record(row, "fix_reading", actor=user, note=f"{phrase} {row.syllables}", created=created)
+        changed = rekey(phrase)
+        record(row, "fix_reading", actor=user, note=f"{phrase} {row.syllables}", created=created, names_rekeyed=changed)
     return row
 
 
