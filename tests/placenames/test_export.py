@@ -115,6 +115,13 @@ def test_staff_give_codes_in_the_admin(client):
     assert r.status_code == 302
     assert codes() == {"370112DL001": "370112001" + "25114" + "000001"}  # the unnamed road has no standard name to code
     assert AuditEvent.objects.filter(action="give_place_code", object_id=str(w["quancheng"].pk)).exists()
+    # A standard name entered in the admin gets its code when saved.
+    geom = '{"type": "MultiLineString", "coordinates": [[[116.71, 36.56], [116.74, 36.56]]]}'
+    r = client.post("/admin/placenames/road/add/", {
+        "code": "370112DL060", "name": "新华路", "specific": "新华", "generic": "路", "pinyin": "Xinhua Lu", "category": "branch",
+        "geom": geom, "area": w["street"].pk, "status": "named", "built": "on"})
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    assert codes()["370112DL060"] == "370112001" + "25114" + "000002"
 
 
 def test_a_fixed_number_of_queries():
