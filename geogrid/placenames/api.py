@@ -60,7 +60,8 @@ class GazetteerView(APIView):
 
 
 class ExportView(APIView):
-    """国家地名数据库: CSV or XLSX of the standard and historical road names with their place codes."""
+    """国家地名数据库: CSV or XLSX of the standard and historical road names with their place codes.
+    A GET only reads: codes are given when a name becomes standard (export.py)."""
 
     authentication_classes = AUTH
     permission_classes = [IsAuthenticated, PlacenameAccess]
@@ -73,12 +74,13 @@ class ExportView(APIView):
 
         from . import export
 
-        data, _given = export.rows()
+        data, missing = export.rows()
         if fmt == "csv":
             resp = HttpResponse(export.to_csv(data), content_type="text/csv; charset=utf-8")
         else:
             resp = HttpResponse(export.to_xlsx(data), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         resp["Content-Disposition"] = f'attachment; filename="placenames.{fmt}"'
+        resp["X-Place-Codes-Missing"] = str(missing)  # rows exported without a code (export.py says why)
         return resp
 
 

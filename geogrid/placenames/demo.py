@@ -6,11 +6,12 @@ import datetime
 import json
 from pathlib import Path
 
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from geogrid.accounts.models import User
 
-from . import signrepair
+from . import export, signrepair
 from .models import NamingBatch, Road, RoadSign, SignRepair
 from .services import create_application, transition
 
@@ -25,6 +26,9 @@ DATA = Path(__file__).resolve().parent / "data" / "demo_naming.json"
 def load_naming_demo(path=DATA):
     """(created, updated, unchanged) applications, as the demo loader counts."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
+    export.give_place_codes()  # the demo's named roads were loaded, not announced: as manage.py give_place_codes
+    # The generated signs carry no material: older ones enamel, the rest aluminium with reflective film.
+    RoadSign.objects.filter(material="").update(material=Case(When(installed_year__lt=2016, then=Value("enamel")), default=Value("aluminium")))
     if NamingBatch.objects.filter(code=data["batch"]["code"]).exists():
         load_sign_patrols(User.objects.get(username=data["staff"]))  # once only, by itself
         return 0, 0, len(data["applications"])

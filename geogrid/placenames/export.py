@@ -1,13 +1,21 @@
 """Export of road names for the national place-name database (第二次全国地名普查 form fields, see
 STANDARDS.md): CSV and XLSX, one row per standard or historical road name, with its 20-digit place
-code = 6 county + 3 township + 5 category (PlaceCategoryCode table) + 6 sequence. A road keeps the
-code it was first given (Road.place_code); new roads continue the sequence of their prefix."""
+code = 6 county + 3 township + 5 category (PlaceCategoryCode table) + 6 sequence.
+
+The export only reads. A road is given its code when its name becomes standard: at the announcement
+of its naming (services.give_road_its_name), when staff save a named road in the admin (or run its
+action), and for names loaded from elsewhere by `manage.py give_place_codes`. Once given, a code
+stays (the table may change later); new roads continue the sequence of their prefix. A row without
+a code (no area, or a category without a code) is exported with the code empty and counted.
+"""
 import csv
 import io
 from collections import defaultdict
+from functools import reduce
+from operator import or_
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from . import tables
@@ -33,35 +41,43 @@ def prefix_of(road, categories):
     return area[:6] + area[6:9] + code
 
 
-def assign_codes(roads, categories):
-    """Give the roads without a place code the next code of their prefix (one query to read the
-    codes in use, one bulk update)."""
-    used = defaultdict(int)
-    for code in Road.objects.exclude(place_code="").values_list("place_code", flat=True):
-        used[code[:14]] = max(used[code[:14]], int(code[14:]))
-    new = []
-    for r in sorted(roads, key=lambda r: r.code):
-        if r.place_code:
-            continue
-        prefix = prefix_of(r, categories)
-        if prefix is None:
-            continue
-        used[prefix] += 1
-        r.place_code = f"{prefix}{used[prefix]:06d}"
-        new.append(r)
-    if new:
-        Road.objects.bulk_update(new, ["place_code"])
-    return len(new)
+EXPORTED = ("named", "retired")  # standard and historical names
+
+
+def give_place_codes(roads=None):
+    """Give the exported roads without a place code (all of them, or those of `roads`) the next code
+    of their prefix; returns how many were given. Inside the caller's transaction, under a lock, so
+    two announcements at once cannot take the same number."""
+    from django.db import connection
+
+    categories = tables.category_codes()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('geogrid.placenames.place_code'))")
+        if roads is None:
+            roads = Road.objects.filter(status__in=EXPORTED, place_code="").exclude(name="").select_related("area").defer("geom", "area__geom")
+        todo = [r for r in roads if not r.place_code and r.status in EXPORTED and r.name and prefix_of(r, categories)]
+        if not todo:
+            return 0
+        used = defaultdict(int)
+        prefixes = {prefix_of(r, categories) for r in todo}
+        taken = reduce(or_, (Q(place_code__startswith=p) for p in prefixes))
+        for code in Road.objects.filter(taken).values_list("place_code", flat=True):
+            used[code[:14]] = max(used[code[:14]], int(code[14:]))
+        for r in sorted(todo, key=lambda r: r.code):
+            prefix = prefix_of(r, categories)
+            used[prefix] += 1
+            r.place_code = f"{prefix}{used[prefix]:06d}"
+        Road.objects.bulk_update(todo, ["place_code"])
+    return len(todo)
 
 
 def rows():
-    """(rows as dicts, number of codes given now). Five queries whatever the data."""
+    """(rows as dicts, number of rows without a place code). Reads only; three queries whatever the data."""
     categories = tables.category_codes()
     generics = tables.generics()
-    roads = list(Road.objects.filter(status__in=[Road.Status.NAMED, Road.Status.RETIRED]).exclude(name="")
+    roads = list(Road.objects.filter(status__in=EXPORTED).exclude(name="")
                  .select_related("area").defer("area__geom").annotate(n_signs=Count("signs")).order_by("code"))
-    with transaction.atomic():
-        given = assign_codes(roads, categories)
     out = []
     for r in roads:
         xmin, ymin, xmax, ymax = r.geom.extent
@@ -76,7 +92,7 @@ def rows():
             "category_code": categories.get(r.category, ""), "meaning": r.meaning, "history": r.history, "description": description,
             "source": SOURCE, "area": r.area.name if r.area_id else "", "area_code": r.area.code if r.area_id else "",
         })
-    return out, given
+    return out, sum(1 for r in roads if not r.place_code)
 
 
 def to_csv(data):

@@ -24,7 +24,7 @@ class RoadSignLayer(Layer):
     title = pgettext_lazy("map layer", "路名牌")
     model = RoadSign
     geometry_type = "point"
-    properties = ["code", "name_text", "pinyin_text", "road__code", "direction_text", "door_range", "condition", "facing"]
+    properties = ["code", "name_text", "pinyin_text", "road__code", "direction_text", "door_range", "condition", "facing", "material", "installed_year"]
     labels = {"road_code": _("道路编码")}
     style = {"color": "#b15928", "weight": 1, "fill": True, "fillColor": "#ff7f00", "fillOpacity": 0.9, "radius": 5}
     min_zoom = 14

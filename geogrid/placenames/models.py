@@ -67,13 +67,11 @@ class Road(models.Model):
         return self.name or self.working_name or self.code
 
     def save(self, *args, **kwargs):
-        from .pinyin import sound_key
+        from .services import sound_of
 
         self.length_m = length_m(self.geom)
-        if self.name and not self.sound_key:
-            self.sound_key = sound_key(self.name)
-        elif not self.name:
-            self.sound_key = ""
+        # The sound of the name as it is now (renamed in the admin, or readings fixed since).
+        self.sound_key = sound_of(self.name)
         super().save(*args, **kwargs)
 
 
@@ -89,6 +87,13 @@ class RoadSign(models.Model):
         MISSING = "missing", _("缺失")
         WRONG = "wrong", _("内容错误")
 
+    class Material(models.TextChoices):
+        ALUMINIUM = "aluminium", _("铝板反光膜")
+        STAINLESS = "stainless", _("不锈钢")
+        ENAMEL = "enamel", _("搪瓷")
+        STONE = "stone", _("石材")
+        OTHER = "other", _("其他")
+
     code = models.CharField(_("路牌编号"), max_length=30, unique=True)
     road = models.ForeignKey(Road, verbose_name=_("道路"), on_delete=models.PROTECT, related_name="signs")
     geom = models.PointField(_("位置"), srid=4490)
@@ -98,6 +103,8 @@ class RoadSign(models.Model):
     direction_text = models.CharField(_("指向"), max_length=30, blank=True, help_text=_("如“↑北 南↓”"))
     door_range = models.CharField(_("门牌号段"), max_length=30, blank=True)
     condition = models.CharField(_("状况"), max_length=10, choices=Condition.choices, default=Condition.GOOD)
+    material = models.CharField(_("材质"), max_length=10, choices=Material.choices, blank=True)
+    # The year: what a sign inventory records (install dates are rarely known to the day).
     installed_year = models.PositiveSmallIntegerField(_("设置年份"), null=True, blank=True)
 
     class Meta:
@@ -107,6 +114,7 @@ class RoadSign(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(facing__gte=0, facing__lt=360), name="roadsign_facing_degrees"),
             models.CheckConstraint(condition=Q(condition__in=["good", "dirty", "faded", "damaged", "tilted", "missing", "wrong"]), name="roadsign_condition_valid"),
+            models.CheckConstraint(condition=Q(material__in=["", "aluminium", "stainless", "enamel", "stone", "other"]), name="roadsign_material_valid"),
         ]
 
     def __str__(self):

@@ -115,8 +115,9 @@ def split_name(name, generics):
     if not generic:
         return parts
     stem = specific
-    # 景山后街: a one-syllable modifier joins the 通名 when the 专名 keeps at least two characters.
-    if len(stem) >= 3 and stem[-1] in MODIFIERS and stem[-2] not in NUMERAL_CHARS:
+    # 景山后街: a one-syllable modifier joins the 通名 when the 专名 keeps at least two characters,
+    # an ordinal among them (经十东路 → Jing 10 Donglu).
+    if len(stem) >= 3 and stem[-1] in MODIFIERS:
         parts.modifier, stem = stem[-1], stem[:-1]
     # 经五路, 纬十二路: numerals ending a 专名 that has a non-numeral stem are an ordinal.
     m = re.search(r"[零〇一二两三四五六七八九十百]+$", stem)

@@ -84,6 +84,27 @@ def fixed_readings(text):
     return {phrase: syllables.split() for phrase, syllables in rows}
 
 
+def sound_of(name):
+    """The toneless sound of a stored name, with the readings fixed by staff ("" for no name)."""
+    return py.sound_key(name, fixed_readings(name)) if name else ""
+
+
+def rekey(phrase):
+    """After a reading of `phrase` is fixed: the stored names containing it sound as now fixed, so
+    later checks find them as homophones. Returns how many changed."""
+    from .models import BuildingName
+
+    fixed = {p: s.split() for p, s in FixedReading.objects.values_list("phrase", "syllables")}
+    changed = 0
+    for model in (Road, NamingApplication, BuildingName):
+        rows = list(model.objects.filter(name__contains=phrase).only("pk", "name", "sound_key"))
+        for row in rows:
+            row.sound_key, old = py.sound_key(row.name, fixed), row.sound_key
+            changed += row.sound_key != old
+        model.objects.bulk_update(rows, ["sound_key"])
+    return changed
+
+
 def built_up(qs, geom_path="geom"):
     """Rows of qs inside the built-up area (GEOGRID_PLACENAME_BUILT_UP_AREA: AdminArea codes; empty:
     every road stored, i.e. the whole city the district belongs to)."""
@@ -227,7 +248,8 @@ def fix_reading(user, phrase, syllables):
         raise ValidationError(errors)
     with transaction.atomic():
         row, created = FixedReading.objects.update_or_create(phrase=phrase, defaults={"syllables": " ".join(sylls), "fixed_by": user})
-        record(row, "fix_reading", actor=user, note=f"{phrase} {row.syllables}", created=created)
+        changed = rekey(phrase)
+        record(row, "fix_reading", actor=user, note=f"{phrase} {row.syllables}", created=created, names_rekeyed=changed)
     return row
 
 
@@ -395,23 +417,35 @@ def next_road_code():
     return f"{prefix}{n + 1:03d}"
 
 
+def area_of_line(geom):
+    """The street (else the district) a new road lies in: the one holding the middle of its line."""
+    middle = geom[0].interpolate_normalized(0.5) if geom.geom_type == "MultiLineString" else geom.point_on_surface
+    middle.srid = geom.srid
+    areas = AdminArea.objects.filter(geom__intersects=middle, level__in=[AdminArea.Level.STREET, AdminArea.Level.DISTRICT]).defer("geom")
+    return min(areas, key=lambda a: (a.level != AdminArea.Level.STREET, a.code), default=None)
+
+
 def give_road_its_name(app):
-    """Announced: the road gets its standard name, pinyin and status named (a new road is created
-    from the application's centreline). Called inside the transition's transaction."""
+    """Announced: the road gets its standard name, pinyin, status named and its national place code
+    (export.give_place_codes); a new road is created from the application's centreline, in the
+    street it lies in. Called inside the transition's transaction."""
+    from .export import give_place_codes
+
     if app.road_id:
         road = Road.objects.select_for_update().get(pk=app.road_id)
     else:
-        road = Road(code=next_road_code(), geom=app.geom, working_name="")
+        road = Road(code=next_road_code(), geom=app.geom, working_name="", area=area_of_line(app.geom))
     road.name, road.specific, road.generic, road.pinyin = app.name, app.specific, app.generic, app.pinyin
     road.sound_key = app.sound_key
     road.status, road.named_on = Road.Status.NAMED, app.approved_on
     if app.meaning:
         road.meaning = app.meaning
     road.save()
+    give_place_codes([road])
     if not app.road_id:
         app.road = road
     record(road, "named", actor=None, from_state="proposed", to_state="named", note=road.name, application=app.pk,
-           approved_on=app.approved_on.isoformat(), approving_body=app.approving_body)
+           approved_on=app.approved_on.isoformat(), approving_body=app.approving_body, place_code=road.place_code)
     return road
 
 

@@ -80,7 +80,8 @@ def batches(request):
     now = timezone.now()
     overdue = list(NamingApplication.objects.filter(services.overdue_q(now)).select_related("batch").defer("geom").order_by("deadline")[:50])
     roads = Road.objects.aggregate(unnamed=Count("id", filter=Q(status=Road.Status.UNNAMED, built=True)),
-                                   proposed=Count("id", filter=Q(status=Road.Status.PROPOSED)))
+                                   proposed=Count("id", filter=Q(status=Road.Status.PROPOSED)),
+                                   uncoded=Count("id", filter=Q(status__in=[Road.Status.NAMED, Road.Status.RETIRED], place_code="") & ~Q(name="")))
     return render(request, "placenames/batches.html", {"batches": rows, "overdue": overdue, "roads": roads,
                                                         "can_edit": services.may_edit(request.user)})
 

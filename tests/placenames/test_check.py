@@ -95,6 +95,24 @@ def test_a_reading_fixed_by_staff_is_remembered_for_later_names():
     assert AuditEvent.objects.filter(action="fix_reading").count() == 1
 
 
+def test_stored_sounds_follow_renames_and_fixed_readings():
+    """A homophone is found by the sound stored with each name: it is the name's sound after a rename,
+    and after a reading is fixed, the names already stored with that phrase sound as fixed."""
+    w = town()
+    r = w["quancheng"]
+    r.name, r.specific = "明德路", "明德"
+    r.save()  # renamed (the admin does this)
+    assert [h["name"] for h in check_name("铭德路")["homophones"]] == ["明德路"]
+    from tests.placenames.builders import road
+
+    road("370112DL050", "朝阳路", 36.52, area=w["street"])  # stored as pypinyin reads it: zhao yang
+    assert check_name("潮阳路")["homophones"] == []
+    fix_reading(w["pn"], "朝阳", "chao yang")
+    assert [h["name"] for h in check_name("潮阳路")["homophones"]] == ["朝阳路"]
+    road("370112DL051", "朝阳东街", 36.515, area=w["street"])  # stored after the fix: as fixed
+    assert [h["name"] for h in check_name("潮阳东街")["homophones"]] == ["朝阳东街"]
+
+
 @pytest.mark.parametrize("phrase,syllables,field", [("朝阳", "chao", "syllables"), ("朝阳", "qiao yang", "syllables"), ("", "a", "phrase"),
                                                     ("ab", "a b", "phrase")])
 def test_a_bad_reading_is_refused_and_nothing_written(phrase, syllables, field):

@@ -18,6 +18,8 @@ def test_the_demo_has_a_batch_in_progress_and_roads_waiting(demo, client):  # no
     assert [h["name"] for h in states["隆泉路"].check_result["homophones"]] == ["龙泉路"]
     waiting = Road.objects.filter(status="unnamed").exclude(applications__state__in=NamingApplication.OPEN_STATES)
     assert waiting.count() >= 5
+    # The demo's standard names were loaded, not announced: they got their place codes as the command gives them.
+    assert not Road.objects.filter(status__in=["named", "retired"], place_code="").exists()
     assert client.login(username="demo_placename", password=DEMO_PASSWORD)
     body = client.get("/placenames/").content.decode()
     assert "2026-01" in body and "deadline-red" in body

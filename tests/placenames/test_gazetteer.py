@@ -55,8 +55,10 @@ def test_bad_input(client, roads):
 
 
 def test_the_public_page(client, roads):
-    body = client.get("/gazetteer/").content.decode()
-    assert client.get("/gazetteer/").status_code == 200 and "gazetteer-form" in body
+    r = client.get("/gazetteer/")  # nobody logged in
+    body = r.content.decode()
+    assert r.status_code == 200 and "gazetteer-form" in body and 'id="placename-map"' in body  # the search and its map
+    assert '"apiUrl": "/api/gazetteer"' in body and '<form id="gazetteer-form" role="search">' in body  # a GET search, nothing to post
 
 
 def test_two_queries_whatever_the_data(client, roads):

@@ -102,6 +102,7 @@ def test_overdue_applications_are_red_on_the_batches_page(client):
     body = client.get("/placenames/").content.decode()
     assert 'id="overdue"' in body and "deadline-red" in body and app.name in body
     assert 'href="/api/placenames/export.csv"' in body and 'href="/api/placenames/export.xlsx"' in body
+    assert 'id="uncoded" data-n="3"' in body  # the town's names were loaded, not announced: no place codes yet
     assert "deadline-red" in client.get(f"/placenames/batches/{app.batch_id}/").content.decode()
 
 

@@ -41,6 +41,8 @@ TABLE = [
     ("经十一路", "Jing 11 Lu", "JING 11 LU"),
     ("纬二十三路", "Wei 23 Lu", "WEI 23 LU"),
     ("纬一百零八路", "Wei 108 Lu", "WEI 108 LU"),
+    ("经十东路", "Jing 10 Donglu", "JING 10 DONGLU"),  # an ordinal, then a joined modifier
+    ("二环南路", "Erhuan Nanlu", "ERHUAN NANLU"),
     # numbers that are not ordinals stay syllables
     ("五四路", "Wusi Lu", "WUSI LU"),
     ("三里河路", "Sanlihe Lu", "SANLIHE LU"),
@@ -72,10 +74,14 @@ def test_split_into_zhuanming_and_tongming():
     r = check_name("景山后街")
     assert (r["zhuanming"], r["tongming"], r["modifier"]) == ("景山后", "街", "后")
     assert check_name("经十路")["ordinal"] == 10
+    r = check_name("经十东路")
+    assert (r["zhuanming"], r["tongming"], r["modifier"], r["ordinal"]) == ("经十东", "路", "东", 10)
+    r = check_name("五四东路")  # numerals that are the whole stem are no ordinal, the modifier still joins
+    assert (r["pinyin"], r["ordinal"]) == ("Wusi Donglu", None)
 
 
 @pytest.mark.parametrize("name,spelled", [("经五路", "Jingwu Lu"), ("经十路", "Jingshi Lu"), ("经十一路", "Jingshiyi Lu"),
-                                          ("纬二十三路", "Wei'ershisan Lu")])
+                                          ("纬二十三路", "Wei'ershisan Lu"), ("经十东路", "Jingshi Donglu")])
 def test_the_setting_spells_ordinals_out(settings, name, spelled):
     settings.GEOGRID_PLACENAME_SPELLED_NUMBERS = True
     assert check_name(name)["pinyin"] == spelled

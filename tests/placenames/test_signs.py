@@ -70,9 +70,13 @@ def test_bad_orders_are_refused():
 def test_the_inventory_page(client):
     w = town()
     sign(w["quancheng"], "S1")
+    RoadSign.objects.filter(code="S1").update(facing=270, direction_text="↑北 南↓", door_range="1-99号", material="stainless", installed_year=2019)
     sign(w["quancheng"], "S2", name="泉成路", condition="wrong")
     client.force_login(w["pn"])
     body = client.get("/placenames/signs/").content.decode()
+    row = body.split('data-sign="S1"')[1].split("</tr>")[0]
+    for text in ("S1", "泉城路", "QUANCHENG LU", "↑北 南↓", "1-99号", "270°", "不锈钢", "2019", "完好"):  # the inventory's fields
+        assert text in row, text
     assert 'data-condition="wrong" data-n="1"' in body and 'id="mismatch-count" data-n="1"' in body
     assert '"colour": "#6a1b9a"' in body and '"mismatch": true' in body
     r = client.post("/placenames/signs/", {"sign": "S1", "problem": "dirty", "description": "小广告"})

@@ -13,7 +13,7 @@ from geogrid.placenames.models import NamingApplication, Road
 from geogrid.placenames.services import create_application, create_batch, overdue_q, transition
 from geogrid.placenames.workflow import WORKFLOW
 from geogrid.workflow.exceptions import InvalidTransition, MissingFields, TransitionForbidden, UnknownAction
-from tests.placenames.builders import mline, town
+from tests.placenames.builders import town
 
 pytestmark = pytest.mark.django_db
 S = NamingApplication.State
@@ -56,6 +56,8 @@ def test_from_draft_to_announcement_the_road_gets_its_standard_name():
     road.refresh_from_db()
     assert (road.name, road.specific, road.generic, road.pinyin, road.status) == ("明德路", "明德", "路", "Mingde Lu", "named")
     assert road.named_on == app.approved_on and road.sound_key == "ming de lu"
+    # Its national place code is given now, at the announcement (the export only reads it).
+    assert road.place_code == "370112001" + "25114" + "000001"
     assert app.expert_report == "专家论证：同意" and app.consultation_report == "征求意见：无异议" and app.assessment_report
     assert app.filing_due == app.approved_on + datetime.timedelta(days=15) == app.announcement_due
     actions = list(AuditEvent.objects.filter(object_id=str(app.pk), content_type__model="namingapplication").order_by("at", "pk")
@@ -74,6 +76,7 @@ def test_a_new_road_drawn_on_the_map_is_created_when_announced():
     walk_to(app, w["pn"], S.ANNOUNCED)
     road = Road.objects.get(name="新安街")
     assert road.status == "named" and road.pinyin == "Xin'an Jie" and road.code == "370112DL013" and road.length_m > 2000
+    assert road.area == w["street"] and road.place_code == "370112001" + "25114" + "000001"  # the street it lies in, coded
     assert NamingApplication.objects.get(pk=app.pk).road_id == road.pk
 
 
@@ -222,6 +225,3 @@ def test_the_api_walks_and_refuses(client):
                     content_type="application/json")
     assert r.status_code == 403
 
-
-def test_walk_uses_the_table_for_mline():
-    assert mline((0, 0), (1, 1)).geom_type == "MultiLineString"
