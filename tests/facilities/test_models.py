@@ -90,6 +90,16 @@ def test_admin_derives_the_area_from_the_position_and_audits(types, client):
     assert AuditEvent.objects.filter(action="admin_add", object_id=str(f.pk)).exists()
     r = client.get("/admin/facilities/facilitytype/")
     assert r.status_code == 200 and "助餐点" in r.content.decode()
+    # A type is data: its name, icon and colour are edited in the admin (audited); its code stays.
+    t = FacilityType.objects.get(code="meal_point")
+    r = client.post(f"/admin/facilities/facilitytype/{t.pk}/change/", {
+        "code": "renamed", "name": "老年助餐点", "icon": "食", "color": "#00aa00", "description": "", "active": "on", "order": "5"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    t.refresh_from_db()
+    assert (t.code, t.name, t.icon, t.color) == ("meal_point", "老年助餐点", "食", "#00aa00")
+    assert AuditEvent.objects.filter(action="admin_change", object_id=str(t.pk)).exists()
+    r = client.post(f"/admin/facilities/facilitytype/{t.pk}/change/", {"name": "老年助餐点", "icon": "食", "color": "green", "order": "5"})
+    assert r.status_code == 200 and FacilityType.objects.get(pk=t.pk).color == "#00aa00"  # the form refuses a non-hex colour
 
 
 def test_layer_publishes_the_type_name_and_leaves_closed_facilities_out(types, client):
