@@ -78,6 +78,9 @@ class Layer:
     properties = []
     labels = {}  # key -> label, overriding the field's verbose_name in pop-ups
     style = {}  # Leaflet path options: color, weight, fill, fillColor, fillOpacity, radius (points)
+    # A published key whose value (#rrggbb) fills each feature instead of style's fillColor, e.g. a
+    # facility's type colour (data); the map reads it, pop-ups do not show it. None: one style.
+    color_property = None
     min_zoom = 0  # vector tiles below this zoom are empty
     visible = True  # drawn when the map opens; False: loaded only when switched on
     fit = False  # the map opens on the extent of this layer
@@ -162,7 +165,7 @@ class Layer:
         """[(key, label)] shown in a pop-up: the display label of a choice, not its stored value."""
         cols = self.property_columns()
         keys = {k for k, _, _ in cols}
-        return [(k, str(label)) for k, _, label in cols if f"{k}_display" not in keys]
+        return [(k, str(label)) for k, _, label in cols if f"{k}_display" not in keys and k != self.color_property]
 
     def describe(self):
         """What the map needs to know about this layer (JSON-ready)."""
@@ -171,6 +174,7 @@ class Layer:
             "title": str(self.title),
             "geometry_type": self.geometry_type,
             "style": self.style,
+            "color_property": self.color_property,
             "min_zoom": self.min_zoom,
             "visible": self.visible,
             "fit": self.fit,
@@ -220,6 +224,9 @@ class Registry:
                 layer._field(path)
             except FieldDoesNotExist as exc:
                 raise LayerError(f"layer {layer.name}: no field {path!r} on {layer.model.__name__}") from exc
+        published = {path.replace("__", "_") for path in layer.properties}
+        if layer.color_property and layer.color_property not in published:
+            raise LayerError(f"layer {layer.name}: color_property {layer.color_property!r} is not a published property")
         detail = layer.popup_detail
         if detail is not None:
             keys = {path.replace("__", "_") for path in layer.properties}

@@ -43,6 +43,7 @@ COLUMNS = {
     "phone": ("phone", "电话", "联系电话"),
 }
 TEXT_LIMITS = {"name": 100, "address": 200, "operator": 100, "phone": 20}
+CAPACITY_MAX = 2147483647  # the column's (PostgreSQL integer): above it the row is refused, not a 500
 
 
 @dataclass
@@ -164,7 +165,10 @@ def _geojson_rows(data):
     aliases = {a: k for k, names in COLUMNS.items() for a in names}
     for n, feat in enumerate(fc["features"], start=1):
         props = feat.get("properties") if isinstance(feat, dict) else None
-        row = {aliases[k.lower()]: v for k, v in (props or {}).items() if k.lower() in aliases}
+        if props is not None and not isinstance(props, dict):
+            row = {"_properties": True}  # reported with the row, not a crash
+        else:
+            row = {aliases[k.lower()]: v for k, v in (props or {}).items() if k.lower() in aliases}
         geom = feat.get("geometry") if isinstance(feat, dict) else None
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
         if isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
@@ -197,6 +201,11 @@ def _choice(value, choices, what):
 def _check(row, types, crs):
     """A dict of Facility field values for a row; ValueError with the reasons (several, if so)."""
     reasons, out = [], {}
+    if row.get("_properties"):
+        reasons.append(_("要素的属性（properties）须是对象"))
+    if any("\x00" in _text(v) for v in row.values()):
+        # PostgreSQL text cannot hold it: a damaged or binary file
+        reasons.append(_("含有空字符（NUL），文件可能已损坏"))
     t = _text(row.get("facility_type"))
     ftype = types.get(t) or types.get(t.lower())
     if not t:
@@ -220,7 +229,10 @@ def _check(row, types, crs):
             value = float(_text(cap))
             if value < 0 or not value.is_integer():
                 raise ValueError
-            out["capacity"] = int(value)
+            if value > CAPACITY_MAX:
+                reasons.append(_("容量“%(v)s”过大（最多 %(max)s）") % {"v": _text(cap), "max": CAPACITY_MAX})
+            else:
+                out["capacity"] = int(value)
         except ValueError:
             reasons.append(_("容量“%(v)s”须是非负整数") % {"v": _text(cap)})
     else:

@@ -14,7 +14,8 @@ class FacilityLayer(Layer):
     model = Facility
     geometry_type = "point"
     # facility_type: the type's code (the column holds it); its name is added as facility_type_display.
-    properties = ["name", "facility_type", "address", "capacity", "operator", "phone", "area__name"]
+    properties = ["name", "facility_type", "address", "capacity", "operator", "phone", "area__name", "facility_type__color"]
+    color_property = "facility_type_color"  # each marker in its type's colour (admin data)
     labels = {"area_name": _("所在行政区")}
     style = {"color": "#6a3d9a", "weight": 1, "fill": True, "fillColor": "#cab2d6", "fillOpacity": 0.95, "radius": 6}
     min_zoom = 12

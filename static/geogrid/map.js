@@ -86,6 +86,13 @@
 
   var renderer = null;  // one canvas for all layers: ~10³ polygons draw faster than as SVG paths
 
+  // A layer may fill each feature with the colour a property holds (registry color_property: a
+  // facility's type colour); otherwise the layer's one style.
+  function featureStyle(info, feature) {
+    var c = info.color_property && feature && feature.properties[info.color_property];
+    return c ? L.extend({}, info.style, { fillColor: c }) : info.style;
+  }
+
   /* A small layer from GeoJSON. Its points take their own clicks; its lines and polygons do not
    * (a district polygon drawn above the tiled grids would swallow every click on them): a click
    * on the map is answered by /layers/at for all lines and polygons alike, tiled or not. */
@@ -94,8 +101,8 @@
     return L.geoJSON(null, {
       renderer: renderer,
       interactive: point,
-      style: function () { return info.style; },
-      pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, L.extend({ renderer: renderer }, info.style)); },
+      style: function (feature) { return featureStyle(info, feature); },
+      pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, L.extend({ renderer: renderer }, featureStyle(info, feature))); },
       onEachFeature: function (feature, layer) {
         if (!point) return;
         layer.options.bubblingMouseEvents = false;  // the map's click is for the lines and polygons under it

@@ -1,6 +1,7 @@
-"""The facility list and the coverage analysis in headless Chromium: reached from the staff
-navigation, the choropleth drawn (one polygon per level-5 grid in its class colour), the meal
-points with their circles, legend and pop-ups, the ranked communities, nothing fetched from outside."""
+"""The facility list and the coverage analysis in headless Chromium: facility markers on the
+main map in their type's colour, the pages reached from the staff navigation, the choropleth drawn
+(one polygon per level-5 grid in its class colour), the meal points with their circles, legend and
+pop-ups, the ranked communities, nothing fetched from outside."""
 import pytest
 
 from tests.facilities.town import CODE, gk_point, town
@@ -15,6 +16,12 @@ def test_coverage_page_draws_the_analysis(live_server, page):
     user("da", "district_admin", area=w["district"])
     requests, errors = watch(page)
     login(page, live_server, "da")
+    # The main map: each facility's marker filled with its type's colour (admin data); closed ones left out.
+    page.goto(live_server.url + "/map/")
+    page.wait_for_selector("#map[data-ready='1']", timeout=15000)
+    fills = page.evaluate("(() => { const f = {}; window.geogridMap.layers.facilities.group.eachLayer("
+                          "l => { f[l.feature.properties.name] = l.options.fillColor; }); return f; })()")
+    assert fills == {"转角助餐点": "#e31a1c", "转角助餐点（二）": "#e31a1c", "东头助餐点": "#e31a1c", "北头日间照料中心": "#33a02c"}
     page.click("nav a[data-link=facilities]")
     page.wait_for_selector("#facility-table")
     assert page.locator("#facility-table tbody tr").count() == 5

@@ -120,6 +120,22 @@ def test_geojson_features_are_numbered(district):
     assert Facility.objects.filter(name="点要素助餐点").count() == 0
 
 
+def test_rows_the_database_cannot_hold_are_reported_not_crashed(district):
+    """A capacity beyond the integer column, a NUL character (PostgreSQL text cannot hold one), a
+    feature whose properties are not an object: each a reported row (they were 500s)."""
+    rows = ["助餐点,大容量助餐点,,116.745,36.545,99999999999,,,,\n", "助餐点,坏\x00字助餐点,,116.745,36.545,,,,,\n"]
+    with pytest.raises(ImportRefused) as err:
+        import_facilities(csv_bytes(GOOD + rows), name="f.csv")
+    assert [(e.line, e.reason) for e in err.value.result.errors] == [
+        (4, "容量“99999999999”过大（最多 2147483647）"), (5, "含有空字符（NUL），文件可能已损坏")]
+    assert import_facilities(csv_bytes(GOOD + rows), name="f.csv", keep_good=True).created == 2
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": ["meal_point", "列表属性"], "geometry": {"type": "Point", "coordinates": [116.745, 36.545]}}]}
+    with pytest.raises(ImportRefused) as err:
+        import_facilities(json.dumps(fc).encode(), name="f.geojson")
+    assert [(e.line, e.reason) for e in err.value.result.errors] == [(1, "要素的属性（properties）须是对象；缺少设施类型；缺少名称")]
+
+
 @pytest.mark.parametrize("data,name,message", [
     (b"\x00\x01", "f.xlsx", "无法读取 XLSX"),
     (b"{not json", "f.geojson", "不是有效的 GeoJSON"),

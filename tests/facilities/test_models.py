@@ -90,15 +90,30 @@ def test_admin_derives_the_area_from_the_position_and_audits(types, client):
     assert AuditEvent.objects.filter(action="admin_add", object_id=str(f.pk)).exists()
     r = client.get("/admin/facilities/facilitytype/")
     assert r.status_code == 200 and "助餐点" in r.content.decode()
+    # A type is data: its name, icon and colour are edited in the admin (audited); its code stays.
+    t = FacilityType.objects.get(code="meal_point")
+    r = client.post(f"/admin/facilities/facilitytype/{t.pk}/change/", {
+        "code": "renamed", "name": "老年助餐点", "icon": "食", "color": "#00aa00", "description": "", "active": "on", "order": "5"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    t.refresh_from_db()
+    assert (t.code, t.name, t.icon, t.color) == ("meal_point", "老年助餐点", "食", "#00aa00")
+    assert AuditEvent.objects.filter(action="admin_change", object_id=str(t.pk)).exists()
+    r = client.post(f"/admin/facilities/facilitytype/{t.pk}/change/", {"name": "老年助餐点", "icon": "食", "color": "green", "order": "5"})
+    assert r.status_code == 200 and FacilityType.objects.get(pk=t.pk).color == "#00aa00"  # the form refuses a non-hex colour
 
 
 def test_layer_publishes_the_type_name_and_leaves_closed_facilities_out(types, client):
     layer = registry.get("facilities")
     assert ("facility_type_display", "设施类型") in [(k, str(label)) for k, _e, label in layer.property_columns()]
+    # Each marker is filled with its type's colour (admin data): published, read by the map, not a pop-up row.
+    assert layer.describe()["color_property"] == "facility_type_color"
+    assert "facility_type_color" not in dict(layer.popup_fields())
+    FacilityType.objects.filter(code="day_care").update(color="#123abc")
     Facility.objects.create(facility_type_id="meal_point", name="已关闭助餐点", status="closed", geom=Point(116.745, 36.545, srid=4490))
     names = [f["properties"]["name"] for f in client.get("/layers/facilities.geojson").json()["features"]]
     assert names == ["测试日间照料中心"]
-    assert client.get("/layers/facilities.geojson").json()["features"][0]["properties"]["facility_type_display"] == "日间照料中心"
+    props = client.get("/layers/facilities.geojson").json()["features"][0]["properties"]
+    assert props["facility_type_display"] == "日间照料中心" and props["facility_type_color"] == "#123abc"
 
 
 def test_the_map_tiles_change_with_a_type_name_and_an_import(types):

@@ -80,6 +80,21 @@ def test_the_registry_refuses_a_popup_detail_on_unpublished_properties():
     assert Registry().register(Bad) is Bad
 
 
+def test_the_registry_refuses_a_color_property_that_is_not_published():
+    from geogrid.facilities.models import Facility
+    from layers.registry import Layer, LayerError, Registry
+
+    class Coloured(Layer):
+        name, title, model, geometry_type = "coloured", "着色图层", Facility, "point"
+        properties = ["name"]
+        color_property = "facility_type_color"
+
+    with pytest.raises(LayerError, match="facility_type_color"):
+        Registry().register(Coloured)
+    Coloured.properties = ["name", "facility_type__color"]
+    assert Registry().register(Coloured) is Coloured
+
+
 @pytest.mark.django_db
 def test_layer_list_gives_titles_styles_and_urls(client):
     r = client.get("/layers/")
@@ -191,7 +206,8 @@ def test_vector_tile_of_a_known_point(client):
     assert feature["geometry"] == {"type": "Point", "coordinates": [1729, 2924]}
     assert feature["id"] == Facility.objects.get().pk
     assert feature["properties"] == {"name": "测试日间照料中心", "facility_type": "day_care", "facility_type_display": "日间照料中心",
-                                     "address": "测试路1号", "capacity": 40, "operator": "", "phone": "", "area_name": "测试社区"}
+                                     "address": "测试路1号", "capacity": 40, "operator": "", "phone": "", "area_name": "测试社区",
+                                     "facility_type_color": "#33a02c"}
 
 
 @pytest.mark.django_db
