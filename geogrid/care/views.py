@@ -123,7 +123,7 @@ def due_page(request):
     user = request.user
     scope = scope_of(user)
     personal = scope.responsible_q("household__grid") is not None
-    if scope.area_level is None and not personal:
+    if not scope.oversees_grids:  # the same rule as GET /api/care/due/
         return refuse(request, _("待走访汇总仅供网格人员和有辖区的工作人员查看"))
     now = timezone.now()
     overview = care.due_overview(user, now)

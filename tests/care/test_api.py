@@ -139,6 +139,19 @@ def test_my_due_visits(w):
     assert [s["name"] for s in client(w, "m_a").get("/api/care/due/").json()] == ["王秀英", "李建国"]
     assert [s["name"] for s in client(w, "m_a").get("/api/care/due/?days=0").json()] == ["王秀英"]
     assert client(w, "m_b").get("/api/care/due/").json() == []
+
+
+@pytest.mark.parametrize("who, status", [("m_b", 200), ("cs2", 200), ("da", 200), ("pn", 403), ("dp_um", 403)])
+def test_the_due_list_and_the_due_page_answer_alike(w, who, status):
+    """One rule (accounts.scope.Scope.oversees_grids): a grid's team and the staff with an area read
+    due visits (the district: counts on the page, no one in the list); nobody else, on either."""
+    c = client(w, who)
+    r = c.get("/api/care/due/")
+    assert (r.status_code, c.get("/care/due/").status_code) == (status, status)
+    if status == 200:
+        assert r.json() == []  # another grid's, another community's, the district: no one of theirs is due
+    else:
+        assert "网格人员" in r.json()["error"]
     assert client(w, "m_a").get("/api/care/due/?days=x").status_code == 400
     assert client(w, "m_a").get("/api/care/due/?days=999").status_code == 400
 
