@@ -145,11 +145,13 @@ class CareDueView(ListAPIView):
 
 
 @extend_schema(tags=["care"], summary=gettext_lazy("关爱统计（汇总数字，公开）"),
+               description=gettext_lazy("非本人负责的网格：人数少于 min_cell 的格（及可据以推算出它们的格）为 null，其名称列在 hidden 中。"),
                parameters=[OpenApiParameter("days", OpenApiTypes.INT, description=gettext_lazy("统计最近天数，默认 30"))],
                responses={200: OpenApiTypes.OBJECT, 400: ErrorBody})
 class CareStatsView(APIView):
     """Aggregate figures of the district for everyone (no personal data): subjects per category and
-    grid, coverage, visits on time, needs found and resolved."""
+    grid, coverage, visits on time, needs found and resolved; small cells of grids outside the
+    caller's scope are null (services.statistics)."""
 
     permission_classes = [AllowAny]
 
@@ -158,7 +160,8 @@ class CareStatsView(APIView):
         if not raw.isdigit() or not 1 <= int(raw) <= 366:
             raise ValidationError({"days": [gettext_lazy("应为 1–366 的整数")]})
         now = timezone.now()
-        s = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now)
+        s = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now, user=request.user)
         return Response({"start": s["start"], "end": s["end"], "categories": s["categories"], "total": s["total"],
-                         "per_category": s["per_category"],
+                         "per_category": s["per_category"], "hidden": s["hidden"],
+                         "min_cell": s["min_cell"],
                          "grids": [dict(r, per_category=dict(zip(s["categories"], r["per_category"]))) for r in s["rows"]]})

@@ -212,8 +212,18 @@ def test_subjects_by_status_and_public_statistics(w):
     r = Client().get("/api/care/stats/")
     assert r.status_code == 200
     body = r.json()
-    assert body["total"]["subjects"] == 3 and body["total"]["overdue"] == 1
-    g5a = next(g for g in body["grids"] if g["code"] == "3701120010010101")
-    assert g5a["per_category"]["独居/空巢老人"] == 1 and g5a["subjects"] == 2
+    assert body["total"]["subjects"] == 3 and body["total"]["overdue"] == 1 and body["min_cell"] == 3
+    grids = {g["code"]: g for g in body["grids"]}
+    # G5a (2 subjects) and G5d (1) are small: the public learns neither how many nor of which category.
+    for g in grids.values():
+        assert g["subjects"] is None and set(g["per_category"].values()) == {None} and "subjects" in g["hidden"]
     assert "王秀英" not in r.content.decode() and "甲路" not in r.content.decode()
+    # The community of G5a reads its grid exactly; G5d stays hidden, and so does the district total
+    # (3 minus G5a's 2 would give G5d's 1).
+    body = c.get("/api/care/stats/").json()
+    grids = {g["code"]: g for g in body["grids"]}
+    assert grids["3701120010010101"]["per_category"]["独居/空巢老人"] == 1 and grids["3701120010010101"]["subjects"] == 2
+    assert grids["3701120020010101"]["subjects"] is None and body["total"]["subjects"] is None and "subjects" in body["hidden"]
+    assert {g["code"]: g["subjects"] for g in client(w, "m_d").get("/api/care/stats/").json()["grids"]} == {
+        "3701120010010101": None, "3701120020010101": 1}
     assert Client().get("/api/care/stats/?days=0").status_code == 400
