@@ -2,7 +2,8 @@
 the checks of ID and phone numbers. Masking happens here, on the server: a masked answer never
 carries the full number. Who may see a subject at all, reveal its full record or export is
 accounts.scope (responsible_q) and accounts.roles (CARE_REVEAL_ROLES, CARE_EXPORT_ROLES); the
-audit entries are written by services.reveal_subject / services.export_rows."""
+audit entries are written by services.reveal_subject / services.export_subjects. The public
+statistics hide small cells here too (suppress_small_cells)."""
 import re
 
 from django.core.exceptions import ValidationError
