@@ -44,6 +44,13 @@ def test_a_grid_with_few_subjects_shows_nothing_and_cells_that_would_give_it_awa
     assert t["total"]["subjects"] == 24 and t["per_category"] == [12, 8, 4] and t["hidden"] == []
 
 
+def test_small_cells_that_fill_what_they_could_hold_are_covered():
+    # A and B show nothing (2 subjects each), so each holds at most 2 of a category; 独居 4 in all
+    # minus C's 5 would prove 2 and 2: C's 独居 is hidden too.
+    t = suppress_small_cells(table(row("A", [2, 0, 0]), row("B", [2, 0, 0]), row("C", [5, 4, 3])), set(), K)
+    assert t["rows"][2]["per_category"][0] is None and t["per_category"][0] == 9
+
+
 def test_the_grids_of_the_caller_stay_exact_and_never_cover_for_others():
     # Known A is exact; B (1 subject) is hidden, and nothing else may cover it: the totals go.
     t = suppress_small_cells(table(row("A", [5, 4, 0], overdue=2), row("B", [1, 0, 0])), {"A"}, K)
@@ -90,6 +97,23 @@ def test_no_hidden_cell_can_be_had_by_subtraction_in_random_tables():
                 assert r["coverage"] is None  # a percentage goes with its count
         ncol = len(CATS) + len(SUPPRESSED_FIELDS)
         totals = t["per_category"] + [t["total"][f] for f in SUPPRESSED_FIELDS]
+        subjects = len(CATS)
         for j in range(ncol):
-            hidden = sum(1 for i in range(n) if shown[i][j] is None)
-            assert hidden != 1 or totals[j] is None, (j, exact, shown)  # not the column total minus the others
+            hidden = [i for i in range(n) if shown[i][j] is None]
+            if totals[j] is None or not hidden:
+                continue
+            assert len(hidden) != 1, (j, exact, shown)  # not the column total minus the others
+            # Nor a small cell proved present: the hidden cells' sum (the total minus what is shown)
+            # fits in what the others could hold, as a reader can bound them (a grid that shows
+            # nothing: under K; a category or overdue: the grid's subjects when shown).
+            def upper(i):
+                if all(v is None for v in shown[i]):
+                    return K - 1 if j <= subjects + 1 else float("inf")
+                if j < subjects or j == subjects + 1:
+                    return shown[i][subjects] if shown[i][subjects] is not None else float("inf")
+                return float("inf")
+            s = sum(exact[i][j] for i in hidden)
+            for i in hidden:  # the cells the rule protects: a small grid's, and small categories
+                if 0 < exact[i][j] < K and (exact[i][subjects] < K or j < subjects):
+                    known = 1 if j == subjects else 0  # a listed grid has someone in care
+                    assert s - sum(upper(x) for x in hidden if x != i) <= known, (j, i, exact, shown)
