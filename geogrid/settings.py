@@ -349,6 +349,8 @@ GEOGRID_COVERAGE_RADIUS_M = float(os.environ.get("GEOGRID_COVERAGE_RADIUS_M", "1
 # days ahead "my visits this week" looks.
 GEOGRID_CARE_NEED_CATEGORY = "person_in_need"
 GEOGRID_CARE_DUE_AHEAD_DAYS = 7
+# Public care statistics: a grid's count below this is hidden from those not responsible for it.
+GEOGRID_CARE_STATS_MIN_CELL = 3
 
 # --- Place names (geogrid.placenames) ----------------------------------------------------------
 # Public notice (公示) period in days: the national text sets none, local rules do. Filing (备案) and

@@ -198,6 +198,14 @@ class Scope:
             q = staff if q is None else q | staff
         return q
 
+    @property
+    def oversees_grids(self):
+        """Does the user read the due and overdue work of grids (care visits due: the /care/due/ page
+        and GET /api/care/due/)? Those on a grid's team and the staff with an area (the district tier
+        reads counts only, responsible_q says what is personal). Place-name staff, inspectors,
+        department users and members off duty: no (403)."""
+        return bool(self.grid_codes) or self.area_level is not None
+
     def department_q(self, path):
         """Q of the rows passed to the user's department (`path` is a Department FK); None when the
         user is no department's staff."""

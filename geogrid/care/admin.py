@@ -1,7 +1,8 @@
 """Care data in the admin, under the care scope (services.visible_subjects: the grids one is
 responsible for). Categories are data; households get their grid from their point; a subject's
 numbers are masked in lists, and shown in full on the form only to the roles allowed to reveal
-them (CARE_REVEAL_ROLES); visits are read here (recorded on the phone page or the API)."""
+them (services.may_reveal, the rule of ?reveal=1), and each form so shown is written to the audit
+log like a reveal; visits are read here (recorded on the phone page or the API)."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.core.exceptions import ValidationError
@@ -73,14 +74,23 @@ class CareSubjectAdmin(ScopedAdmin, admin.ModelAdmin):
     def scope_queryset(self, request, qs):
         return care.visible_subjects(request.user, qs)
 
-    def full_numbers(self, request):
-        return request.user.is_superuser or scope_of(request.user).has_role(*CARE_REVEAL_ROLES)
+    def full_numbers(self, request, obj=None):
+        """A new subject's numbers are typed by the roles that may reveal; an existing subject's are
+        shown to those who may reveal it (services.may_reveal)."""
+        if obj is None:
+            return request.user.is_superuser or scope_of(request.user).has_role(*CARE_REVEAL_ROLES)
+        return care.may_reveal(request.user, obj)
 
     def get_fields(self, request, obj=None):
         fields = ["household", "name", "id_number", "phone", "categories", "responsible", "note", "active", "since"]
-        if not self.full_numbers(request):
+        if not self.full_numbers(request, obj):
             fields[2:4] = ["masked_id", "masked_phone"]
         return fields
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.full_numbers(request, obj):
+            care.reveal_subject(request.user, obj)  # the form shows the full record: audited like ?reveal=1
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_readonly_fields(self, request, obj=None):
         return ("masked_id", "masked_phone", "interval_days", "last_visited_at")

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, viewsets
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 from rest_framework.response import Response
 
@@ -108,15 +108,25 @@ class CareVisitViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         return Response(s.CareVisitSerializer(visit, context={"now": now}).data, status=201)
 
 
+class OverseesGrids(BasePermission):
+    """The due list: the same rule as the /care/due/ page (accounts.scope.Scope.oversees_grids)."""
+
+    message = gettext_lazy("待走访仅供网格人员和有辖区的工作人员查看")
+
+    def has_permission(self, request, view):
+        return scope_of(request.user).oversees_grids
+
+
 @extend_schema(tags=["care"], summary=gettext_lazy("我的待走访（本周到期与已超期）"),
                description=gettext_lazy("本人负责（或网格内未指定责任人）的关爱对象中，指定天数内到期或已超期的，超期最久的在前；工作人员为其辖区。"),
                parameters=[OpenApiParameter("days", OpenApiTypes.INT, description=gettext_lazy("向前看的天数，默认 7"))])
 class CareDueView(ListAPIView):
     """My due and overdue visits: the subjects I am responsible for (or nobody is, in my grids) due
-    within `days` or overdue, most overdue first; staff: those of their area."""
+    within `days` or overdue, most overdue first; staff: those of their area (the district tier:
+    none, it reads counts on /care/due/); 403 for those who oversee no grid, like the page."""
 
     authentication_classes = AUTH
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, OverseesGrids]
     serializer_class = s.CareSubjectSerializer
     pagination_class = None
 
@@ -135,11 +145,13 @@ class CareDueView(ListAPIView):
 
 
 @extend_schema(tags=["care"], summary=gettext_lazy("关爱统计（汇总数字，公开）"),
+               description=gettext_lazy("非本人负责的网格：人数少于 min_cell 的格（及可据以推算出它们的格）为 null，其名称列在 hidden 中。"),
                parameters=[OpenApiParameter("days", OpenApiTypes.INT, description=gettext_lazy("统计最近天数，默认 30"))],
                responses={200: OpenApiTypes.OBJECT, 400: ErrorBody})
 class CareStatsView(APIView):
     """Aggregate figures of the district for everyone (no personal data): subjects per category and
-    grid, coverage, visits on time, needs found and resolved."""
+    grid, coverage, visits on time, needs found and resolved; small cells of grids outside the
+    caller's scope are null (services.statistics)."""
 
     permission_classes = [AllowAny]
 
@@ -148,7 +160,8 @@ class CareStatsView(APIView):
         if not raw.isdigit() or not 1 <= int(raw) <= 366:
             raise ValidationError({"days": [gettext_lazy("应为 1–366 的整数")]})
         now = timezone.now()
-        s = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now)
+        s = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now, user=request.user)
         return Response({"start": s["start"], "end": s["end"], "categories": s["categories"], "total": s["total"],
-                         "per_category": s["per_category"],
+                         "per_category": s["per_category"], "hidden": s["hidden"],
+                         "min_cell": s["min_cell"],
                          "grids": [dict(r, per_category=dict(zip(s["categories"], r["per_category"]))) for r in s["rows"]]})

@@ -2,7 +2,8 @@
 
 - Who sees a care subject: the people responsible for its level-5 grid (accounts.scope.responsible_q:
   the grid's team or its level-4 parent's, its community and street staff). Everyone else, the
-  district tier and the public included, reads aggregate counts only (statistics()).
+  district tier and the public included, reads aggregate counts only (statistics(), with the small
+  cells of grids outside their scope hidden: privacy.suppress_small_cells).
 - Who may open the full record (?reveal=1) and who may export: accounts.roles CARE_REVEAL_ROLES /
   CARE_EXPORT_ROLES, among those responsible; each reveal and export is written to the audit log.
 - The schedule: a subject is due `interval_days` (the shortest interval of its categories) after the
@@ -38,8 +39,8 @@ from geogrid.notifications.services import Item, notify_all
 from geogrid.workflow import deadlines
 from geogrid.workflow.exceptions import TransitionForbidden
 
-from .models import CareCategory, CareSubject, CareVisit, CareVisitPhoto
-from .privacy import mask_name
+from .models import CareCategory, CareSubject, CareVisit, CareVisitPhoto, Household
+from .privacy import mask_name, suppress_small_cells
 
 NEED_MODES = (IncidentMode.VISIT, IncidentMode.HELP)  # 上门办 / 帮助办
 DAY = timedelta(days=1)
@@ -286,10 +287,22 @@ def due_overview(user, now=None):
     return {"personal": q is not None, "grids": list(grids.values()), "members": list(members.values())}
 
 
-def statistics(now=None, start=None, end=None):
+def min_cell():
+    """Public statistics hide a grid's count below this (privacy.suppress_small_cells)."""
+    return int(getattr(settings, "GEOGRID_CARE_STATS_MIN_CELL", 3))
+
+
+def responsible_grid_codes(user):
+    """Codes of the grids (with households) the user is responsible for (accounts.scope.responsible_q)."""
+    q = scope_of(user).responsible_q("grid")
+    return frozenset() if q is None else frozenset(Household.objects.filter(q).values_list("grid__code", flat=True).distinct())
+
+
+def statistics(now=None, start=None, end=None, user=None):
     """Aggregate figures of the whole district (no personal data): subjects per category and grid,
     visits in the period and on time, coverage (subjects not overdue), needs found and resolved.
-    A fixed number of queries."""
+    Exact in the grids `user` is responsible for; elsewhere (the public, other grids, the district
+    tier) small cells are hidden (privacy.suppress_small_cells). A fixed number of queries."""
     now = now or timezone.now()
     end = end or now
     start = start or end - timedelta(days=30)
@@ -317,11 +330,12 @@ def statistics(now=None, start=None, end=None):
                              resolved=Count("incident", filter=Q(incident__state=Incident.State.CLOSED)))
     subjects = sum(r["subjects"] for r in rows)
     overdue = sum(r["overdue"] for r in rows)
-    return {"start": start, "end": end, "categories": cats, "rows": rows,
-            "per_category": [sum(r["per_category"][i] for r in rows) for i in range(len(cats))],
-            "total": {"subjects": subjects, "overdue": overdue, "coverage": percent(subjects - overdue, subjects),
-                      "visits": total["n"], "on_time": percent(total["on_time"], total["n"]),
-                      "needs": total["needs"], "resolved": total["resolved"]}}
+    table = {"start": start, "end": end, "categories": cats, "rows": rows, "min_cell": min_cell(),
+             "per_category": [sum(r["per_category"][i] for r in rows) for i in range(len(cats))],
+             "total": {"subjects": subjects, "overdue": overdue, "coverage": percent(subjects - overdue, subjects),
+                       "visits": total["n"], "on_time": percent(total["on_time"], total["n"]),
+                       "needs": total["needs"], "resolved": total["resolved"]}}
+    return suppress_small_cells(table, responsible_grid_codes(user), min_cell())
 
 
 def notify_due_visits(now=None):

@@ -8,7 +8,7 @@
 - /care/due/        staff: due and overdue visits per grid and per member (the district tier: counts
                     only), with the list and map of the households for those responsible.
 - /care/stats/      aggregate figures for everyone: subjects per category and grid, visits on time,
-                    needs found and resolved.
+                    needs found and resolved; small cells hidden outside the caller's grids.
 - /care/export.csv  the personal data of one's grids, for the roles allowed, audited.
 """
 import csv
@@ -123,7 +123,7 @@ def due_page(request):
     user = request.user
     scope = scope_of(user)
     personal = scope.responsible_q("household__grid") is not None
-    if scope.area_level is None and not personal:
+    if not scope.oversees_grids:  # the same rule as GET /api/care/due/
         return refuse(request, _("待走访汇总仅供网格人员和有辖区的工作人员查看"))
     now = timezone.now()
     overview = care.due_overview(user, now)
@@ -145,7 +145,7 @@ def stats_page(request):
     if not raw.isdigit() or not 1 <= int(raw) <= 366:
         return refuse(request, _("统计天数应为 1–366 的整数"), status=400)
     now = timezone.now()
-    figures = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now)
+    figures = care.statistics(now=now, start=now - timedelta(days=int(raw)), end=now, user=request.user)
     return render(request, "care/stats.html", {"s": figures, "days": int(raw)})
 
 

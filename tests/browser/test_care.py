@@ -3,9 +3,11 @@
 API), and the household turns green on the map and in the list; the visit is stored. Then a visit
 with a need: the page shows the number of the case it became. No page error, no request leaving
 the server, nothing wider than the phone."""
+from datetime import timedelta
+
 import pytest
 
-from geogrid.care.models import CareVisit
+from geogrid.care.models import CareSubject, CareVisit
 from geogrid.incidents.models import Incident
 from tests.care.builders import care_world
 from tests.support import assert_local, login, screenshot, watch
@@ -63,18 +65,24 @@ def test_a_member_records_a_visit_and_the_map_colour_changes(live_server, phone_
 
 def test_staff_see_due_visits_per_grid_and_member_and_the_statistics(live_server, page):
     w = care_world()
+    CareSubject.objects.filter(pk=w["sub2"].pk).update(since=w["t0"] - timedelta(days=30))  # 李建国: 10 days overdue
     requests, errors = watch(page)
     login(page, live_server, "cs1")
     page.click("nav a[data-link='care_due']")
     page.wait_for_selector("#care-map[data-ready='1']")
     assert page.evaluate(f"window.geogridCare.statusOf({w['sub1'].pk})") == "red"
+    # The red deepens with the days overdue: 3 days, then more than a week.
+    assert (fill_of(page, w["sub1"].pk), fill_of(page, w["sub2"].pk)) == ("#d7301f", "#b30000")
     row = page.locator("#care-by-grid tr[data-grid='3701120010010101']").inner_text()
-    assert "甲一小网格" in row and row.split()[-1] == "1"  # one overdue
+    assert "甲一小网格" in row and row.split()[-1] == "2"  # two overdue
     assert "王秀英" in page.locator("#care-due-table").inner_text()
     screenshot(page, "care_due_staff_desktop")
     page.click("nav a[data-link='care_stats']")
     page.wait_for_selector("#care-stats-table")
-    assert page.locator("#care-totals [data-figure='subjects']").inner_text() == "3"
+    # Exact in the community's own grid; G5d's one subject is hidden, and the total with it (3 − 2 = 1).
+    assert page.locator("#care-stats-table tr[data-grid='3701120010010101'] td.num").nth(6).inner_text() == "2"
+    assert page.locator("#care-stats-table tr[data-grid='3701120020010101'] td.num").nth(6).inner_text() == "*"
+    assert page.locator("#care-totals [data-figure='subjects']").inner_text() == "*"
     screenshot(page, "care_stats_desktop")
     assert not errors, errors
     assert_local(requests, live_server)

@@ -33,10 +33,14 @@ def test_the_subject_admin_is_scoped_and_masks_for_the_street(w):
     html = client(w, "cs1").get("/admin/care/caresubject/").content.decode()
     assert "王秀英" in html and "李建国" in html and "赵德明" not in html
     assert "138****5678" in html and "13812345678" not in html  # the list is masked
+    assert AuditEvent.objects.filter(action="care_reveal").count() == 0  # a masked list is no reveal
     assert "13812345678" in client(w, "cs1").get(url).content.decode()  # the form, for the community
+    reveal = AuditEvent.objects.get(action="care_reveal")  # ... a view of the full record, audited
+    assert (reveal.actor, reveal.object_id) == (w["cs1"], str(w["sub1"].pk))
     street = client(w, "sd1").get(url)
     assert street.status_code == 200
     assert "13812345678" not in street.content.decode() and "138****5678" in street.content.decode()
+    assert AuditEvent.objects.filter(action="care_reveal").count() == 1
     assert client(w, "cs2").get(url).status_code == 302  # out of scope: "doesn't exist"
 
 

@@ -139,6 +139,19 @@ def test_my_due_visits(w):
     assert [s["name"] for s in client(w, "m_a").get("/api/care/due/").json()] == ["王秀英", "李建国"]
     assert [s["name"] for s in client(w, "m_a").get("/api/care/due/?days=0").json()] == ["王秀英"]
     assert client(w, "m_b").get("/api/care/due/").json() == []
+
+
+def test_the_due_list_and_the_due_page_answer_alike(w):
+    """One rule (accounts.scope.Scope.oversees_grids): a grid's team and the staff with an area read
+    due visits (the district: counts on the page, no one in the list); nobody else, on either."""
+    for who, status in (("m_b", 200), ("cs2", 200), ("da", 200), ("pn", 403), ("dp_um", 403)):
+        c = client(w, who)
+        r = c.get("/api/care/due/")
+        assert (r.status_code, c.get("/care/due/").status_code) == (status, status), who
+        if status == 200:
+            assert r.json() == []  # another grid's, another community's, the district: no one of theirs is due
+        else:
+            assert "网格人员" in r.json()["error"]
     assert client(w, "m_a").get("/api/care/due/?days=x").status_code == 400
     assert client(w, "m_a").get("/api/care/due/?days=999").status_code == 400
 
@@ -199,8 +212,18 @@ def test_subjects_by_status_and_public_statistics(w):
     r = Client().get("/api/care/stats/")
     assert r.status_code == 200
     body = r.json()
-    assert body["total"]["subjects"] == 3 and body["total"]["overdue"] == 1
-    g5a = next(g for g in body["grids"] if g["code"] == "3701120010010101")
-    assert g5a["per_category"]["独居/空巢老人"] == 1 and g5a["subjects"] == 2
+    assert body["total"]["subjects"] == 3 and body["total"]["overdue"] == 1 and body["min_cell"] == 3
+    grids = {g["code"]: g for g in body["grids"]}
+    # G5a (2 subjects) and G5d (1) are small: the public learns neither how many nor of which category.
+    for g in grids.values():
+        assert g["subjects"] is None and set(g["per_category"].values()) == {None} and "subjects" in g["hidden"]
     assert "王秀英" not in r.content.decode() and "甲路" not in r.content.decode()
+    # The community of G5a reads its grid exactly; G5d stays hidden, and so does the district total
+    # (3 minus G5a's 2 would give G5d's 1).
+    body = c.get("/api/care/stats/").json()
+    grids = {g["code"]: g for g in body["grids"]}
+    assert grids["3701120010010101"]["per_category"]["独居/空巢老人"] == 1 and grids["3701120010010101"]["subjects"] == 2
+    assert grids["3701120020010101"]["subjects"] is None and body["total"]["subjects"] is None and "subjects" in body["hidden"]
+    assert {g["code"]: g["subjects"] for g in client(w, "m_d").get("/api/care/stats/").json()["grids"]} == {
+        "3701120010010101": None, "3701120020010101": 1}
     assert Client().get("/api/care/stats/?days=0").status_code == 400

@@ -101,9 +101,12 @@ def test_statistics_are_aggregate_and_public(w):
     assert "王秀英" not in html and "甲路" not in html
     s = r.context["s"]
     assert s["total"] == {"subjects": 3, "overdue": 0, "coverage": 100.0, "visits": 3, "on_time": 66.7, "needs": 2, "resolved": 1}
-    rows = {row["code"]: row for row in s["rows"]}
     elderly = s["categories"].index("独居/空巢老人")
-    assert rows["3701120010010101"]["per_category"][elderly] == 1 and rows["3701120010010101"]["subjects"] == 2
+    rows = {row["code"]: row for row in s["rows"]}
+    assert rows["3701120010010101"]["per_category"][elderly] is None and rows["3701120010010101"]["subjects"] is None
+    assert 'id="care-hidden-note"' in html and 'class="care-hidden"' in html  # small cells hidden from the public
+    rows = {row["code"]: row for row in client(w, "cs1").get("/care/stats/").context["s"]["rows"]}
+    assert rows["3701120010010101"]["per_category"][elderly] == 1 and rows["3701120010010101"]["subjects"] == 2  # its own grid
 
 
 def add_data(w, n):
@@ -118,7 +121,7 @@ def add_data(w, n):
 
 PAGES = [("m_a", "/care/"), ("cs1", "/care/due/"), ("da", "/care/due/"), (None, "/care/stats/"), ("m_a", "/api/care/subjects/"),
          ("m_a", "/api/care/due/"), ("m_a", "SUBJECT"), ("cs1", "/care/export.csv"), (None, "/api/care/stats/"),
-         ("m_a", "/api/care/subjects/?status=red")]
+         ("m_a", "/api/care/subjects/?status=red"), ("cs1", "/care/stats/")]
 
 
 def count_queries(w):

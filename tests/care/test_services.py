@@ -219,3 +219,17 @@ def test_the_nightly_check_tells_responsible_members_once(w):
     out = StringIO()
     call_command("notify_care_due", stdout=out)
     assert "临期走访 0 人，超期走访 0 人" in out.getvalue()  # now (t0 + 10 days) 王秀英 was visited yesterday
+
+
+def test_a_building_belongs_to_a_level5_grid_and_its_head_is_a_building_head(w):
+    from geogrid.care.models import Building
+
+    with pytest.raises(ValidationError) as exc:
+        Building(grid=w["g4a"], name="2号楼", geom=pt((116.705, 36.52))).full_clean()
+    assert "grid" in exc.value.message_dict
+    member = GridMember.objects.get(user=w["m_a"])  # a 网格员, not the building's 楼道长
+    with pytest.raises(ValidationError) as exc:
+        Building(grid=w["g5a"], name="2号楼", geom=pt((116.705, 36.52)), head=member).full_clean(exclude=["head"])
+    assert "head" in exc.value.message_dict
+    head = GridMember.objects.create(user=user("bh_b"), grid=w["g4a"], role="building")
+    Building(grid=w["g5a"], name="2号楼", geom=pt((116.705, 36.52)), head=head).full_clean()

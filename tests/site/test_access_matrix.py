@@ -240,7 +240,7 @@ rows(
     Row("care_stats", public()),  # counts only
     Row("care_export", page(403, community=200)),
     Row("care_visit_photo", SUBJECT, args={"visit": "visit", "photo": "visit_photo", "size": "thumb"}),
-    Row("care-due", api(200)),
+    Row("care-due", api(200, **each(403, *NOT_HANDLERS))),  # the rule of the care_due page
     Row("care-stats-api", public()),
     Row("care-subject-list", api(200)),
     Row("care-subject-detail", api(404, own=200, community=200, street=200), args={"pk": "sub1"}),
