@@ -266,3 +266,20 @@ def test_a_sign_repair_that_writes_the_condition_by_update_still_changes_the_til
     with django_capture_on_commit_callbacks(execute=True):
         signrepair.transition(repair, "accept", staff)
     assert condition() == "good"
+
+
+def test_rows_the_demo_loader_bulk_creates_bump_their_layers():
+    """loaddemo writes signs and markers with bulk_create (no signals): a reload that adds rows
+    must not leave a running server's stored tiles and extents without them."""
+    from geogrid.demo.loader import upsert
+    from geogrid.placenames.models import Road, RoadSign
+
+    small_district()
+    before = versions.version("road_signs")
+    road = Road.objects.get(code="R001")
+    upsert(RoadSign, "code", [dict(code="S001", road=road, geom=Point(116.755, 36.551, srid=4490), name_text="测试路",
+                                   pinyin_text="CESHI LU", condition="damaged")])  # unchanged: nothing written
+    assert versions.version("road_signs") == before
+    upsert(RoadSign, "code", [dict(code="S002", road=road, geom=Point(116.76, 36.551, srid=4490), name_text="测试路",
+                                   pinyin_text="CESHI LU")])
+    assert versions.version("road_signs") not in (before, None)
