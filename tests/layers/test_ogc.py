@@ -204,6 +204,9 @@ def test_openapi_document(client):
     assert r["Content-Type"] == "application/vnd.oai.openapi+json;version=3.0"
     doc = r.json()
     assert doc["openapi"].startswith("3.0") and doc["servers"][0]["url"].endswith("/ogc")
+    # Valid OpenAPI 3.0 by the specification's JSON schema (the copy drf-spectacular ships)
+    from drf_spectacular.validation import validate_schema
+    validate_schema(doc)
     for path in ("/", "/conformance", "/collections", "/collections/grids-l5/items", "/collections/grids-l5/items/{featureId}"):
         assert path in doc["paths"], path
     params = {p["name"]: p for p in doc["paths"]["/collections/grids-l5/items"]["get"]["parameters"]}
