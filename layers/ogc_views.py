@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import ogc
 
@@ -52,7 +52,7 @@ def ogc_view(func):
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
-    return require_GET(wrapper)
+    return require_safe(wrapper)
 
 
 def _links(request, name, *args, fmt, json_type=JSON, title="", **params):

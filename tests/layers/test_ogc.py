@@ -172,6 +172,19 @@ def test_bbox_crs_axis_order(client):
     assert doc["numberMatched"] == 1 and doc["features"][0]["geometry"]["coordinates"][0] > 4_000_000
 
 
+def test_head_is_answered_like_get_without_a_body(client):
+    """HTTP (which Part 1's /req/core/http asks for) wants HEAD wherever GET is served: the same
+    status and headers (Content-Crs too), no body; the tile front already answered HEAD."""
+    small_district()
+    for path, params in (("/ogc/", {}), ("/ogc/collections/grids-l4", {}), ("/ogc/collections/grids-l4/items", {"crs": EPSG4490}),
+                         ("/layers/grids_l4.geojson", {}), ("/tiles/grids_l4/14/13505/6402.pbf", {}), ("/map/", {})):
+        got, head = client.get(path, params), client.head(path, params)
+        assert head.status_code == got.status_code == 200 and head.content == b"", path
+        for header in ("Content-Type", "Content-Crs", "ETag"):
+            assert head.get(header) == got.get(header), (path, header)
+    assert client.post("/ogc/collections/grids-l4/items").status_code == 405
+
+
 def test_single_item_links_and_404(client):
     small_district()
     fid = items(client, "roads")[1]["features"][0]["id"]
