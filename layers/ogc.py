@@ -14,7 +14,9 @@ with `bbox-crs`. PROJ treats CGCS2000 and WGS 84 as the same datum (geo/crs.py),
 EPSG:4326 are the stored numbers, relabelled.
 """
 import math
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import reduce
 from operator import or_
 
@@ -29,6 +31,7 @@ from . import publish, versions
 from .registry import registry
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84H = "http://www.opengis.net/def/crs/OGC/0/CRS84h"  # a six-number bbox without bbox-crs (Part 1)
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -40,7 +43,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 # Query parameters of /items other than property filters (Part 1 + Part 2).
-ITEM_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset"}
+ITEM_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime"}
 
 
 class OgcError(Exception):
@@ -89,16 +92,24 @@ def parse_crs(value, param):
         "param": param, "value": value, "list": ", ".join(c.uri for c in supported_crs())})
 
 
-def parse_bbox(value, crs):
-    """(sql, params) of the 4490 polygon a bbox names in `crs` (axis order as the CRS says)."""
+def parse_bbox(value, crs, three_d=False):
+    """(sql, params) of the 4490 polygon a bbox names in `crs` (axis order as the CRS says).
+    three_d: six numbers in CRS84h (lon, lat, height; Part 1 for a bbox of six numbers without
+    bbox-crs): the features have no height, so the box's horizontal part selects them."""
     try:
         nums = [float(v) for v in value.split(",")]
     except ValueError:
         raise bad_request(_("bbox 应为逗号分隔的四个数字")) from None
-    if len(nums) == 6:
-        raise bad_request(_("不支持三维 bbox（六个数字），请给出四个数字"))
-    if len(nums) != 4 or not all(math.isfinite(v) for v in nums):
+    if len(nums) == 6 and not three_d:
+        raise bad_request(_("六个数字的 bbox 只用于 CRS84h（经度,纬度,椭球高），该 bbox-crs 是二维的，请给出四个数字"))
+    if three_d and len(nums) != 6:
+        raise bad_request(_("CRS84h 的 bbox 应为六个数字：经度,纬度,最低高度,经度,纬度,最高高度"))
+    if len(nums) not in (4, 6) or not all(math.isfinite(v) for v in nums):
         raise bad_request(_("bbox 应为逗号分隔的四个数字"))
+    if len(nums) == 6:
+        if nums[2] > nums[5]:
+            raise bad_request(_("bbox 的最小值应小于最大值（按该坐标系的轴顺序：%(axes)s）") % {"axes": axes_text(crs)})
+        nums = [nums[0], nums[1], nums[3], nums[4]]
     a0, b0, a1, b1 = nums
     x0, y0, x1, y1 = (b0, a0, b1, a1) if crs.flip else (a0, b0, a1, b1)  # -> east, north order
     if not (x0 < x1 and y0 < y1):
@@ -109,6 +120,36 @@ def parse_bbox(value, crs):
         return f"ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID})", [x0, y0, x1, y1]
     # Projected: the rectangle's edges are curves in degrees; 50 m segments keep them close.
     return f"ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, {crs.srid}), 50), {STORAGE_SRID})", [x0, y0, x1, y1]
+
+
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$")
+
+
+def _instant(text):
+    """An RFC 3339 date-time (or a full date) as a comparable aware datetime, or 400."""
+    if not _DATE_TIME.match(text):
+        raise ValueError(text)
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time()).astimezone()
+    return datetime.fromisoformat(text.upper().replace("Z", "+00:00").replace(" ", "T"))
+
+
+def parse_datetime(value):
+    """Part 1's `datetime`: an instant or an interval ("a/b", ".." or empty for an open end),
+    checked (400 when malformed or backwards). No collection here has a temporal geometry, and
+    Part 1 says the parameter then matches every feature: it selects nothing away."""
+    try:
+        if "/" in value:
+            start, end = value.split("/", 1)
+            a, b = [None if part in ("", "..") else _instant(part) for part in (start, end)]
+            if a is None and b is None:
+                raise ValueError(value)
+            if a and b and a > b:
+                raise bad_request(_("datetime 区间的开始晚于结束：%(value)s") % {"value": value})
+        else:
+            _instant(value)
+    except ValueError:
+        raise bad_request(_("datetime 应为 RFC 3339 时间（如 2024-05-01T08:00:00Z）或以 / 分隔的区间，开放的一端写 ..")) from None
 
 
 def axes_text(crs):
@@ -215,10 +256,13 @@ def parse_items_query(collection, params):
                 raise bad_request(_("%(name)s 不能小于 %(low)s") % {"name": name, "low": low})
             setattr(q, name, value)
     q.limit = min(q.limit, MAX_LIMIT)  # Part 1: a larger limit is not an error, the server's maximum applies
+    three_d = params.get("bbox-crs", "").strip().strip("[]") in (CRS84H, "CRS84h", "OGC:CRS84h")
+    bbox_crs = supported_crs()[0] if three_d else parse_crs(params.get("bbox-crs"), "bbox-crs")
     if params.get("bbox"):
-        q.bbox = parse_bbox(params["bbox"], parse_crs(params.get("bbox-crs"), "bbox-crs"))
-    elif params.get("bbox-crs"):
-        parse_crs(params["bbox-crs"], "bbox-crs")
+        three_d = three_d or (not params.get("bbox-crs") and len(params["bbox"].split(",")) == 6)
+        q.bbox = parse_bbox(params["bbox"], bbox_crs, three_d)
+    if "datetime" in params:
+        parse_datetime(params["datetime"])
     q.filters = {k: params[k] for k in filter_keys if k in params}
     return q
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import ogc
 
@@ -52,7 +52,7 @@ def ogc_view(func):
 
     wrapper.__name__ = func.__name__
     wrapper.__doc__ = func.__doc__
-    return require_GET(wrapper)
+    return require_safe(wrapper)
 
 
 def _links(request, name, *args, fmt, json_type=JSON, title="", **params):
@@ -228,8 +228,12 @@ def openapi(request):
     item_params = [
         f,
         param("bbox", _("范围：按 bbox-crs 的轴顺序给出最小、最小、最大、最大四个数（默认 CRS84：经度,纬度）"),
-              {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}}, style="form", explode=False),
-        param("bbox-crs", _("bbox 的坐标参考系"), {"type": "string", "format": "uri", "enum": crs_enum, "default": ogc.CRS84}),
+              {"type": "array", "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}], "items": {"type": "number"}},
+              style="form", explode=False),
+        param("datetime", _("时间或区间（RFC 3339，开放的一端写 ..）；这些数据集没有时间属性，所有要素都符合"), {"type": "string"},
+              style="form", explode=False),
+        param("bbox-crs", _("bbox 的坐标参考系"), {"type": "string", "format": "uri", "enum": [*crs_enum, ogc.CRS84H],
+                                               "default": ogc.CRS84}),
         param("crs", _("返回坐标的参考系"), {"type": "string", "format": "uri", "enum": crs_enum, "default": ogc.CRS84}),
         param("limit", _("每页要素数"), {"type": "integer", "minimum": 1, "maximum": ogc.MAX_LIMIT, "default": ogc.DEFAULT_LIMIT}),
         param("offset", _("跳过的要素数"), {"type": "integer", "minimum": 0, "default": 0}),

@@ -9,7 +9,7 @@ from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import exports, publish, tilestore, versions
 from .registry import LayerError, registry
@@ -31,7 +31,7 @@ def _bad_request(message):
     return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@require_safe
 def layer_list(request):
     layers = []
     visible = [layer for layer in registry if layer.visible_to(request.user)]
@@ -51,7 +51,7 @@ def layer_list(request):
     return JsonResponse({"layers": layers}, json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@require_safe
 def layer_geojson(request, name):
     layer = _layer_or_404(name, request)
     try:
@@ -62,7 +62,7 @@ def layer_geojson(request, name):
     return HttpResponse(publish.geojson(layer, bbox, queryset=qs), content_type="application/geo+json")
 
 
-@require_GET
+@require_safe
 def layer_export(request, name, fmt):
     """The layer as a file (gpkg, shp, geojson, csv, xlsx); ?bbox= and ?<property>=<value> narrow it."""
     layer = _layer_or_404(name, request)
@@ -122,7 +122,7 @@ def _build_tile(layer, version, lang, z, x, y, known_missing=False):
     return data
 
 
-@require_GET
+@require_safe
 def layer_tile(request, name, z, x, y):
     """A vector tile of the shared tile store (layers/tilestore.py), built by one PostGIS
     statement the first time (none when the tile lies outside the layer's extent or below its
@@ -161,7 +161,7 @@ def layer_tile(request, name, z, x, y):
     return _tile_response(request, layer, version, lang, z, x, y, data, VERSIONED_MAX_AGE if asked == version else TILE_MAX_AGE)
 
 
-@require_GET
+@require_safe
 def layer_at(request):
     """The features at a point of the map, one per layer asked (?layers=a,b), for the pop-ups of
     tiled layers: ?lon=&lat=&z= (the tolerance for lines and points is 6 pixels at zoom z)."""
@@ -179,7 +179,7 @@ def layer_at(request):
                         json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@require_safe
 def layer_search(request):
     """?q=: features of the searchable layers whose codes or names contain q (exact first), with
     their extent, for the map's search box."""
@@ -197,7 +197,7 @@ def layer_search(request):
                                      for layer, fid, props, bbox in found[:10]]}, json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@require_safe
 def map_page(request):
     # Texts the script shows, in the request's language; the layers themselves come from /layers/.
     config = {

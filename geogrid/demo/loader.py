@@ -47,6 +47,7 @@ from geogrid.notifications.models import Notification
 from geogrid.placenames.demo import load_naming_demo
 from geogrid.placenames.models import Road, RoadSign
 from geogrid.workflow import worktime
+from layers.versions import bump_model
 
 DATA_DIR = Path(settings.BASE_DIR) / "boundary_data"
 DEMO_PASSWORD = "geogrid2026"
@@ -143,6 +144,8 @@ def upsert(model, key, rows, *, bulk=True, on_create=None):
         else:
             count.unchanged += 1
     model.objects.bulk_create(new, batch_size=500)
+    if new:
+        bump_model(model)  # bulk_create sends no signals: the published layers of the model change
     return count
 
 

@@ -18,6 +18,7 @@ from geogrid.patrols import services as patrols
 from geogrid.patrols.models import Patrol, PatrolTarget
 from geogrid.uploads import check_image
 from geogrid.workflow.exceptions import InvalidTransition, TransitionForbidden
+from layers.versions import bump_model
 
 from . import signrepair
 from .models import Road, RoadSign, SignInspection, SignRepair
@@ -198,6 +199,7 @@ def record_inspection(patrol, user, *, sign, condition, cleaned=False, photo=Non
             inspection.photo.save(photo.name, photo, save=False)
         inspection.save()
         RoadSign.objects.filter(pk=locked.pk).update(condition=current)
+        bump_model(RoadSign)  # an update sends no signal: the published condition may have changed
         patrols.visit_target(patrol, locked, now=now)
         record(inspection, "inspect_sign", actor=user, at=now, sign=locked.code, condition=condition, cleaned=cleaned,
                photo=bool(photo), repair=repair.pk if repair else None, repair_created=created)

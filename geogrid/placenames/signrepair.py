@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from geogrid.accounts.roles import Role
 from geogrid.audit.services import record
 from geogrid.workflow.engine import T, Workflow, too_long
+from layers.versions import bump_model
 
 from .models import Road, RoadSign, SignInspection, SignRepair
 
@@ -36,6 +37,7 @@ def do_repaired(repair, user, fields, now):
 def do_accept(repair, user, fields, now):
     repair.accepted_at = now
     RoadSign.objects.filter(pk=repair.sign_id).update(condition=RoadSign.Condition.GOOD)
+    bump_model(RoadSign)  # an update sends no signal: the published condition changed (map tiles)
     return {"sign": repair.sign_id, "condition": "good"}
 
 
@@ -66,6 +68,7 @@ def dispatch_repair(user, sign, problem, description="", contractor="", now=None
         with transaction.atomic():
             repair.save()
             RoadSign.objects.filter(pk=sign.pk).update(condition=problem)
+            bump_model(RoadSign)
             record(repair, "dispatch", actor=user, to_state=repair.state, note=description, at=now, sign=sign.code, problem=problem)
     except IntegrityError:
         raise ValidationError({"sign": [_("该路名牌已有未验收的维修工单")]})

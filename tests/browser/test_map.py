@@ -28,6 +28,13 @@ def wait_drawn(page, name, at_least=1, timeout=15000):
     page.wait_for_function(f"window.geogridMap.layers.{name}.drawn() >= {at_least}", timeout=timeout)
 
 
+def tiles_faded_in(page, timeout=5000):
+    """Until every loaded tile has finished Leaflet's fade-in: on a busy machine a screenshot taken
+    at networkidle showed whole tiles of grids still half transparent."""
+    page.wait_for_function("[...document.querySelectorAll('.leaflet-tile-loaded')].every(t => getComputedStyle(t).opacity === '1')",
+                           timeout=timeout)
+
+
 def popup_with(page, text, timeout=15000):
     page.wait_for_function("document.querySelector('.leaflet-popup-content') && "
                            f"document.querySelector('.leaflet-popup-content').innerText.includes({text!r})", timeout=timeout)
@@ -104,6 +111,7 @@ def test_map_search_finds_a_grid_by_code_on_the_server(live_server, page, settin
     assert any("/layers/search?q=3701120010010101" in u for u in requests)
     page.fill("#map-search input[name=q]", "没有这个")
     page.press("#map-search input[name=q]", "Enter")
+    # 15 s: the level-5 tiles the first search switched on are still being served (a run on a machine at load 19 took > 5 s)
     page.wait_for_function("document.querySelector('.map-search-msg').innerText.includes('没有找到')", timeout=15000)
 
 
@@ -238,6 +246,7 @@ def test_the_map_draws_the_demo_district_from_tiles(demo_db, live_server, page):
     tiled = page.evaluate("Object.fromEntries(Object.entries(window.geogridMap.layers).map(([k, e]) => [k, e.info.tiled]))")
     assert tiled["grids_l4"] and tiled["grids_l5"] and not tiled["admin_district"] and not tiled["facilities"]
     assert any("/tiles/grids_l4/" in u for u in tiles) and not any(u.endswith(".geojson") and "grids" in u for u in requests)
+    tiles_faded_in(page)
     screenshot(page, "map_demo_tiles")
     # Closer in (the switch of a layer is enabled from its min_zoom on), the level-5 grids too.
     grid = Grid.objects.current().filter(level=5).first()
@@ -246,6 +255,7 @@ def test_the_map_draws_the_demo_district_from_tiles(demo_db, live_server, page):
     page.locator(".leaflet-control-layers-overlays label", has_text="五级网格").locator("input").check()
     page.wait_for_function("window.geogridMap.layers.grids_l5.drawn() > 0", timeout=20000)
     page.wait_for_load_state("networkidle")
+    tiles_faded_in(page)
     screenshot(page, "map_demo_tiles_l5")
     print(f"\ndemo map: {n4} level-4 grids, {drawn} drawn from {len(tiles)} tiles; first grid tile drawn {first * 1000:.0f} ms, "
           f"quiet {idle * 1000:.0f} ms after navigation")

@@ -131,6 +131,25 @@ def test_filtered_exports_over_http(client, tmp_path):
     assert client.get("/layers/incidents/export.csv").status_code == 404  # a visitor: no such layer
 
 
+def test_an_incident_export_holds_the_signed_in_users_cases_only(client, tmp_path):
+    """incidents (login_required): the export is the reader's own scope, as on the map and in
+    the OGC API, and never left in a shared cache."""
+    from tests.support.world import P_G4A, P_G4D, report, world
+
+    w = world()
+    mine, other = report(w, "m_a", at=P_G4A), report(w, "m_d", at=P_G4D)
+    client.force_login(w["m_a"])
+    r = client.get("/layers/incidents/export.csv")
+    assert r.status_code == 200 and r["Cache-Control"] == "private, no-store"
+    body = r.content.decode("utf-8-sig")
+    assert mine.number in body and other.number not in body
+    feats = read_back(download(client, "incidents", "gpkg", tmp_path))
+    assert [f["properties"]["number"] for f in feats] == [mine.number]
+    client.force_login(w["da"])  # the district admin: both
+    feats = read_back(download(client, "incidents", "geojson", tmp_path))
+    assert sorted(f["properties"]["number"] for f in feats) == sorted([mine.number, other.number])
+
+
 def test_export_of_a_filtered_queryset_from_python(tmp_path):
     small_district()
     layer = registry.get("grids_l4")

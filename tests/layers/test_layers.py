@@ -287,3 +287,19 @@ def test_map_page_serves_every_asset_itself_and_switches_to_english(client):
     small_district()
     props = get_geojson(client, "grids_l4", bbox="116.755,36.545,116.756,36.546")["features"][0]["properties"]
     assert props["kind_display"] == "Dedicated grid" and props["dedicated_type_display"] == "School"
+
+
+def test_the_vector_tile_plugin_is_the_npm_package_the_vendor_script_pins():
+    """scripts/vendor.sh fetches Leaflet.VectorGrid with `npm pack` at a pinned version and hash;
+    the committed copy says it came from that pin (VERSION, package.json) and the map page loads it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pins = {line.split("|")[0].strip(' "'): line.split("|")[1:3] for line in (root / "scripts/vendor.sh").read_text().splitlines()
+            if line.strip().startswith('"') and "|" in line}
+    folder = root / "static/vendor/leaflet.vectorgrid"
+    version, integrity = pins["leaflet.vectorgrid"]
+    assert (folder / "VERSION").read_text().split() == [f"leaflet.vectorgrid@{version}", integrity]
+    assert json.loads((folder / "package.json").read_text())["version"] == version
+    assert "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js" in (root / "templates/layers/map.html").read_text()
+    assert "L.vectorGrid" in (folder / "Leaflet.VectorGrid.bundled.min.js").read_text()

@@ -18,6 +18,7 @@ from tests.support.district import small_district
 pytestmark = pytest.mark.django_db
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84H = "http://www.opengis.net/def/crs/OGC/0/CRS84h"
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 EPSG4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
 GK = "http://www.opengis.net/def/crs/EPSG/0/4548"  # CGCS2000 3-degree GK, CM 117E: the test settings' map home 116.75E
@@ -88,8 +89,9 @@ def test_items_geojson_number_matched_returned_and_paging_by_next_links(client):
     _, doc = items(client, "grids-l5", limit=50000)
     assert doc["numberReturned"] == 26
     for bad in ({"limit": 0}, {"limit": "x"}, {"offset": -1}, {"bbox": "1,2,3"}, {"bbox": "116.8,36.5,116.7,36.6"},
-                {"bbox": "1,2,3,4,5,6"}, {"crs": "EPSG:3857"}, {"bbox-crs": "EPSG:9999", "bbox": "1,2,3,4"}, {"colour": "red"},
-                {"f": "xml"}):
+                {"bbox": "1,2,3,4,5,6", "bbox-crs": EPSG4490}, {"bbox": "1,2,3,4", "bbox-crs": CRS84H}, {"bbox": "1,2,9,3,4,0"},
+                {"crs": "EPSG:3857"}, {"bbox-crs": "EPSG:9999", "bbox": "1,2,3,4"}, {"colour": "red"}, {"f": "xml"},
+                {"datetime": "yesterday"}, {"datetime": "2024-13-01"}, {"datetime": "../.."}, {"datetime": "2024-02-01/2024-01-01"}):
         r, body = items(client, "grids-l5", 400, **bad)
         assert body["code"] == "InvalidParameterValue" and body["description"], bad
 
@@ -105,6 +107,27 @@ def test_property_filters_and_bbox_in_crs84(client):
     assert [f["properties"]["name"] for f in doc["features"]] == ["西网格"]
     _, doc = items(client, "grids-l4", bbox="116.741,36.545,116.745,36.555", kind="dedicated")
     assert doc["numberMatched"] == 0 and doc["features"] == []
+
+
+def test_datetime_and_a_six_number_bbox_of_part_1_core(client):
+    """Part 1 Core, claimed in /conformance: `datetime` is supported (no collection here has a
+    temporal geometry, so every feature matches: req /core/fc-time-response C) and a bbox may have
+    six numbers (CRS84h without bbox-crs: lon, lat, height; the features have no height, the
+    horizontal part selects)."""
+    small_district()
+    both = ["东网格", "西网格"]
+    for value in ("2024-05-01T08:00:00Z", "2024-05-01T08:00:00.5+08:00", "2024-05-01", "2024-01-01T00:00:00Z/..",
+                  "../2030-01-01T00:00:00Z", "/2030-01-01T00:00:00Z", "2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"):
+        _, doc = items(client, "grids-l4", datetime=value)
+        assert sorted(f["properties"]["name"] for f in doc["features"]) == both, value
+        assert "datetime=" in link(doc, "self")
+    _, doc = items(client, "grids-l4", bbox="116.741,36.545,-100,116.745,36.555,9000")
+    assert [f["properties"]["name"] for f in doc["features"]] == ["西网格"]
+    _, doc = items(client, "grids-l4", bbox="116.741,36.545,0,116.745,36.555,10", **{"bbox-crs": CRS84H})
+    assert [f["properties"]["name"] for f in doc["features"]] == ["西网格"]
+    params = {p["name"]: p for p in get(client, "/ogc/api").json()["paths"]["/collections/grids-l4/items"]["get"]["parameters"]}
+    assert params["datetime"]["schema"] == {"type": "string"} and CRS84H in params["bbox-crs"]["schema"]["enum"]
+    assert [s["minItems"] for s in params["bbox"]["schema"]["oneOf"]] == [4, 6]
 
 
 def test_axis_order_of_every_crs_in_answers(client):
@@ -149,6 +172,19 @@ def test_bbox_crs_axis_order(client):
     assert doc["numberMatched"] == 1 and doc["features"][0]["geometry"]["coordinates"][0] > 4_000_000
 
 
+def test_head_is_answered_like_get_without_a_body(client):
+    """HTTP (which Part 1's /req/core/http asks for) wants HEAD wherever GET is served: the same
+    status and headers (Content-Crs too), no body; the tile front already answered HEAD."""
+    small_district()
+    for path, params in (("/ogc/", {}), ("/ogc/collections/grids-l4", {}), ("/ogc/collections/grids-l4/items", {"crs": EPSG4490}),
+                         ("/layers/grids_l4.geojson", {}), ("/tiles/grids_l4/14/13505/6402.pbf", {}), ("/map/", {})):
+        got, head = client.get(path, params), client.head(path, params)
+        assert head.status_code == got.status_code == 200 and head.content == b"", path
+        for header in ("Content-Type", "Content-Crs", "ETag"):
+            assert head.get(header) == got.get(header), (path, header)
+    assert client.post("/ogc/collections/grids-l4/items").status_code == 405
+
+
 def test_single_item_links_and_404(client):
     small_district()
     fid = items(client, "roads")[1]["features"][0]["id"]
@@ -181,6 +217,9 @@ def test_openapi_document(client):
     assert r["Content-Type"] == "application/vnd.oai.openapi+json;version=3.0"
     doc = r.json()
     assert doc["openapi"].startswith("3.0") and doc["servers"][0]["url"].endswith("/ogc")
+    # Valid OpenAPI 3.0 by the specification's JSON schema (the copy drf-spectacular ships)
+    from drf_spectacular.validation import validate_schema
+    validate_schema(doc)
     for path in ("/", "/conformance", "/collections", "/collections/grids-l5/items", "/collections/grids-l5/items/{featureId}"):
         assert path in doc["paths"], path
     params = {p["name"]: p for p in doc["paths"]["/collections/grids-l5/items"]["get"]["parameters"]}

@@ -234,3 +234,52 @@ def test_writing_a_case_touches_no_layer_version(client):
         g = Grid.objects.get(code="37011200100101")
         g.save()
     assert [x for x in q if "layers_layerversion" in x["sql"]]  # a grid is published for everyone: bumped
+
+
+def test_a_sign_repair_that_writes_the_condition_by_update_still_changes_the_tile(client, django_capture_on_commit_callbacks):
+    """placenames writes a sign's condition with QuerySet.update (no signal) in a patrol's check, a
+    repair's dispatch and its acceptance: the writer bumps the layer, so the road-sign tiles do not
+    keep the old condition for good."""
+    from geogrid.accounts.roles import Role
+    from geogrid.placenames import signpatrol, signrepair
+    from geogrid.placenames.models import RoadSign
+    from tests.support.world import user
+
+    small_district()
+    sign = RoadSign.objects.get(code="S001")
+    staff = user("pn_tiles", Role.PLACENAME_STAFF)
+    at = tile_of(14, 116.755, 36.551)
+
+    def condition():
+        (f,) = tile_features(client, "road_signs", *at)[1].values()
+        return f["properties"]["condition"]
+
+    assert condition() == "damaged"  # as small_district made it; the tile is now stored
+    patrol = signpatrol.start_sign_patrol(staff, road="R001")
+    with django_capture_on_commit_callbacks(execute=True):
+        signpatrol.record_inspection(patrol, staff, sign=sign, condition="good")  # found mended
+    assert condition() == "good"
+    with django_capture_on_commit_callbacks(execute=True):
+        repair = signrepair.dispatch_repair(staff, sign, "faded", "牌面褪色")
+    assert condition() == "faded"
+    signrepair.transition(repair, "repair", staff, "已更换")
+    with django_capture_on_commit_callbacks(execute=True):
+        signrepair.transition(repair, "accept", staff)
+    assert condition() == "good"
+
+
+def test_rows_the_demo_loader_bulk_creates_bump_their_layers():
+    """loaddemo writes signs and markers with bulk_create (no signals): a reload that adds rows
+    must not leave a running server's stored tiles and extents without them."""
+    from geogrid.demo.loader import upsert
+    from geogrid.placenames.models import Road, RoadSign
+
+    small_district()
+    before = versions.version("road_signs")
+    road = Road.objects.get(code="R001")
+    upsert(RoadSign, "code", [dict(code="S001", road=road, geom=Point(116.755, 36.551, srid=4490), name_text="测试路",
+                                   pinyin_text="CESHI LU", condition="damaged")])  # unchanged: nothing written
+    assert versions.version("road_signs") == before
+    upsert(RoadSign, "code", [dict(code="S002", road=road, geom=Point(116.76, 36.551, srid=4490), name_text="测试路",
+                                   pinyin_text="CESHI LU")])
+    assert versions.version("road_signs") not in (before, None)
