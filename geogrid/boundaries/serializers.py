@@ -42,11 +42,13 @@ class CheckSerializer(serializers.ModelSerializer):
     confirmed_a_by = serializers.StringRelatedField()
     confirmed_b_by = serializers.StringRelatedField()
     agreed = serializers.BooleanField(read_only=True)
+    far_from_marker = serializers.BooleanField(read_only=True, help_text=gettext_lazy(
+        "位置可疑：实测位置距登记位置超过设定距离（默认 1000 米）。检查照收，但联检报告须待复测，或现状改为移位或丢失"))
 
     class Meta:
         model = MarkerCheck
-        fields = ["id", "inspection", "marker", "side", "condition", "position", "input_crs", "displacement_m", "notes", "checked_by",
-                  "checked_at", "confirmed_a_by", "confirmed_a_at", "confirmed_b_by", "confirmed_b_at", "agreed", "client_id"]
+        fields = ["id", "inspection", "marker", "side", "condition", "position", "input_crs", "displacement_m", "far_from_marker", "notes",
+                  "checked_by", "checked_at", "confirmed_a_by", "confirmed_a_at", "confirmed_b_by", "confirmed_b_at", "agreed", "client_id"]
 
     def get_position(self, obj) -> dict | None:
         """Measured position, CGCS2000 lon/lat (null: not found)."""

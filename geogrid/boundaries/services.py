@@ -9,7 +9,8 @@
   each side has confirmed it (entering it confirms for one's own side); the other side confirms it
   but cannot change it; changing it asks the other side to confirm again;
 - displacement: the distance between the registered and the measured position, in metres, in the
-  Gauss-Krüger zone (geo.measure.distance_m); a measured position may be sent in GCJ-02;
+  Gauss-Krüger zone (geo.measure.distance_m); a measured position may be sent in GCJ-02; one further
+  than GEOGRID_MARKER_SUSPECT_OFFSET_M is kept but flagged, and holds up the report (FAR_CONDITIONS);
 - a line is due for inspection GEOGRID_BOUNDARY_INSPECTION_YEARS after the year of its last filed
   inspection (条例 Art. 12: every 5 years); an agreement is due for renewal
   GEOGRID_AGREEMENT_RENEWAL_DAYS before it ends.
@@ -43,6 +44,10 @@ INSPECTORS = (Role.BOUNDARY_INSPECTOR,)
 PROBLEM_CONDITIONS = {MarkerCheck.Condition.DAMAGED, MarkerCheck.Condition.MOVED, MarkerCheck.Condition.LOST, MarkerCheck.Condition.BURIED}
 # A measured position is needed unless the marker could not be found.
 NO_POSITION = {MarkerCheck.Condition.LOST, MarkerCheck.Condition.BURIED}
+# A check measured far from its marker (MarkerCheck.far_from_marker) is kept, not refused — the
+# offline queue sends it long after it was entered, a refusal would lose the field work — but the
+# report waits until it is re-measured or both sides have agreed the marker is moved or lost.
+FAR_CONDITIONS = {MarkerCheck.Condition.MOVED, MarkerCheck.Condition.LOST}
 
 
 # --- scope ------------------------------------------------------------------------------------------
@@ -111,6 +116,10 @@ def checks_agreed(inspection, now):
     open_ = checks.filter(condition__in=PROBLEM_CONDITIONS, problems__isnull=True).values_list("marker__number", flat=True)
     if open_:
         return _("以下界桩有问题但未登记整改事项：%(m)s") % {"m": "、".join(open_)}
+    far = checks.filter(displacement_m__gt=settings.GEOGRID_MARKER_SUSPECT_OFFSET_M).exclude(condition__in=FAR_CONDITIONS)
+    if far_numbers := list(far.values_list("marker__number", flat=True)):
+        return _("以下界桩的实测位置距登记位置超过 %(d)s 米，请复测，或将现状改为移位或丢失：%(m)s") % {
+            "d": settings.GEOGRID_MARKER_SUSPECT_OFFSET_M, "m": "、".join(far_numbers)}
     return None
 
 
@@ -290,7 +299,7 @@ def record_check(inspection, user, *, marker, condition, lon=None, lat=None, crs
         for f in photos:
             MarkerPhoto.objects.create(marker_check=check, image=f, uploaded_by=user, uploaded_at=now)
         record(check, "check" if created else "change_check", actor=user, at=now, marker=marker_obj.number, condition=condition,
-               displacement_m=displacement, input_crs=input_crs, side=side, photos=len(photos))
+               displacement_m=displacement, input_crs=input_crs, side=side, photos=len(photos), far_from_marker=check.far_from_marker)
         walk = patrols.open_patrol(user)
         if walk is not None and walk.grid_id is None:
             patrols.visit_target(walk, marker_obj, now=now)

@@ -257,7 +257,8 @@ def walk(request, pk):
         "text": {"saved": _("已保存：偏移 %s 米"), "savedNoPos": _("已保存"), "failed": _("未能保存：%s"), "here": _("我的位置"),
                  "registered": _("登记位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距登记位置约 %s"),
                  "m": _("米"), "km": _("公里"), "walkStartLabel": _("开始界桩巡查"), "walkEndLabel": _("结束界桩巡查"),
-                 "walkStarted": _("已在手机上开始界桩巡查：联网后与检查一起按顺序发送。")},
+                 "walkStarted": _("已在手机上开始界桩巡查：联网后与检查一起按顺序发送。"),
+                 "far": _("位置可疑：距登记位置过远，请核对经纬度和坐标系后复测，或确认界桩确已移位")},
     }
     return render(request, "boundaries/walk.html", {"insp": insp, "items": items, "side": side, "config": config, "walk": walk_patrol,
                                                     "conditions": MarkerCheck.Condition.choices, "fieldwork": insp.state == "fieldwork"})

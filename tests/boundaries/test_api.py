@@ -35,11 +35,18 @@ def test_post_a_check_3_m_east_answers_201_with_its_displacement(client, w):
     assert r.status_code == 201, r.content
     assert r.json()["displacement_m"] == pytest.approx(3.0, abs=0.05)
     assert r.json()["marker"] == m1.number and r.json()["side"] == "b" and r.json()["agreed"] is False
+    assert r.json()["far_from_marker"] is False
     glon, glat = gcj02.wgs84_to_gcj02(*east_of(m2.geom, 3.0))
     r = post(client, w["ins_b"], insp, marker=m2.number, condition="moved", lon=glon, lat=glat, crs="gcj02")
     assert r.status_code == 201 and r.json()["displacement_m"] == pytest.approx(3.0, abs=0.05) and r.json()["input_crs"] == "gcj02"
     # Stored in CGCS2000: the position answered is the converted one, not the GCJ-02 input.
     assert r.json()["position"]["lon"] == pytest.approx(east_of(m2.geom, 3.0)[0], abs=1e-6)
+    # 80 km off (a slip, or the fix of another place sent later from the offline queue): kept, flagged.
+    m3 = w["markers"][2]
+    r = post(client, w["ins_b"], insp, marker=m3.number, condition="intact", lon=east_of(m3.geom, 80_000)[0], lat=m3.geom.y)
+    assert r.status_code == 201 and r.json()["far_from_marker"] is True and r.json()["displacement_m"] > 79_000
+    client.force_login(w["ins_a"])  # the other side sees the flag where it confirms
+    assert "位置可疑" in client.get(f"/boundaries/inspections/{insp.pk}/").content.decode()
 
 
 def test_the_same_client_id_twice_is_one_check(client, w):

@@ -304,3 +304,32 @@ def test_the_boundary_due_command_lists_lines_and_agreements(w):
     assert f"overdue  {w['line'].code}" in text and "平安边界共建协议" in text and "1 line(s) overdue, 0 due this year, 1 agreement(s) to renew" in text
     with pytest.raises(CommandError):
         call_command("boundary_due", "--date", "May", stdout=out)
+
+
+def test_a_position_far_from_its_marker_is_kept_flagged_and_holds_up_the_report(w, settings):
+    """80 km off (the phone's fix elsewhere, lon/lat of another place): kept — an offline check
+    arrives long after it was entered, a refusal would lose it — but flagged, and the report waits
+    until it is re-measured or both sides call the marker moved."""
+    insp = in_field(w)
+    check_all(w, insp)
+    m = w["markers"][1]
+    lon, lat = east_of(m.geom, 80_000)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=lon, lat=lat)
+    assert c.displacement_m == pytest.approx(80_000, rel=1e-3) and c.far_from_marker
+    assert AuditEvent.objects.filter(action="change_check", object_id=str(c.pk)).get().data["far_from_marker"] is True
+    b.confirm_check(c, w["ins_a"])
+    with pytest.raises(InvalidTransition, match=f"超过 1000 米.*{m.number}"):
+        b.transition(insp, "draft_report", w["ins_b"], report="r")
+    settings.GEOGRID_MARKER_SUSPECT_OFFSET_M = 100_000  # the bureau's own limit
+    assert not MarkerCheck.objects.get(pk=c.pk).far_from_marker
+    settings.GEOGRID_MARKER_SUSPECT_OFFSET_M = 1000
+    lon, lat = east_of(m.geom, 999)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=lon, lat=lat)  # re-measured: within the limit
+    assert not c.far_from_marker
+    lon, lat = east_of(m.geom, 1500)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="moved", lon=lon, lat=lat, notes="洪水冲移")  # or really moved
+    assert c.far_from_marker
+    b.confirm_check(c, w["ins_a"])
+    b.add_problem(insp, w["ins_b"], description="界桩恢复原位", owner_side="b", due_date=date(2026, 9, 1), check=c)
+    b.transition(insp, "draft_report", w["ins_b"], report="002 号界桩被洪水冲移约 1.5 公里。")
+    assert insp.state == "drafted"
