@@ -193,9 +193,15 @@ def add_problem(request, pk):
     insp = _get_inspection(request, pk, JointInspection.objects.all())
     try:
         due = date.fromisoformat(request.POST.get("due_date", "")) if request.POST.get("due_date") else None
-        check = insp.checks.filter(pk=request.POST.get("check") or 0).first()
+        check = insp.checks.filter(pk=_id(request.POST.get("check"))).first()
+        owner = None
+        if request.POST.get("owner"):  # a team member; the service checks they act for the owning side
+            owner = insp.members.filter(user_id=_id(request.POST["owner"])).select_related("user").first()
+            if owner is None:
+                raise ValidationError({"owner": [_("责任人应是责任方的界线联检人员")]})
+            owner = owner.user
         boundaries.add_problem(insp, request.user, description=request.POST.get("description", ""), owner_side=request.POST.get("owner_side"),
-                               due_date=due, check=check)
+                               due_date=due, check=check, owner=owner)
     except WorkflowError as exc:
         return refuse(request, exc.message, exc.status_code)
     except (ValidationError, ValueError) as exc:

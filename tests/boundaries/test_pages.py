@@ -68,8 +68,15 @@ def test_problems_and_sections_through_the_pages(client, w):
     insp = in_field(w)
     client.force_login(w["ins_a"])
     m1, m2 = w["markers"][:2]
-    client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01"})
+    client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
+                                                                 "owner": w["ins_a2"].pk})
     client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "", "owner_side": "a", "due_date": "bad"})
+    # The owner is a team member of the owning side: the other side's member, or anyone else, is refused.
+    for owner in (w["ins_b"].pk, w["ins_far"].pk, "x"):
+        r = client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
+                                                                         "owner": owner}, follow=True)
+        assert "责任人应是责任方的界线联检人员" in r.content.decode(), owner
+    assert insp.problems.get().owner == w["ins_a2"]
     client.post(f"/boundaries/inspections/{insp.pk}/sections/", {"from_marker": m1.number, "to_marker": m2.number, "identifiable": "1",
                                                                  "references_notes": "方位物 1 号电杆缺失"})
     assert insp.problems.count() == 1 and insp.sections.get().references_complete is False
