@@ -245,7 +245,7 @@ def walk(request, pk):
     if side is None:
         return refuse(request, _("只有界线双方的联检人员可以在现场检查界桩"))
     checks = _checks_by_marker(insp)
-    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
+    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number").prefetch_related("photos"))  # 登记照片
     walk_patrol = boundaries.open_walk(insp, request.user)
     items = []
     for i, m in enumerate(markers, start=1):

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from geogrid.boundaries import services as b
-from geogrid.boundaries.models import BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck
+from geogrid.boundaries.models import BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, MarkerPhoto
 from geogrid.geo import gcj02
 from tests.boundaries.builders import boundary_world, east_of, in_field, marker_number
 
@@ -156,6 +156,7 @@ def grow(w, n):
         BoundaryLine.objects.create(code=f"L{i}", name=f"线{i}", side_a_code=f"3799{i:02d}000000", side_a_name="邻区",
                                     side_b_code="370112000000", side_b_name="测试区", geom=w["line"].geom)
         m = BoundaryMarker.objects.create(number=marker_number(w["line"], 100 + i), line=w["line"], geom=w["markers"][0].geom)
+        MarkerPhoto.objects.create(marker=m, image=f"boundaries/m{i}.jpg")
         c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=m.geom.x, lat=m.geom.y)
         b.confirm_check(c, w["ins_a"])
 
@@ -225,3 +226,29 @@ def test_sections_through_the_api(client, w):
                        content_type="application/json").status_code == 404
     assert insp.sections.count() == 1
     assert "/api/boundaries/inspections/{id}/sections/" in client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+
+def test_marker_photos_are_checked_in_the_admin_and_listed_for_everyone(client, w, settings, tmp_path):
+    """登记照片: uploaded in the marker's admin page (checked by content, kept without EXIF like every
+    photo), listed by the markers API and served to anyone signed in."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from geogrid.boundaries.admin import MarkerPhotoForm
+    from tests.support.world import jpeg_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    m = w["markers"][0]
+    form = MarkerPhotoForm(data={}, files={"image": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")},
+                           instance=MarkerPhoto(marker=m))
+    assert not form.is_valid() and "image" in form.errors
+    form = MarkerPhotoForm(data={}, files={"image": SimpleUploadedFile("p.jpg", jpeg_bytes(gps=True), content_type="image/jpeg")},
+                           instance=MarkerPhoto(marker=m))
+    assert form.is_valid(), form.errors
+    photo = form.save()
+    with Image.open(photo.image.path) as im:
+        assert im.format == "JPEG" and not im.getexif()
+    client.force_login(w["m_a"])  # a grid member: reads markers and their photos, not inspections
+    listed = {x["number"]: x["photos"] for x in client.get(f"/api/boundaries/markers/?line={w['line'].code}").json()["results"]}
+    assert listed[m.number] == [f"/boundaries/photos/{photo.pk}/"] and listed[w["markers"][1].number] == []
+    assert client.get(f"/boundaries/photos/{photo.pk}/").status_code == 200

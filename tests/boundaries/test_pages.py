@@ -85,10 +85,15 @@ def test_problems_and_sections_through_the_pages(client, w):
 
 
 def test_the_walk_page_lists_the_markers_in_order_with_their_positions(client, w):
+    from geogrid.boundaries.models import MarkerPhoto
+
     insp = in_field(w)
+    photo = MarkerPhoto.objects.create(marker=w["markers"][1], image="boundaries/2026/05/m2.jpg")  # its registration photo
     client.force_login(w["ins_b"])
     html = client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
     assert re.findall(r'class="card walk-item[^"]*" data-marker="(\w+)"', html) == [m.number for m in w["markers"]]
+    assert re.findall(r'data-marker="(\w+)"[^<]*>(?:(?!walk-item).)*?href="/boundaries/photos/(\d+)/" class="marker-photo"', html, re.S) == [
+        (w["markers"][1].number, str(photo.pk))]
     assert "leaflet" in html and shown(html, "walk-start") and not shown(html, "walk-end")
     assert client.post(f"/boundaries/inspections/{insp.pk}/walk/start/").status_code == 302
     started = client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
@@ -141,9 +146,12 @@ def policy(response):
 
 
 def grow(w, insp, n):
+    from geogrid.boundaries.models import MarkerPhoto
+
     start = BoundaryMarker.objects.count()
     for i in range(start, start + n):
         m = BoundaryMarker.objects.create(number=marker_number(w["line"], 100 + i), line=w["line"], geom=w["markers"][0].geom)
+        MarkerPhoto.objects.create(marker=m, image=f"boundaries/m{i}.jpg")
         c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=m.geom.x, lat=m.geom.y)
         b.confirm_check(c, w["ins_a"])
         b.add_problem(insp, w["ins_b"], description=f"问题{i}", owner_side="b", due_date=date(2026, 9, 1), check=c)
