@@ -13,7 +13,7 @@
   than GEOGRID_MARKER_SUSPECT_OFFSET_M is kept but flagged, and holds up the report (FAR_CONDITIONS);
 - a line is due for inspection GEOGRID_BOUNDARY_INSPECTION_YEARS after the year of its last filed
   inspection (条例 Art. 12: every 5 years); an agreement is due for renewal
-  GEOGRID_AGREEMENT_RENEWAL_DAYS before it ends.
+  GEOGRID_AGREEMENT_RENEWAL_DAYS before it ends; both parties' inspectors are reminded (notify_due).
 """
 from datetime import timedelta
 
@@ -441,6 +441,47 @@ def agreements_to_renew(today=None, lines=None):
     if lines is not None:
         qs = qs.filter(line__in=lines)
     return [(a, (a.valid_until - today).days) for a in qs.select_related("line").defer("line__geom")]
+
+
+def notify_due(today=None, *, now=None):
+    """Reminders (manage.py boundary_due, nightly from cron): the inspectors of both parties of a line
+    are told when its joint inspection is due or overdue and when its 平安边界 agreement is to be
+    renewed — once per line and due year, agreement and end date, and colour, so running it again
+    tells nobody twice. Returns the counts."""
+    from collections import defaultdict
+
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from geogrid.notifications.models import Notification
+    from geogrid.notifications.services import Item, notify_all
+
+    today = today or timezone.localdate(now)
+    inspectors = get_user_model().objects.filter(groups__name=Role.BOUNDARY_INSPECTOR.value, is_active=True, area__isnull=False) \
+        .select_related("area").distinct()
+    by_district = defaultdict(list)
+    for u in inspectors:
+        by_district[scope_of(u).boundary_district].append(u)
+    url, items = reverse("boundaries"), []
+
+    def tell(line, obj, kind, title, key):
+        for u in by_district.get(line.side_a_code, []) + by_district.get(line.side_b_code, []):
+            items.append(Item(u, kind, obj, title, url=url, key=key))
+
+    due = lines_due(today)
+    for line, last, year, status in due:
+        kind = Notification.Kind.OVERDUE if status == "overdue" else Notification.Kind.DUE_SOON
+        title = (_("界线联检超期：%(l)s（上次联检 %(last)s）") % {"l": line.name, "last": last or _("从未联检")} if status == "overdue"
+                 else _("界线联检到期：%(l)s 应于 %(y)s 年联检") % {"l": line.name, "y": year})
+        tell(line, line, kind, title, f"boundary_line:{line.pk}:{year or 'never'}:{status}")
+    renew = agreements_to_renew(today)
+    for agreement, days in renew:
+        kind = Notification.Kind.OVERDUE if days < 0 else Notification.Kind.DUE_SOON
+        title = (_("平安边界协议已到期：%(t)s（有效期至 %(d)s），请续签") if days < 0 else _("平安边界协议将到期：%(t)s（有效期至 %(d)s），请准备续签")) % {
+            "t": agreement.title, "d": agreement.valid_until.isoformat()}
+        tell(agreement.line, agreement, kind, title, f"boundary_agreement:{agreement.pk}:{agreement.valid_until.isoformat()}:{kind}")
+    made = notify_all(items, now=now)
+    return {"lines": len(due), "agreements": len(renew), "new": len(made), "told_before": len(items) - len(made)}
 
 
 def register_dispute(user, *, line, lon, lat, crs=None, parties, description, now=None):

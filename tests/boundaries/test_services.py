@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from geogrid.audit.models import AuditEvent
 from geogrid.boundaries import services as b
 from geogrid.boundaries.models import BoundaryAgreement, JointInspection, MarkerCheck, RectificationItem
+from geogrid.notifications.models import Notification
 from geogrid.geo import gcj02
 from geogrid.patrols.models import Patrol
 from geogrid.workflow.exceptions import InvalidTransition, MissingFields, TransitionForbidden
@@ -302,6 +303,19 @@ def test_the_boundary_due_command_lists_lines_and_agreements(w):
     call_command("boundary_due", "--date", "2026-05-01", stdout=out)
     text = out.getvalue()
     assert f"overdue  {w['line'].code}" in text and "平安边界共建协议" in text and "1 line(s) overdue, 0 due this year, 1 agreement(s) to renew" in text
+    # Reminders: every inspector of both parties, of the line and of the agreement, once (not 平阴县's).
+    assert "8 new notification(s), 0 told before" in text
+    told = {(n.recipient.username, n.kind, n.title) for n in Notification.objects.select_related("recipient")}
+    assert {u for u, _k, _t in told} == {"ins_a", "ins_a2", "ins_b", "ins_b2"}
+    assert ("ins_a", "overdue", "界线联检超期：长清区—测试区界线（上次联检 从未联检）") in told
+    assert ("ins_b", "due_soon", "平安边界协议将到期：平安边界共建协议（有效期至 2026-06-30），请准备续签") in told
+    out = io.StringIO()
+    call_command("boundary_due", "--date", "2026-05-02", stdout=out)
+    assert "0 new notification(s), 8 told before" in out.getvalue()
+    call_command("boundary_due", "--date", "2026-07-01", "--no-notify", stdout=out)  # only printed
+    assert Notification.objects.count() == 8
+    call_command("boundary_due", "--date", "2026-07-01", stdout=out)  # ended: told again, as overdue
+    assert Notification.objects.filter(kind="overdue", title__startswith="平安边界协议已到期").count() == 4
     with pytest.raises(CommandError):
         call_command("boundary_due", "--date", "May", stdout=out)
 
