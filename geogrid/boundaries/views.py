@@ -377,11 +377,19 @@ def report_map(insp, markers, checks):
                              displacement_m=(round(checks[m.pk].displacement_m, 2) if m.pk in checks and checks[m.pk].displacement_m is not None else None))
                      for m in markers])
     colours = {str(labels[k]): v for k, v in CONDITION_COLOURS.items()}
-    return render_map([
+    layers = [
         MapLayer("boundary_lines", queryset=BoundaryLine.objects.filter(pk=insp.line_id)),
         MapLayer(fc, title=_("界桩（按现状着色）"), color_by="condition", colors=colours, tooltip="number",
                  fields=[("number", _("界桩编号")), ("condition", _("现状")), ("displacement_m", _("偏移（米）"))]),
-    ], title=str(insp))
+    ]
+    # The line's disputes not yet resolved (the register's locations), for the parties reading the report.
+    disputes = BoundaryDispute.objects.filter(line_id=insp.line_id).exclude(state=BoundaryDispute.State.RESOLVED).order_by("reported_at")
+    dfc = collection([feature(d.geom, parties=d.parties, state=str(d.get_state_display()), description=d.description[:80]) for d in disputes])
+    if dfc["features"]:
+        layers.append(MapLayer(dfc, title=_("涉界矛盾纠纷（未化解）"), tooltip="parties",
+                               style={"color": "#000000", "fillColor": "#e7298a", "fillOpacity": 1, "radius": 7},
+                               fields=[("parties", _("当事方")), ("state", _("状态")), ("description", _("情况描述"))]))
+    return render_map(layers, title=str(insp))
 
 
 @login_required

@@ -1,5 +1,6 @@
 """The boundary pages: who gets what, the actions through the pages, the report with its folium
 map (no outside URL), and a fixed number of queries whatever the number of markers and checks."""
+import json
 import re
 from datetime import date
 
@@ -113,6 +114,9 @@ def test_the_report_renders_its_map_checks_problems_and_both_signatures(client, 
         if i == 1:
             moved = c
     b.add_problem(insp, w["ins_a"], description="002 号界桩移位 3 米，恢复原位", owner_side="a", due_date=date(2026, 10, 1), check=moved)
+    b.register_dispute(w["ins_a"], line=w["line"], lon=116.701, lat=36.55, parties="甲村、乙村", description="界线附近耕地权属")
+    done = b.register_dispute(w["ins_a"], line=w["line"], lon=116.699, lat=36.56, parties="丙村、丁村", description="林地")
+    b.set_dispute_state(done, w["ins_a"], "resolved", resolution="已协商")
     b.transition(insp, "draft_report", w["ins_a"], report="一处界桩移位。")
     b.transition(insp, "sign", w["ins_a"])
     b.transition(insp, "sign", w["ins_b"])
@@ -134,6 +138,8 @@ def test_the_report_renders_its_map_checks_problems_and_both_signatures(client, 
     assert r["X-Frame-Options"] == "SAMEORIGIN"
     assert policy(client.get(f"/boundaries/inspections/{insp.pk}/report/"))["script-src"] == "'self'"
     assert "L.map(" in doc and "移位" in doc and "#d73027" in doc and "#1a9850" in doc and w["markers"][1].number in doc
+    escaped = lambda text: json.dumps(text)[1:-1]  # noqa: E731 — folium writes the features' text as \u escapes
+    assert "涉界矛盾纠纷（未化解）" in doc and escaped("甲村、乙村") in doc and escaped("丙村、丁村") not in doc  # open disputes on the map
     assert outside_urls(doc.replace("http://www.w3.org/2000/svg", "").replace("https://leafletjs.com", "")
                         .replace("https://bugzilla.mozilla.org/show_bug.cgi?id=888319", "")) == []
     client.force_login(w["m_a"])
