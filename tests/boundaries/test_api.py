@@ -1,6 +1,8 @@
 """The boundaries API: POST a check → 201 with displacement_m (3 m east → 3.0 ± 0.05 m, also sent
 in GCJ-02), refusals with their status and nothing written, the scope matrix, the OpenAPI schema,
 and a fixed number of queries."""
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -45,8 +47,11 @@ def test_post_a_check_3_m_east_answers_201_with_its_displacement(client, w):
     m3 = w["markers"][2]
     r = post(client, w["ins_b"], insp, marker=m3.number, condition="intact", lon=east_of(m3.geom, 80_000)[0], lat=m3.geom.y)
     assert r.status_code == 201 and r.json()["far_from_marker"] is True and r.json()["displacement_m"] > 79_000
-    client.force_login(w["ins_a"])  # the other side sees the flag where it confirms
+    client.force_login(w["ins_a"])  # the other side sees the flag where it confirms, and the report marks it
     assert "位置可疑" in client.get(f"/boundaries/inspections/{insp.pk}/").content.decode()
+    assert re.search(rf'data-marker="{m3.number}">.*?（位置可疑）', client.get(f"/boundaries/inspections/{insp.pk}/report/").content.decode(), re.S)
+    client.force_login(w["ins_b"])  # on the phone page, when opened again
+    assert f'far-off" data-marker="{m3.number}"' in client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
 
 
 def test_the_same_client_id_twice_is_one_check(client, w):
