@@ -194,6 +194,8 @@ def add_problem(request, pk):
     try:
         due = date.fromisoformat(request.POST.get("due_date", "")) if request.POST.get("due_date") else None
         check = insp.checks.filter(pk=_id(request.POST.get("check"))).first()
+        if request.POST.get("check") and check is None:  # named, but not a check of this inspection
+            raise ValidationError({"check": [_("该检查不属于本次联检")]})
         owner = None
         if request.POST.get("owner"):  # a team member; the service checks they act for the owning side
             owner = insp.members.filter(user_id=_id(request.POST["owner"])).select_related("user").first()

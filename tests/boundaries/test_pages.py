@@ -77,6 +77,9 @@ def test_problems_and_sections_through_the_pages(client, w):
         r = client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
                                                                          "owner": owner}, follow=True)
         assert "责任人应是责任方的界线联检人员" in r.content.decode(), owner
+    r = client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
+                                                                     "check": "999999"}, follow=True)  # not a check of this inspection
+    assert "该检查不属于本次联检" in r.content.decode()
     assert insp.problems.get().owner == w["ins_a2"]
     client.post(f"/boundaries/inspections/{insp.pk}/sections/", {"from_marker": m1.number, "to_marker": m2.number, "identifiable": "1",
                                                                  "references_notes": "方位物 1 号电杆缺失"})
