@@ -372,3 +372,7 @@ GEOGRID_PLACENAME_OPINION_DAYS = 10  # the bureau answers the housing department
 GEOGRID_MARKER_NUMBER_PATTERN = r"^{line}\d{{3}}[QABCDE]$"
 GEOGRID_BOUNDARY_INSPECTION_YEARS = 5
 GEOGRID_AGREEMENT_RENEWAL_DAYS = 90
+# A marker check measured further than this from the registered position is kept (an offline check
+# arrives long after it was entered: a refusal would lose it) but flagged as suspect (swapped lon/lat,
+# wrong CRS, the fix of another marker); the report waits until it is re-measured or called moved/lost.
+GEOGRID_MARKER_SUSPECT_OFFSET_M = 1000

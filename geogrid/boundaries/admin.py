@@ -3,19 +3,40 @@ boundary inspectors (audited; a marker's number is checked by the model's clean 
 pattern). Inspections and their checks are written through the pages and the API (the workflow
 core); here they are read, under the same scope (services.visible_inspections). Agreements and
 disputes are edited here by the inspectors of the line's parties."""
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from leaflet.admin import LeafletGeoAdmin
 
 from geogrid.accounts.admin_scope import AuditedAdmin, ReadOnlyAdmin, ScopedAdmin
 from geogrid.accounts.scope import scope_of
+from geogrid.uploads import check_image
 
 from .models import (BoundaryAgreement, BoundaryDispute, BoundaryLine, BoundaryMarker, InspectionMember, JointInspection, MarkerCheck,
                      MarkerPhoto, RectificationItem)
 from .services import inspector_lines, visible_inspections
 
 
+class MarkerPhotoForm(forms.ModelForm):
+    class Meta:
+        model = MarkerPhoto
+        fields = ("image",)
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image and "image" in self.changed_data:  # a new upload: checked and kept without EXIF, like every photo
+            try:
+                return check_image(image, "image")
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["image"])
+        return image
+
+
 class MarkerPhotoInline(admin.TabularInline):
+    """登记照片 of a marker: shown on the walk page and in the API (served by /boundaries/photos/N/)."""
+
     model = MarkerPhoto
+    form = MarkerPhotoForm
     fk_name = "marker"
     fields = ("image", "uploaded_at")
     readonly_fields = ("uploaded_at",)

@@ -22,7 +22,7 @@ from geogrid.workflow.idempotency import idempotent
 
 from . import serializers as s
 from . import services as boundaries
-from .models import BoundaryLine, BoundaryMarker, InspectionMember, JointInspection, MarkerCheck
+from .models import BoundaryLine, BoundaryMarker, InspectionMember, JointInspection, MarkerCheck, MarkerPhoto
 
 
 @extend_schema(tags=["boundaries"], description=_("行政区域界线（登录用户均可查看）"))
@@ -46,7 +46,8 @@ class MarkerViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = BoundaryMarker.objects.none()
 
     def get_queryset(self):
-        qs = BoundaryMarker.objects.filter(line__in=boundaries.visible_lines(self.request.user)).select_related("line").defer("line__geom")
+        qs = BoundaryMarker.objects.filter(line__in=boundaries.visible_lines(self.request.user)).select_related("line").defer("line__geom") \
+            .prefetch_related(Prefetch("photos", queryset=MarkerPhoto.objects.only("pk", "marker_id").order_by("pk")))
         line = self.request.query_params.get("line")
         return (qs.filter(line__code=line) if line else qs).order_by("number")
 

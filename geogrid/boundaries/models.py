@@ -258,6 +258,13 @@ class MarkerCheck(models.Model):
         """双方确认: one inspector of each side has confirmed the check."""
         return self.confirmed_a_at is not None and self.confirmed_b_at is not None
 
+    @property
+    def far_from_marker(self):
+        """位置可疑: measured further from the registered position than GEOGRID_MARKER_SUSPECT_OFFSET_M,
+        more likely a slip than a marker that moved so far. Kept and flagged, not refused (see
+        services.FAR_CONDITIONS)."""
+        return self.displacement_m is not None and self.displacement_m > settings.GEOGRID_MARKER_SUSPECT_OFFSET_M
+
 
 class SectionRecord(models.Model):
     """A section of the line between two markers: reference objects (方位物) and whether the line is

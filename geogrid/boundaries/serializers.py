@@ -1,5 +1,6 @@
 """Serializers of the boundaries API: output shapes and typed input; the rules are in services.py.
 Positions go out as lon/lat (CGCS2000 ≈ WGS84 at this accuracy, as in geo.crs)."""
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
@@ -25,14 +26,19 @@ class LineSerializer(serializers.ModelSerializer):
 class MarkerSerializer(serializers.ModelSerializer):
     line = serializers.SlugRelatedField(slug_field="code", read_only=True)
     position = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = BoundaryMarker
-        fields = ["id", "number", "line", "marker_type", "material", "year_installed", "description", "position"]
+        fields = ["id", "number", "line", "marker_type", "material", "year_installed", "description", "position", "photos"]
 
     def get_position(self, obj) -> dict:
         """Registered position, CGCS2000 lon/lat."""
         return lonlat(obj.geom)
+
+    def get_photos(self, obj) -> list[str]:
+        """URLs of the marker's registration photos (登记照片), for anyone signed in."""
+        return [reverse("boundary_photo", args=[p.pk]) for p in obj.photos.all()]
 
 
 class CheckSerializer(serializers.ModelSerializer):
@@ -42,11 +48,13 @@ class CheckSerializer(serializers.ModelSerializer):
     confirmed_a_by = serializers.StringRelatedField()
     confirmed_b_by = serializers.StringRelatedField()
     agreed = serializers.BooleanField(read_only=True)
+    far_from_marker = serializers.BooleanField(read_only=True, help_text=gettext_lazy(
+        "位置可疑：实测位置距登记位置超过设定距离（默认 1000 米）。检查照收，但联检报告须待复测，或现状改为移位或丢失"))
 
     class Meta:
         model = MarkerCheck
-        fields = ["id", "inspection", "marker", "side", "condition", "position", "input_crs", "displacement_m", "notes", "checked_by",
-                  "checked_at", "confirmed_a_by", "confirmed_a_at", "confirmed_b_by", "confirmed_b_at", "agreed", "client_id"]
+        fields = ["id", "inspection", "marker", "side", "condition", "position", "input_crs", "displacement_m", "far_from_marker", "notes",
+                  "checked_by", "checked_at", "confirmed_a_by", "confirmed_a_at", "confirmed_b_by", "confirmed_b_at", "agreed", "client_id"]
 
     def get_position(self, obj) -> dict | None:
         """Measured position, CGCS2000 lon/lat (null: not found)."""

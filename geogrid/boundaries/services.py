@@ -9,10 +9,11 @@
   each side has confirmed it (entering it confirms for one's own side); the other side confirms it
   but cannot change it; changing it asks the other side to confirm again;
 - displacement: the distance between the registered and the measured position, in metres, in the
-  Gauss-Krüger zone (geo.measure.distance_m); a measured position may be sent in GCJ-02;
+  Gauss-Krüger zone (geo.measure.distance_m); a measured position may be sent in GCJ-02; one further
+  than GEOGRID_MARKER_SUSPECT_OFFSET_M is kept but flagged, and holds up the report (FAR_CONDITIONS);
 - a line is due for inspection GEOGRID_BOUNDARY_INSPECTION_YEARS after the year of its last filed
   inspection (条例 Art. 12: every 5 years); an agreement is due for renewal
-  GEOGRID_AGREEMENT_RENEWAL_DAYS before it ends.
+  GEOGRID_AGREEMENT_RENEWAL_DAYS before it ends; both parties' inspectors are reminded (notify_due).
 """
 from datetime import timedelta
 
@@ -43,6 +44,10 @@ INSPECTORS = (Role.BOUNDARY_INSPECTOR,)
 PROBLEM_CONDITIONS = {MarkerCheck.Condition.DAMAGED, MarkerCheck.Condition.MOVED, MarkerCheck.Condition.LOST, MarkerCheck.Condition.BURIED}
 # A measured position is needed unless the marker could not be found.
 NO_POSITION = {MarkerCheck.Condition.LOST, MarkerCheck.Condition.BURIED}
+# A check measured far from its marker (MarkerCheck.far_from_marker) is kept, not refused — the
+# offline queue sends it long after it was entered, a refusal would lose the field work — but the
+# report waits until it is re-measured or both sides have agreed the marker is moved or lost.
+FAR_CONDITIONS = {MarkerCheck.Condition.MOVED, MarkerCheck.Condition.LOST}
 
 
 # --- scope ------------------------------------------------------------------------------------------
@@ -111,6 +116,10 @@ def checks_agreed(inspection, now):
     open_ = checks.filter(condition__in=PROBLEM_CONDITIONS, problems__isnull=True).values_list("marker__number", flat=True)
     if open_:
         return _("以下界桩有问题但未登记整改事项：%(m)s") % {"m": "、".join(open_)}
+    far = checks.filter(displacement_m__gt=settings.GEOGRID_MARKER_SUSPECT_OFFSET_M).exclude(condition__in=FAR_CONDITIONS)
+    if far_numbers := list(far.values_list("marker__number", flat=True)):
+        return _("以下界桩的实测位置距登记位置超过 %(d)s 米，请复测，或将现状改为移位或丢失：%(m)s") % {
+            "d": settings.GEOGRID_MARKER_SUSPECT_OFFSET_M, "m": "、".join(far_numbers)}
     return None
 
 
@@ -290,7 +299,7 @@ def record_check(inspection, user, *, marker, condition, lon=None, lat=None, crs
         for f in photos:
             MarkerPhoto.objects.create(marker_check=check, image=f, uploaded_by=user, uploaded_at=now)
         record(check, "check" if created else "change_check", actor=user, at=now, marker=marker_obj.number, condition=condition,
-               displacement_m=displacement, input_crs=input_crs, side=side, photos=len(photos))
+               displacement_m=displacement, input_crs=input_crs, side=side, photos=len(photos), far_from_marker=check.far_from_marker)
         walk = patrols.open_patrol(user)
         if walk is not None and walk.grid_id is None:
             patrols.visit_target(walk, marker_obj, now=now)
@@ -432,6 +441,47 @@ def agreements_to_renew(today=None, lines=None):
     if lines is not None:
         qs = qs.filter(line__in=lines)
     return [(a, (a.valid_until - today).days) for a in qs.select_related("line").defer("line__geom")]
+
+
+def notify_due(today=None, *, now=None):
+    """Reminders (manage.py boundary_due, nightly from cron): the inspectors of both parties of a line
+    are told when its joint inspection is due or overdue and when its 平安边界 agreement is to be
+    renewed — once per line and due year, agreement and end date, and colour, so running it again
+    tells nobody twice. Returns the counts."""
+    from collections import defaultdict
+
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from geogrid.notifications.models import Notification
+    from geogrid.notifications.services import Item, notify_all
+
+    today = today or timezone.localdate(now)
+    inspectors = get_user_model().objects.filter(groups__name=Role.BOUNDARY_INSPECTOR.value, is_active=True, area__isnull=False) \
+        .select_related("area").distinct()
+    by_district = defaultdict(list)
+    for u in inspectors:
+        by_district[scope_of(u).boundary_district].append(u)
+    url, items = reverse("boundaries"), []
+
+    def tell(line, obj, kind, title, key):
+        for u in by_district.get(line.side_a_code, []) + by_district.get(line.side_b_code, []):
+            items.append(Item(u, kind, obj, title, url=url, key=key))
+
+    due = lines_due(today)
+    for line, last, year, status in due:
+        kind = Notification.Kind.OVERDUE if status == "overdue" else Notification.Kind.DUE_SOON
+        title = (_("界线联检超期：%(l)s（上次联检 %(last)s）") % {"l": line.name, "last": last or _("从未联检")} if status == "overdue"
+                 else _("界线联检到期：%(l)s 应于 %(y)s 年联检") % {"l": line.name, "y": year})
+        tell(line, line, kind, title, f"boundary_line:{line.pk}:{year or 'never'}:{status}")
+    renew = agreements_to_renew(today)
+    for agreement, days in renew:
+        kind = Notification.Kind.OVERDUE if days < 0 else Notification.Kind.DUE_SOON
+        title = (_("平安边界协议已到期：%(t)s（有效期至 %(d)s），请续签") if days < 0 else _("平安边界协议将到期：%(t)s（有效期至 %(d)s），请准备续签")) % {
+            "t": agreement.title, "d": agreement.valid_until.isoformat()}
+        tell(agreement.line, agreement, kind, title, f"boundary_agreement:{agreement.pk}:{agreement.valid_until.isoformat()}:{kind}")
+    made = notify_all(items, now=now)
+    return {"lines": len(due), "agreements": len(renew), "new": len(made), "told_before": len(items) - len(made)}
 
 
 def register_dispute(user, *, line, lon, lat, crs=None, parties, description, now=None):

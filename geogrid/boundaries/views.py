@@ -193,9 +193,17 @@ def add_problem(request, pk):
     insp = _get_inspection(request, pk, JointInspection.objects.all())
     try:
         due = date.fromisoformat(request.POST.get("due_date", "")) if request.POST.get("due_date") else None
-        check = insp.checks.filter(pk=request.POST.get("check") or 0).first()
+        check = insp.checks.filter(pk=_id(request.POST.get("check"))).first()
+        if request.POST.get("check") and check is None:  # named, but not a check of this inspection
+            raise ValidationError({"check": [_("该检查不属于本次联检")]})
+        owner = None
+        if request.POST.get("owner"):  # a team member; the service checks they act for the owning side
+            owner = insp.members.filter(user_id=_id(request.POST["owner"])).select_related("user").first()
+            if owner is None:
+                raise ValidationError({"owner": [_("责任人应是责任方的界线联检人员")]})
+            owner = owner.user
         boundaries.add_problem(insp, request.user, description=request.POST.get("description", ""), owner_side=request.POST.get("owner_side"),
-                               due_date=due, check=check)
+                               due_date=due, check=check, owner=owner)
     except WorkflowError as exc:
         return refuse(request, exc.message, exc.status_code)
     except (ValidationError, ValueError) as exc:
@@ -239,7 +247,7 @@ def walk(request, pk):
     if side is None:
         return refuse(request, _("只有界线双方的联检人员可以在现场检查界桩"))
     checks = _checks_by_marker(insp)
-    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number"))
+    markers = list(BoundaryMarker.objects.filter(line_id=insp.line_id).order_by("number").prefetch_related("photos"))  # 登记照片
     walk_patrol = boundaries.open_walk(insp, request.user)
     items = []
     for i, m in enumerate(markers, start=1):
@@ -257,7 +265,8 @@ def walk(request, pk):
         "text": {"saved": _("已保存：偏移 %s 米"), "savedNoPos": _("已保存"), "failed": _("未能保存：%s"), "here": _("我的位置"),
                  "registered": _("登记位置"), "noGeo": _("无法获取位置：%s"), "accuracy": _("定位精度约 %s 米"), "distance": _("距登记位置约 %s"),
                  "m": _("米"), "km": _("公里"), "walkStartLabel": _("开始界桩巡查"), "walkEndLabel": _("结束界桩巡查"),
-                 "walkStarted": _("已在手机上开始界桩巡查：联网后与检查一起按顺序发送。")},
+                 "walkStarted": _("已在手机上开始界桩巡查：联网后与检查一起按顺序发送。"),
+                 "far": _("位置可疑：距登记位置过远，请核对经纬度和坐标系后复测，或确认界桩确已移位")},
     }
     return render(request, "boundaries/walk.html", {"insp": insp, "items": items, "side": side, "config": config, "walk": walk_patrol,
                                                     "conditions": MarkerCheck.Condition.choices, "fieldwork": insp.state == "fieldwork"})
@@ -370,11 +379,19 @@ def report_map(insp, markers, checks):
                              displacement_m=(round(checks[m.pk].displacement_m, 2) if m.pk in checks and checks[m.pk].displacement_m is not None else None))
                      for m in markers])
     colours = {str(labels[k]): v for k, v in CONDITION_COLOURS.items()}
-    return render_map([
+    layers = [
         MapLayer("boundary_lines", queryset=BoundaryLine.objects.filter(pk=insp.line_id)),
         MapLayer(fc, title=_("界桩（按现状着色）"), color_by="condition", colors=colours, tooltip="number",
                  fields=[("number", _("界桩编号")), ("condition", _("现状")), ("displacement_m", _("偏移（米）"))]),
-    ], title=str(insp))
+    ]
+    # The line's disputes not yet resolved (the register's locations), for the parties reading the report.
+    disputes = BoundaryDispute.objects.filter(line_id=insp.line_id).exclude(state=BoundaryDispute.State.RESOLVED).order_by("reported_at")
+    dfc = collection([feature(d.geom, parties=d.parties, state=str(d.get_state_display()), description=d.description[:80]) for d in disputes])
+    if dfc["features"]:
+        layers.append(MapLayer(dfc, title=_("涉界矛盾纠纷（未化解）"), tooltip="parties",
+                               style={"color": "#000000", "fillColor": "#e7298a", "fillOpacity": 1, "radius": 7},
+                               fields=[("parties", _("当事方")), ("state", _("状态")), ("description", _("情况描述"))]))
+    return render_map(layers, title=str(insp))
 
 
 @login_required

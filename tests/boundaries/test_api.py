@@ -1,12 +1,14 @@
 """The boundaries API: POST a check → 201 with displacement_m (3 m east → 3.0 ± 0.05 m, also sent
 in GCJ-02), refusals with their status and nothing written, the scope matrix, the OpenAPI schema,
 and a fixed number of queries."""
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from geogrid.boundaries import services as b
-from geogrid.boundaries.models import BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck
+from geogrid.boundaries.models import BoundaryLine, BoundaryMarker, JointInspection, MarkerCheck, MarkerPhoto
 from geogrid.geo import gcj02
 from tests.boundaries.builders import boundary_world, east_of, in_field, marker_number
 
@@ -35,11 +37,21 @@ def test_post_a_check_3_m_east_answers_201_with_its_displacement(client, w):
     assert r.status_code == 201, r.content
     assert r.json()["displacement_m"] == pytest.approx(3.0, abs=0.05)
     assert r.json()["marker"] == m1.number and r.json()["side"] == "b" and r.json()["agreed"] is False
+    assert r.json()["far_from_marker"] is False
     glon, glat = gcj02.wgs84_to_gcj02(*east_of(m2.geom, 3.0))
     r = post(client, w["ins_b"], insp, marker=m2.number, condition="moved", lon=glon, lat=glat, crs="gcj02")
     assert r.status_code == 201 and r.json()["displacement_m"] == pytest.approx(3.0, abs=0.05) and r.json()["input_crs"] == "gcj02"
     # Stored in CGCS2000: the position answered is the converted one, not the GCJ-02 input.
     assert r.json()["position"]["lon"] == pytest.approx(east_of(m2.geom, 3.0)[0], abs=1e-6)
+    # 80 km off (a slip, or the fix of another place sent later from the offline queue): kept, flagged.
+    m3 = w["markers"][2]
+    r = post(client, w["ins_b"], insp, marker=m3.number, condition="intact", lon=east_of(m3.geom, 80_000)[0], lat=m3.geom.y)
+    assert r.status_code == 201 and r.json()["far_from_marker"] is True and r.json()["displacement_m"] > 79_000
+    client.force_login(w["ins_a"])  # the other side sees the flag where it confirms, and the report marks it
+    assert "位置可疑" in client.get(f"/boundaries/inspections/{insp.pk}/").content.decode()
+    assert re.search(rf'data-marker="{m3.number}">.*?（位置可疑）', client.get(f"/boundaries/inspections/{insp.pk}/report/").content.decode(), re.S)
+    client.force_login(w["ins_b"])  # on the phone page, when opened again
+    assert f'far-off" data-marker="{m3.number}"' in client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
 
 
 def test_the_same_client_id_twice_is_one_check(client, w):
@@ -149,6 +161,7 @@ def grow(w, n):
         BoundaryLine.objects.create(code=f"L{i}", name=f"线{i}", side_a_code=f"3799{i:02d}000000", side_a_name="邻区",
                                     side_b_code="370112000000", side_b_name="测试区", geom=w["line"].geom)
         m = BoundaryMarker.objects.create(number=marker_number(w["line"], 100 + i), line=w["line"], geom=w["markers"][0].geom)
+        MarkerPhoto.objects.create(marker=m, image=f"boundaries/m{i}.jpg")
         c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=m.geom.x, lat=m.geom.y)
         b.confirm_check(c, w["ins_a"])
 
@@ -218,3 +231,29 @@ def test_sections_through_the_api(client, w):
                        content_type="application/json").status_code == 404
     assert insp.sections.count() == 1
     assert "/api/boundaries/inspections/{id}/sections/" in client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+
+
+def test_marker_photos_are_checked_in_the_admin_and_listed_for_everyone(client, w, settings, tmp_path):
+    """登记照片: uploaded in the marker's admin page (checked by content, kept without EXIF like every
+    photo), listed by the markers API and served to anyone signed in."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from geogrid.boundaries.admin import MarkerPhotoForm
+    from tests.support.world import jpeg_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    m = w["markers"][0]
+    form = MarkerPhotoForm(data={}, files={"image": SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")},
+                           instance=MarkerPhoto(marker=m))
+    assert not form.is_valid() and "image" in form.errors
+    form = MarkerPhotoForm(data={}, files={"image": SimpleUploadedFile("p.jpg", jpeg_bytes(gps=True), content_type="image/jpeg")},
+                           instance=MarkerPhoto(marker=m))
+    assert form.is_valid(), form.errors
+    photo = form.save()
+    with Image.open(photo.image.path) as im:
+        assert im.format == "JPEG" and not im.getexif()
+    client.force_login(w["m_a"])  # a grid member: reads markers and their photos, not inspections
+    listed = {x["number"]: x["photos"] for x in client.get(f"/api/boundaries/markers/?line={w['line'].code}").json()["results"]}
+    assert listed[m.number] == [f"/boundaries/photos/{photo.pk}/"] and listed[w["markers"][1].number] == []
+    assert client.get(f"/boundaries/photos/{photo.pk}/").status_code == 200

@@ -1,5 +1,6 @@
 """The boundary pages: who gets what, the actions through the pages, the report with its folium
 map (no outside URL), and a fixed number of queries whatever the number of markers and checks."""
+import json
 import re
 from datetime import date
 
@@ -68,8 +69,18 @@ def test_problems_and_sections_through_the_pages(client, w):
     insp = in_field(w)
     client.force_login(w["ins_a"])
     m1, m2 = w["markers"][:2]
-    client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01"})
+    client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
+                                                                 "owner": w["ins_a2"].pk})
     client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "", "owner_side": "a", "due_date": "bad"})
+    # The owner is a team member of the owning side: the other side's member, or anyone else, is refused.
+    for owner in (w["ins_b"].pk, w["ins_far"].pk, "x"):
+        r = client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
+                                                                         "owner": owner}, follow=True)
+        assert "责任人应是责任方的界线联检人员" in r.content.decode(), owner
+    r = client.post(f"/boundaries/inspections/{insp.pk}/problems/", {"description": "界桩倾斜", "owner_side": "a", "due_date": "2026-09-01",
+                                                                     "check": "999999"}, follow=True)  # not a check of this inspection
+    assert "该检查不属于本次联检" in r.content.decode()
+    assert insp.problems.get().owner == w["ins_a2"]
     client.post(f"/boundaries/inspections/{insp.pk}/sections/", {"from_marker": m1.number, "to_marker": m2.number, "identifiable": "1",
                                                                  "references_notes": "方位物 1 号电杆缺失"})
     assert insp.problems.count() == 1 and insp.sections.get().references_complete is False
@@ -78,10 +89,15 @@ def test_problems_and_sections_through_the_pages(client, w):
 
 
 def test_the_walk_page_lists_the_markers_in_order_with_their_positions(client, w):
+    from geogrid.boundaries.models import MarkerPhoto
+
     insp = in_field(w)
+    photo = MarkerPhoto.objects.create(marker=w["markers"][1], image="boundaries/2026/05/m2.jpg")  # its registration photo
     client.force_login(w["ins_b"])
     html = client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
     assert re.findall(r'class="card walk-item[^"]*" data-marker="(\w+)"', html) == [m.number for m in w["markers"]]
+    assert re.findall(r'data-marker="(\w+)"[^<]*>(?:(?!walk-item).)*?href="/boundaries/photos/(\d+)/" class="marker-photo"', html, re.S) == [
+        (w["markers"][1].number, str(photo.pk))]
     assert "leaflet" in html and shown(html, "walk-start") and not shown(html, "walk-end")
     assert client.post(f"/boundaries/inspections/{insp.pk}/walk/start/").status_code == 302
     started = client.get(f"/boundaries/inspections/{insp.pk}/walk/").content.decode()
@@ -101,6 +117,9 @@ def test_the_report_renders_its_map_checks_problems_and_both_signatures(client, 
         if i == 1:
             moved = c
     b.add_problem(insp, w["ins_a"], description="002 号界桩移位 3 米，恢复原位", owner_side="a", due_date=date(2026, 10, 1), check=moved)
+    b.register_dispute(w["ins_a"], line=w["line"], lon=116.701, lat=36.55, parties="甲村、乙村", description="界线附近耕地权属")
+    done = b.register_dispute(w["ins_a"], line=w["line"], lon=116.699, lat=36.56, parties="丙村、丁村", description="林地")
+    b.set_dispute_state(done, w["ins_a"], "resolved", resolution="已协商")
     b.transition(insp, "draft_report", w["ins_a"], report="一处界桩移位。")
     b.transition(insp, "sign", w["ins_a"])
     b.transition(insp, "sign", w["ins_b"])
@@ -122,6 +141,8 @@ def test_the_report_renders_its_map_checks_problems_and_both_signatures(client, 
     assert r["X-Frame-Options"] == "SAMEORIGIN"
     assert policy(client.get(f"/boundaries/inspections/{insp.pk}/report/"))["script-src"] == "'self'"
     assert "L.map(" in doc and "移位" in doc and "#d73027" in doc and "#1a9850" in doc and w["markers"][1].number in doc
+    escaped = lambda text: json.dumps(text)[1:-1]  # noqa: E731 — folium writes the features' text as \u escapes
+    assert "涉界矛盾纠纷（未化解）" in doc and escaped("甲村、乙村") in doc and escaped("丙村、丁村") not in doc  # open disputes on the map
     assert outside_urls(doc.replace("http://www.w3.org/2000/svg", "").replace("https://leafletjs.com", "")
                         .replace("https://bugzilla.mozilla.org/show_bug.cgi?id=888319", "")) == []
     client.force_login(w["m_a"])
@@ -134,9 +155,12 @@ def policy(response):
 
 
 def grow(w, insp, n):
+    from geogrid.boundaries.models import MarkerPhoto
+
     start = BoundaryMarker.objects.count()
     for i in range(start, start + n):
         m = BoundaryMarker.objects.create(number=marker_number(w["line"], 100 + i), line=w["line"], geom=w["markers"][0].geom)
+        MarkerPhoto.objects.create(marker=m, image=f"boundaries/m{i}.jpg")
         c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=m.geom.x, lat=m.geom.y)
         b.confirm_check(c, w["ins_a"])
         b.add_problem(insp, w["ins_b"], description=f"问题{i}", owner_side="b", due_date=date(2026, 9, 1), check=c)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from geogrid.audit.models import AuditEvent
 from geogrid.boundaries import services as b
 from geogrid.boundaries.models import BoundaryAgreement, JointInspection, MarkerCheck, RectificationItem
+from geogrid.notifications.models import Notification
 from geogrid.geo import gcj02
 from geogrid.patrols.models import Patrol
 from geogrid.workflow.exceptions import InvalidTransition, MissingFields, TransitionForbidden
@@ -302,5 +303,47 @@ def test_the_boundary_due_command_lists_lines_and_agreements(w):
     call_command("boundary_due", "--date", "2026-05-01", stdout=out)
     text = out.getvalue()
     assert f"overdue  {w['line'].code}" in text and "平安边界共建协议" in text and "1 line(s) overdue, 0 due this year, 1 agreement(s) to renew" in text
+    # Reminders: every inspector of both parties, of the line and of the agreement, once (not 平阴县's).
+    assert "8 new notification(s), 0 told before" in text
+    told = {(n.recipient.username, n.kind, n.title) for n in Notification.objects.select_related("recipient")}
+    assert {u for u, _k, _t in told} == {"ins_a", "ins_a2", "ins_b", "ins_b2"}
+    assert ("ins_a", "overdue", "界线联检超期：长清区—测试区界线（上次联检 从未联检）") in told
+    assert ("ins_b", "due_soon", "平安边界协议将到期：平安边界共建协议（有效期至 2026-06-30），请准备续签") in told
+    out = io.StringIO()
+    call_command("boundary_due", "--date", "2026-05-02", stdout=out)
+    assert "0 new notification(s), 8 told before" in out.getvalue()
+    call_command("boundary_due", "--date", "2026-07-01", "--no-notify", stdout=out)  # only printed
+    assert Notification.objects.count() == 8
+    call_command("boundary_due", "--date", "2026-07-01", stdout=out)  # ended: told again, as overdue
+    assert Notification.objects.filter(kind="overdue", title__startswith="平安边界协议已到期").count() == 4
     with pytest.raises(CommandError):
         call_command("boundary_due", "--date", "May", stdout=out)
+
+
+def test_a_position_far_from_its_marker_is_kept_flagged_and_holds_up_the_report(w, settings):
+    """80 km off (the phone's fix elsewhere, lon/lat of another place): kept — an offline check
+    arrives long after it was entered, a refusal would lose it — but flagged, and the report waits
+    until it is re-measured or both sides call the marker moved."""
+    insp = in_field(w)
+    check_all(w, insp)
+    m = w["markers"][1]
+    lon, lat = east_of(m.geom, 80_000)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=lon, lat=lat)
+    assert c.displacement_m == pytest.approx(80_000, rel=1e-3) and c.far_from_marker
+    assert AuditEvent.objects.filter(action="change_check", object_id=str(c.pk)).get().data["far_from_marker"] is True
+    b.confirm_check(c, w["ins_a"])
+    with pytest.raises(InvalidTransition, match=f"超过 1000 米.*{m.number}"):
+        b.transition(insp, "draft_report", w["ins_b"], report="r")
+    settings.GEOGRID_MARKER_SUSPECT_OFFSET_M = 100_000  # the bureau's own limit
+    assert not MarkerCheck.objects.get(pk=c.pk).far_from_marker
+    settings.GEOGRID_MARKER_SUSPECT_OFFSET_M = 1000
+    lon, lat = east_of(m.geom, 999)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="intact", lon=lon, lat=lat)  # re-measured: within the limit
+    assert not c.far_from_marker
+    lon, lat = east_of(m.geom, 1500)
+    c, _ = b.record_check(insp, w["ins_b"], marker=m.number, condition="moved", lon=lon, lat=lat, notes="洪水冲移")  # or really moved
+    assert c.far_from_marker
+    b.confirm_check(c, w["ins_a"])
+    b.add_problem(insp, w["ins_b"], description="界桩恢复原位", owner_side="b", due_date=date(2026, 9, 1), check=c)
+    b.transition(insp, "draft_report", w["ins_b"], report="002 号界桩被洪水冲移约 1.5 公里。")
+    assert insp.state == "drafted"

@@ -2,8 +2,8 @@
 (the emulated GPS stands 3 m east of a marker, then on the next ones), saves each check through the
 API and sees its displacement; the other district's inspector confirms the checks on the
 inspection page; both draft, sign and file; the report shows the folium map, the displacements and
-both signatures. No page error, no request leaving the server. The offline queue (checks entered
-without a connection) is issue #16's and not tested here."""
+both signatures, and prints to PDF. No page error, no request leaving the server. The offline queue
+(checks entered without a connection) is in test_offline_walk.py."""
 import pytest
 
 from geogrid.boundaries.models import JointInspection, MarkerCheck
@@ -115,6 +115,9 @@ def test_a_two_party_inspection_walk_confirm_sign_and_report(live_server, phone_
     signoff = desk.locator("#report-signoff").inner_text()
     assert "长清区联检员" in signoff and "测试区联检员" in signoff
     screenshot(desk, "boundary_report_desktop")
+    # The print view is the PDF: Chromium prints it (map frame included) without the screen-only links.
+    pdf = desk.pdf(format="A4")
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
     assert not errors and not d_errors, (errors, d_errors)
     assert_local(requests, live_server)
     assert_local(d_requests, live_server)

@@ -78,6 +78,9 @@ def test_checks_entered_offline_arrive_once_each_after_reconnection(live_server,
     checks = {c.marker_id: c for c in MarkerCheck.objects.all()}
     assert sorted(checks) == sorted([m1.pk, m2.pk])
     assert checks[m1.pk].condition == "moved" and checks[m1.pk].notes == "离线录入" and checks[m2.pk].condition == "damaged"
+    # 002 went with the fix taken at 001, 4 km off: kept (no field work lost), flagged for a re-measure.
+    assert checks[m2.pk].far_from_marker and not checks[m1.pk].far_from_marker
+    assert "far-off" in it2.get_attribute("class") and "位置可疑" in it2.locator(".walk-result").inner_text()
     assert IdempotentRequest.objects.filter(key__in=[q["key"] for q in queue]).count() == 2
 
     # The same queue again (a tab that had not seen the first replay): the keys answer, nothing new.

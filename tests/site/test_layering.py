@@ -14,7 +14,7 @@ BELOW = {
     "accounts": FOUNDATION,
     "grids": FOUNDATION | {"accounts", "layers"},
     "placenames": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
-    "boundaries": FOUNDATION | {"accounts", "layers", "grids", "patrols"},
+    "boundaries": FOUNDATION | {"accounts", "layers", "grids", "patrols", "notifications"},  # reminders
     "facilities": FOUNDATION | {"accounts", "layers", "grids"},
     "patrols": FOUNDATION | {"accounts", "layers", "grids"},
     "incidents": FOUNDATION | {"accounts", "layers", "grids", "patrols"},

@@ -1,10 +1,11 @@
-"""python manage.py boundary_due [--date YYYY-MM-DD]: the lines due or overdue for a joint inspection
-and the 平安边界 agreements to renew (for a cron job or the monthly meeting); prints counts."""
+"""python manage.py boundary_due [--date YYYY-MM-DD] [--no-notify]: the lines due or overdue for a joint
+inspection and the 平安边界 agreements to renew (for a nightly cron job or the monthly meeting); prints
+them and tells the inspectors of both parties (once each: running it again tells nobody twice)."""
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from geogrid.boundaries.services import agreements_to_renew, lines_due
+from geogrid.boundaries.services import agreements_to_renew, lines_due, notify_due
 
 
 class Command(BaseCommand):
@@ -12,8 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="as of this day (default today)")
+        parser.add_argument("--no-notify", action="store_true", help="only print, tell nobody")
 
-    def handle(self, *args, date=None, **options):
+    def handle(self, *args, date=None, no_notify=False, **options):
         try:
             today = _parse(date)
         except ValueError:
@@ -26,6 +28,9 @@ class Command(BaseCommand):
             self.stdout.write(f"renew    {agreement.line.code}  {agreement.title}  valid until {agreement.valid_until}  ({days} days)")
         self.stdout.write(f"{sum(1 for d in due if d[3] == 'overdue')} line(s) overdue, {sum(1 for d in due if d[3] == 'due')} due this year, "
                           f"{len(renew)} agreement(s) to renew")
+        if not no_notify:
+            told = notify_due(today)
+            self.stdout.write(f"{told['new']} new notification(s), {told['told_before']} told before")
 
 
 def _parse(value):

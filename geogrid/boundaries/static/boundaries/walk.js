@@ -82,7 +82,9 @@
     var li = document.querySelector(".walk-item[data-marker='" + marker + "']");
     if (!li) return;
     var d = data.displacement_m;
-    li.querySelector(".walk-result").textContent = d === null || d === undefined ? T.savedNoPos : fmt(T.saved, d.toFixed(2));
+    li.querySelector(".walk-result").textContent = (d === null || d === undefined ? T.savedNoPos : fmt(T.saved, d.toFixed(2)))
+      + (data.far_from_marker ? " · " + T.far : "");  // kept, but the report waits for a re-measure
+    li.classList.toggle("far-off", !!data.far_from_marker);
     li.classList.remove("queued");
     li.classList.add("done");
     li.dataset.displacement = d === null || d === undefined ? "" : d;
