@@ -10,6 +10,9 @@ admin.site.site_title = "geogrid"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # First: the map's tiles and the OGC API are the most asked URLs, and every app's patterns
+    # tried before them cost a tile ~0.3 ms of resolving.
+    path("", include("layers.urls")),
     path("", include("geogrid.grids.urls")),
     path("", include("geogrid.patrols.urls")),
     path("", include("geogrid.incidents.urls")),
@@ -19,7 +22,6 @@ urlpatterns = [
     path("", include("geogrid.care.urls")),
     path("", include("geogrid.placenames.urls")),
     path("", include("geogrid.boundaries.urls")),
-    path("", include("layers.urls")),
     path("", include("geogrid.offline.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
