@@ -73,6 +73,9 @@ def generate(districts_path, *, grids5, incidents, input_crs="gcj02", code_field
         _timed(result, "roads", lambda: _roads(srid, using))
         _timed(result, "signs", lambda: _signs(using))
         say("roads: {roads:,}, signs: {signs:,}".format(**result.counts))
+        _timed(result, "boundary_lines", lambda: _boundary_lines(using))
+        _timed(result, "markers", lambda: _markers(srid, using))
+        say("boundary lines: {boundary_lines:,}, markers: {markers:,}".format(**result.counts))
         reporter, _ = User.objects.using(using).get_or_create(username=REPORTER, defaults={"first_name": "规模测试"})
         with connections[using].cursor() as cur:
             _timed(result, "incidents", lambda: _incidents(cur, incidents, reporter.pk, now))
@@ -191,6 +194,54 @@ def _signs(using):
                                   name_text=road.name, pinyin_text=road.name))
     RoadSign.objects.using(using).bulk_create(signs, batch_size=5000)
     return len(signs)
+
+
+def _boundary_lines(using):
+    """The common boundary of every two neighbouring districts, derived as derive_boundary_line
+    derives it (boundaries.derive.common_boundary)."""
+    from geogrid.boundaries.derive import common_boundary
+    from geogrid.boundaries.models import BoundaryLine
+
+    t = AdminArea._meta.db_table
+    with connections[using].cursor() as cur:
+        cur.execute(f"SELECT a.id, b.id FROM {t} a JOIN {t} b ON a.code < b.code AND ST_Intersects(a.geom, b.geom) "
+                    "WHERE a.level = 'district' AND b.level = 'district' ORDER BY a.code, b.code")
+        pairs = cur.fetchall()
+    areas = AdminArea.objects.using(using).in_bulk({i for pair in pairs for i in pair})
+    made = 0
+    for a, b in ((areas[x], areas[y]) for x, y in pairs):
+        geom = common_boundary(a, b)
+        if geom is None:  # they meet at a point only
+            continue
+        BoundaryLine(code=f"{a.code[:6]}{b.code[:6]}", name=f"{a.name}—{b.name}界线", side_a_code=a.code, side_a_name=a.name,
+                     side_b_code=b.code, side_b_name=b.name, area_a=a, area_b=b, geom=geom).save(using=using)
+        made += 1
+    return made
+
+
+MARKER_SPACING_M = 2000
+
+
+def _markers(srid, using):
+    """A single marker (界桩, type letter Q) every MARKER_SPACING_M metres along each part of every
+    line, numbered as the default rule wants: line code + 3-digit sequence + Q."""
+    from geogrid.boundaries.models import BoundaryLine, BoundaryMarker
+    from layers.versions import bump_model
+
+    markers = []
+    with connections[using].cursor() as cur:
+        for line in BoundaryLine.objects.using(using).order_by("code"):
+            cur.execute(f"""
+                SELECT ST_AsEWKB(ST_Transform((ST_DumpPoints(ST_LineInterpolatePoints(p, LEAST(1.0, %s / ST_Length(p))))).geom, 4490))
+                FROM (SELECT (ST_Dump(ST_Transform(geom, {srid}))).geom AS p FROM {BoundaryLine._meta.db_table} WHERE id = %s) parts
+                WHERE ST_Length(p) > %s
+            """, [MARKER_SPACING_M, line.pk, MARKER_SPACING_M / 2])
+            for i, (wkb,) in enumerate(cur.fetchall()):
+                markers.append(BoundaryMarker(number=f"{line.code}{i + 1:03d}Q", line=line, geom=GEOSGeometry(memoryview(wkb)),
+                                              year_installed=2000 + i % 20))
+    BoundaryMarker.objects.using(using).bulk_create(markers, batch_size=2000)
+    bump_model(BoundaryMarker)  # bulk_create sends no signal
+    return len(markers)
 
 
 def _incidents(cur, n, reporter_id, now):

@@ -70,6 +70,22 @@ def test_levels_tile_their_parents_and_codes_follow_the_rule(tmp_path):
     assert all(s.code[:6] == s.parent.code[:6] and s.code.endswith("000") for s in streets.select_related("parent"))
 
 
+def test_neighbours_get_their_boundary_line_and_a_marker_every_2_km(tmp_path):
+    from geogrid.boundaries.models import BoundaryLine, validate_marker_number
+
+    out = generate(tmp_path)
+    line = BoundaryLine.objects.get()  # 甲区|乙区 share the meridian 117.2 from 36.6 to 36.7
+    assert (line.side_a_name, line.side_b_name, line.code) == ("甲区", "乙区", "370198370199")
+    assert abs(line.length_m - 11_097) < 20  # 0.1° of latitude there, in the Gauss-Krüger zone
+    markers = list(line.markers.order_by("number"))
+    assert len(markers) == 5 and "boundary lines: 1, markers: 5" in out  # at 2, 4, … 10 km along it
+    for m in markers:
+        validate_marker_number(m.number, line.code, m.marker_type)
+        assert abs(m.geom.x - 117.2) < 1e-6 and 36.6 < m.geom.y < 36.7 + 1e-6  # on the line (through the GK zone: mm)
+    gaps = [b.geom.y - a.geom.y for a, b in zip(markers, markers[1:])]
+    assert all(abs(abs(g) * 11_097 / 0.1 - 2000) < 5 for g in gaps), gaps
+
+
 def test_cases_lie_in_their_grid_and_numbers_continue(tmp_path):
     now = timezone.now()
     generate(tmp_path)
