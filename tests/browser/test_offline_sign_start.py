@@ -56,7 +56,7 @@ def test_a_sign_walk_started_offline_arrives_once_in_order_after_a_refused_start
     phone = phone_page
     requests, errors = watch(phone)
     phone.context.set_geolocation({"longitude": 116.7121, "latitude": 36.5801, "accuracy": 5})
-    login(phone, live_server, "pn", f"/placenames/signs/patrol/")
+    login(phone, live_server, "pn", "/placenames/signs/patrol/")
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
     phone.reload()  # through the worker now: it keeps the start page
     phone.wait_for_selector("#patrol-road")

@@ -22,7 +22,7 @@ def test_signs_recorded_offline_arrive_once_each_after_reconnection(live_server,
     phone = phone_page
     requests, errors = watch(phone)
     phone.context.set_geolocation({"longitude": 116.7121, "latitude": 36.5801, "accuracy": 5})
-    login(phone, live_server, "pn", f"/placenames/signs/patrol/")
+    login(phone, live_server, "pn", "/placenames/signs/patrol/")
     phone.select_option("#patrol-road select[name=road]", road.code)
     with phone.expect_navigation():
         phone.click("#patrol-road button")

@@ -39,7 +39,7 @@ def test_a_phone_walks_three_signs_and_records_one_damaged(live_server, phone_pa
     requests, errors = watch(phone)
     phone.context.set_geolocation({"longitude": 116.7121, "latitude": 36.5801, "accuracy": 5})
 
-    login(phone, live_server, "pn", f"/placenames/signs/")
+    login(phone, live_server, "pn", "/placenames/signs/")
     with phone.expect_navigation():
         phone.click("#sign-patrol-link")
     phone.select_option("#patrol-road select[name=road]", road.code)
