@@ -166,12 +166,7 @@ def suppress_small_cells(table, known, k):
                 r["per_category"][c[1]] = None
             else:
                 r[c] = None
-        if r["subjects"] is None or r["overdue"] is None:
-            r["coverage"] = None
-            gone.append("coverage")
-        if r["visits"] is None:
-            r["on_time"] = None
-            gone.append("on_time")
+        _hide_derived(r, gone)
         r["hidden"] = [names.get(c, c) for c in gone]
     total = table["total"]
     for c in hidden_totals:
@@ -180,11 +175,16 @@ def suppress_small_cells(table, known, k):
         else:
             total[c] = None
     gone = [names[c] for c in cols if c in hidden_totals]
-    if total["subjects"] is None or total["overdue"] is None:
-        total["coverage"] = None
-        gone.append("coverage")
-    if total["visits"] is None:
-        total["on_time"] = None
-        gone.append("on_time")
+    _hide_derived(total, gone)
     table["hidden"] = gone
     return table
+
+
+def _hide_derived(row, gone):
+    """A percentage goes with the count it is worked out from."""
+    if row["subjects"] is None or row["overdue"] is None:
+        row["coverage"] = None
+        gone.append("coverage")
+    if row["visits"] is None:
+        row["on_time"] = None
+        gone.append("on_time")
