@@ -197,24 +197,22 @@ def _signs(using):
 
 
 def _boundary_lines(using):
-    """The common boundary of every two neighbouring districts, derived as derive_boundary_line
-    derives it (boundaries.derive.common_boundary)."""
-    from geogrid.boundaries.derive import common_boundary
-    from geogrid.boundaries.models import BoundaryLine
+    """The boundary line of every two neighbouring districts, by derive_boundary_line itself."""
+    from django.core.exceptions import ValidationError
+
+    from geogrid.boundaries.derive import derive_boundary_line
 
     t = AdminArea._meta.db_table
     with connections[using].cursor() as cur:
-        cur.execute(f"SELECT a.id, b.id FROM {t} a JOIN {t} b ON a.code < b.code AND ST_Intersects(a.geom, b.geom) "
+        cur.execute(f"SELECT a.code, b.code FROM {t} a JOIN {t} b ON a.code < b.code AND ST_Intersects(a.geom, b.geom) "
                     "WHERE a.level = 'district' AND b.level = 'district' ORDER BY a.code, b.code")
         pairs = cur.fetchall()
-    areas = AdminArea.objects.using(using).in_bulk({i for pair in pairs for i in pair})
     made = 0
-    for a, b in ((areas[x], areas[y]) for x, y in pairs):
-        geom = common_boundary(a, b)
-        if geom is None:  # they meet at a point only
+    for code_a, code_b in pairs:
+        try:
+            derive_boundary_line(code_a, code_b)
+        except ValidationError:  # they meet at a point only
             continue
-        BoundaryLine(code=f"{a.code[:6]}{b.code[:6]}", name=f"{a.name}—{b.name}界线", side_a_code=a.code, side_a_name=a.name,
-                     side_b_code=b.code, side_b_name=b.name, area_a=a, area_b=b, geom=geom).save(using=using)
         made += 1
     return made
 
